@@ -1,0 +1,253 @@
+/**
+ * The `weir` command line: `weir remux <input> -o <output.mp4>` and `weir probe <input>`.
+ * Reads its input in chunks (constant memory, any size), from a file or an http(s) URL.
+ * Every failure is one line on stderr and a non-zero exit: 1 for input problems, 2 for usage.
+ */
+
+import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { Engine, type EngineEvent, type TrackInfo, type WeirError } from '../engine/index.js';
+
+const USAGE = `usage:
+  weir remux <input.ts|url> -o <output.mp4> [--fragment-duration <ms>] [--quiet]
+  weir probe <input.ts|url>
+  weir --help | --version`;
+
+const CHUNK = 1 << 20;
+
+class UsageError extends Error {}
+class InputError extends Error {}
+
+interface Summary {
+  warnings: Map<string, { count: number; first: WeirError }>;
+  error: WeirError | undefined;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      console.log(USAGE);
+      return command ? 0 : 2;
+    }
+    if (command === '--version') {
+      console.log('weir 0.1.0');
+      return 0;
+    }
+    if (command === 'remux') return await remux(rest);
+    if (command === 'probe') return await probe(rest);
+    throw new UsageError(`unknown command '${command}'`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`weir: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    console.error(`weir: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+interface Args {
+  input: string;
+  output?: string;
+  fragmentDuration: number;
+  quiet: boolean;
+}
+
+function parseArgs(args: string[], needOutput: boolean): Args {
+  let input: string | undefined;
+  let output: string | undefined;
+  let fragmentDuration = 0;
+  let quiet = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-o' || a === '--output') {
+      output = args[++i];
+      if (!output) throw new UsageError(`${a} needs a file name`);
+    } else if (a === '--fragment-duration') {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 0) throw new UsageError('--fragment-duration needs a whole number of milliseconds');
+      fragmentDuration = v;
+    } else if (a === '--quiet' || a === '-q') {
+      quiet = true;
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`unknown option '${a}'`);
+    } else if (input === undefined) {
+      input = a;
+    } else {
+      throw new UsageError(`unexpected argument '${a}'`);
+    }
+  }
+  if (!input) throw new UsageError('no input given');
+  if (needOutput && !output) throw new UsageError('no output given (-o <output.mp4>)');
+  return { input, ...(output ? { output } : {}), fragmentDuration, quiet };
+}
+
+/** Yields the input in chunks: a file read through one reused buffer, or a streamed HTTP body. */
+async function* readInput(input: string): AsyncGenerator<Uint8Array> {
+  if (/^https?:\/\//i.test(input)) {
+    let response: Response;
+    try {
+      response = await fetch(input);
+    } catch (e) {
+      throw new InputError(`cannot fetch ${input}: ${(e as Error).cause ?? (e as Error).message}`);
+    }
+    if (!response.ok || !response.body) throw new InputError(`cannot fetch ${input}: HTTP ${response.status}`);
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  }
+  let fd: number;
+  try {
+    fd = input === '-' ? 0 : openSync(input, 'r');
+  } catch (e) {
+    throw new InputError(`cannot read ${input}: ${describeFsError(e)}`);
+  }
+  const buffer = new Uint8Array(CHUNK);
+  try {
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, 0, CHUNK, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw new InputError(`cannot read ${input}: ${describeFsError(e)}`);
+      }
+      if (n === 0) return;
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return (e as Error).message;
+}
+
+function record(summary: Summary, event: EngineEvent): void {
+  if (event.type === 'warning') {
+    const entry = summary.warnings.get(event.error.codeName);
+    if (entry) entry.count++;
+    else summary.warnings.set(event.error.codeName, { count: 1, first: event.error });
+  } else if (event.type === 'error') {
+    summary.error ??= event.error;
+  }
+}
+
+/** Runs the whole input through an engine; `sink` sees every event as it comes. */
+async function run(args: Args, sink: (e: EngineEvent) => void): Promise<{ engine: Engine; summary: Summary }> {
+  const engine = await Engine.create({ output: 'muxed', fragmentDuration: args.fragmentDuration });
+  const summary: Summary = { warnings: new Map(), error: undefined };
+  const handle = (events: EngineEvent[]) => {
+    for (const e of events) {
+      record(summary, e);
+      sink(e);
+    }
+  };
+  for await (const chunk of readInput(args.input)) {
+    handle(engine.push(chunk));
+    if (summary.error) break;
+  }
+  if (!summary.error) handle(engine.flush());
+  return { engine, summary };
+}
+
+function printWarnings(summary: Summary): void {
+  for (const [name, { count, first }] of summary.warnings) {
+    const where = first.offset !== undefined ? ` at byte ${first.offset}` : '';
+    console.error(`weir: warning ${name}: ${first.message.replace(/^[A-Z_]+ \(\d+\): /, '')}${where}${count > 1 ? ` (${count} times)` : ''}`);
+  }
+}
+
+async function remux(rest: string[]): Promise<number> {
+  const args = parseArgs(rest, true);
+  const output = args.output!;
+  // Written to a side file and renamed at the end: a failed run never leaves a wrong output behind.
+  const partial = `${output}.partial`;
+  let fd: number;
+  try {
+    fd = openSync(partial, 'w');
+  } catch (e) {
+    throw new InputError(`cannot write ${output}: ${describeFsError(e)}`);
+  }
+  let result: Awaited<ReturnType<typeof run>>;
+  try {
+    result = await run(args, (e) => {
+      if (e.type === 'init' || e.type === 'fragment') writeSync(fd, e.data);
+    });
+  } catch (e) {
+    closeSync(fd);
+    rmSync(partial, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  const { engine, summary } = result;
+  if (!args.quiet) printWarnings(summary);
+  if (summary.error) {
+    rmSync(partial, { force: true });
+    console.error(`weir: ${args.input}: ${summary.error.message}`);
+    return 1;
+  }
+  renameSync(partial, output);
+  if (!args.quiet) {
+    const tracks = engine.tracks().map(describeTrack).join(', ');
+    console.error(`weir: wrote ${output} (${tracks})`);
+  }
+  return 0;
+}
+
+function describeTrack(t: TrackInfo): string {
+  return t.kind === 'video'
+    ? `${t.codecString} ${t.width}x${t.height}, ${t.samples} frames`
+    : `${t.codecString} ${t.sampleRate} Hz ${t.channels} ch, ${t.samples} frames`;
+}
+
+async function probe(rest: string[]): Promise<number> {
+  const args = parseArgs(rest, false);
+  const { engine, summary } = await run(args, () => {});
+  if (summary.error) {
+    console.error(`weir: ${args.input}: ${summary.error.message}`);
+    return 1;
+  }
+  const tracks = engine.tracks();
+  const duration = Math.max(0, ...tracks.map((t) => t.lastPresentationEnd)) - Math.min(...tracks.map((t) => t.firstPresentationTime));
+  const report = {
+    input: args.input,
+    container: 'mpegts',
+    bytes: engine.bytesPushed,
+    duration: round(duration),
+    tracks: tracks.map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      codec: t.codec,
+      codecString: t.codecString,
+      pid: t.pid,
+      streamType: t.streamType,
+      ...(t.kind === 'video'
+        ? { width: t.width, height: t.height, sampleAspectRatio: t.sampleAspectRatio, frameRate: t.frameRate }
+        : { sampleRate: t.sampleRate, channels: t.channels }),
+      samples: t.samples,
+      dropped: t.dropped,
+      bytes: t.bytes,
+      firstTime: round(t.firstPresentationTime),
+      lastTime: round(t.lastPresentationEnd),
+      duration: round(t.lastPresentationEnd - t.firstPresentationTime),
+      sourceStartTime: round(t.sourceStartTime),
+    })),
+    warnings: Object.fromEntries([...summary.warnings].map(([name, { count }]) => [name, count])),
+  };
+  console.log(JSON.stringify(report, null, 2));
+  return 0;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,81 @@
+/**
+ * Stable error and warning codes, mirrored from wasm/codes.ts (test/node/codes.test.ts keeps the two
+ * in step). Users match on the number or the name; neither is ever reused for something else.
+ */
+export const ErrorCodes = {
+  /** Bytes between TS packets that are not packets were skipped; detail = bytes skipped. */
+  SYNC_LOST: 101,
+  /** A continuity-counter gap; the access unit it hit was dropped; detail = PID. */
+  CONTINUITY_ERROR: 102,
+  /** A packet flagged with transport_error_indicator; its access unit was dropped; detail = PID. */
+  TRANSPORT_ERROR: 103,
+  /** A PES header that does not parse; its access unit was dropped. */
+  PES_INVALID: 104,
+  /** Video before the first decodable keyframe was dropped; detail = frames. */
+  DROPPED_BEFORE_KEYFRAME: 105,
+  /** An elementary stream this build cannot output was skipped; detail = stream_type. */
+  TRACK_UNSUPPORTED: 106,
+  /** Bytes in an AAC stream that are not ADTS frames were skipped; detail = bytes. */
+  ADTS_SYNC_LOST: 107,
+  /** The input ended inside a packet; detail = bytes of the partial packet. */
+  TRUNCATED_INPUT: 108,
+  /** An access unit larger than the reassembly buffer was dropped. */
+  PES_OVERFLOW: 109,
+  /** A jump in a track's timestamps; detail = jump in milliseconds. */
+  TIMESTAMP_JUMP: 110,
+  /** A declared track never delivered a decodable frame and was left out. */
+  TRACK_NO_DATA: 111,
+  /** A PES without a PTS; its timing was derived from the previous frame. */
+  MISSING_TIMESTAMP: 112,
+  /** A further video or audio track was not output (this build outputs one of each). */
+  EXTRA_TRACK_SKIPPED: 113,
+  /** The last access unit was cut short by the end of input and dropped. */
+  INCOMPLETE_ACCESS_UNIT: 114,
+  /** A PAT/PMT section with a bad CRC or length was ignored. */
+  PSI_INVALID: 115,
+  /** A new PMT version arrived; this build keeps the first one. */
+  PMT_CHANGED: 116,
+  /** A new SPS arrived mid-stream; this build keeps the first one. */
+  PARAMETER_SET_CHANGED: 117,
+  /** No MPEG-TS packet structure was found in the input. */
+  NOT_MPEG_TS: 201,
+  /** The input is a container this build cannot demux (WebM/Matroska, MP4). */
+  UNSUPPORTED_CONTAINER: 202,
+  /** The input ended without any track weir can output. */
+  NO_PLAYABLE_TRACKS: 203,
+  /** The input ended before any byte arrived. */
+  EMPTY_INPUT: 204,
+  /** An internal region overflowed (a bug: please report the stream). */
+  OUTPUT_OVERFLOW: 205,
+  /** The WebAssembly core stopped (trap) or an internal check failed (a bug: please report). */
+  INTERNAL: 206,
+  /** The network request failed (status, connection). Raised by the worker's loader. */
+  NETWORK_ERROR: 301,
+  /** The browser cannot play the stream's codecs through MSE. Raised by the worker. */
+  UNSUPPORTED_CODEC: 302,
+  /** The browser rejected an append or the MediaSource failed. Raised by the worker or player. */
+  MEDIA_SOURCE_ERROR: 303,
+  /** The media element reported a decode error. Raised by the player. */
+  DECODE_ERROR: 304,
+  /** The worker stopped unexpectedly. Raised by the player. */
+  WORKER_ERROR: 305,
+  /** An option passed to the player or engine is invalid. */
+  INVALID_OPTION: 306,
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCodes;
+export type ErrorCode = (typeof ErrorCodes)[ErrorCodeName];
+
+const names = new Map<number, ErrorCodeName>(
+  (Object.keys(ErrorCodes) as ErrorCodeName[]).map((name) => [ErrorCodes[name], name]),
+);
+
+/** The name of a numeric code, or `UNKNOWN_<n>` for a number this build does not know. */
+export function codeName(code: number): string {
+  return names.get(code) ?? `UNKNOWN_${code}`;
+}
+
+/** Codes below 200 are repairs the stream survives; 200 and above stop it. */
+export function isFatalCode(code: number): boolean {
+  return code >= 200;
+}

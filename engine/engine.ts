@@ -1,0 +1,261 @@
+/**
+ * The engine: one WebAssembly core instance per stream, fed with chunks of any size, giving back
+ * typed events (tracks, init segments, fragments, warnings, errors). Runs unchanged in Node, in
+ * workers and on a page; it touches no DOM.
+ */
+
+import { ErrorCodes } from './codes.js';
+import { WeirError } from './errors.js';
+import { readTrack, type TrackInfo } from './tracks.js';
+import { type CoreExports, instantiateCore, loadCoreModule, type WasmSource } from './wasm.js';
+
+/** How the output is shaped. */
+export type OutputMode =
+  /** One init segment and one fragment stream per track: for MediaSource, one SourceBuffer each. */
+  | 'per-track'
+  /** All tracks in one init segment and one moof per fragment: a playable fragmented MP4 file. */
+  | 'muxed';
+
+export interface EngineOptions {
+  /** Output shape; default `per-track`. */
+  output?: OutputMode;
+  /**
+   * Target fragment duration in milliseconds. 0 (default) cuts one fragment per video GOP (files);
+   * a small value (e.g. 100, or 1 for every frame) gives the short fragments low-latency live needs.
+   */
+  fragmentDuration?: number;
+  /** The core to use (module, bytes or URL); default: build/weir.wasm next to this package. */
+  wasm?: WasmSource;
+}
+
+export type EngineEvent =
+  /** Output is starting with these tracks (once per stream, before the first init segment). */
+  | { type: 'tracks'; tracks: TrackInfo[] }
+  /** An init segment: for one track (`track` = its id) or for all tracks (`track` = null, muxed). */
+  | { type: 'init'; track: number | null; data: Uint8Array }
+  /**
+   * A moof+mdat fragment. `start`/`end` are seconds on the output timeline (decode times).
+   * `data` is a view into the core's memory, valid until the next call on this engine: append it
+   * or write it right away, or copy it with `slice()`.
+   */
+  | { type: 'fragment'; track: number | null; data: Uint8Array; start: number; end: number; samples: number }
+  /** A problem that was repaired or skipped; the stream goes on. */
+  | { type: 'warning'; error: WeirError }
+  /** A problem that stops the stream; `reset()` (or a new engine) is needed for more input. */
+  | { type: 'error'; error: WeirError };
+
+const EVENT_TRACK = 1;
+const EVENT_INIT = 2;
+const EVENT_FRAGMENT = 3;
+const EVENT_WARNING = 4;
+const EVENT_ERROR = 5;
+
+const messages: Record<number, string> = {
+  101: 'bytes that are not MPEG-TS packets were skipped',
+  102: 'continuity counter gap: the damaged access unit was dropped',
+  103: 'transport error indicator set: the damaged access unit was dropped',
+  104: 'invalid PES header: its access unit was dropped',
+  105: 'video before the first keyframe was dropped',
+  106: 'elementary stream not supported by this build: skipped',
+  107: 'bytes that are not ADTS frames were skipped',
+  108: 'input ends inside a packet',
+  109: 'access unit too large: dropped',
+  110: 'timestamp jump',
+  111: 'track without decodable data: left out',
+  112: 'PES without timestamp: timing derived',
+  113: 'further track not output by this build: skipped',
+  114: 'last access unit incomplete: dropped',
+  115: 'invalid PAT/PMT section ignored',
+  116: 'PMT changed: keeping the first version',
+  117: 'SPS changed mid-stream: keeping the first one',
+  201: 'no MPEG-TS packets found in the input',
+  202: 'container not supported by this build',
+  203: 'no track that weir can output',
+  204: 'empty input',
+  205: 'internal output region overflow',
+  206: 'internal error in the WebAssembly core',
+};
+
+/** A streaming remuxer for one input stream. Create with `Engine.create()`. */
+export class Engine {
+  private core: CoreExports;
+  private readonly module: WebAssembly.Module;
+  private readonly mode: number;
+  private readonly fragmentMs: number;
+  private dead = false;
+  private bytesIn = 0;
+
+  private constructor(module: WebAssembly.Module, mode: number, fragmentMs: number) {
+    this.module = module;
+    this.mode = mode;
+    this.fragmentMs = fragmentMs;
+    this.core = this.instantiate();
+  }
+
+  /** Loads (once) and instantiates the core. */
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    const output = options.output ?? 'per-track';
+    if (output !== 'per-track' && output !== 'muxed') {
+      throw new WeirError(ErrorCodes.INVALID_OPTION, `output must be 'per-track' or 'muxed', got ${String(output)}`);
+    }
+    const fragmentDuration = options.fragmentDuration ?? 0;
+    if (!Number.isInteger(fragmentDuration) || fragmentDuration < 0 || fragmentDuration > 60_000) {
+      throw new WeirError(ErrorCodes.INVALID_OPTION, `fragmentDuration must be an integer 0..60000 ms, got ${fragmentDuration}`);
+    }
+    const module = await loadCoreModule(options.wasm);
+    return new Engine(module, output === 'muxed' ? 1 : 0, fragmentDuration);
+  }
+
+  private instantiate(): CoreExports {
+    const core = instantiateCore(this.module);
+    if (core.init(this.mode, this.fragmentMs) !== 0) {
+      throw new WeirError(ErrorCodes.INTERNAL, 'the WebAssembly core could not reserve its memory');
+    }
+    return core;
+  }
+
+  /** Input bytes pushed so far. */
+  get bytesPushed(): number {
+    return this.bytesIn;
+  }
+
+  /** Size of the core's linear memory in bytes (flat for the life of a stream). */
+  get memoryBytes(): number {
+    return this.core.memory.buffer.byteLength;
+  }
+
+  /**
+   * Pushes a chunk of input (any size, any boundary). Returns the events it produced; fragment and
+   * init data are views valid until the next call (see EngineEvent).
+   */
+  push(chunk: Uint8Array): EngineEvent[] {
+    if (this.dead) return [this.deadError()];
+    const events: EngineEvent[] = [];
+    let offset = 0;
+    this.bytesIn += chunk.byteLength;
+    while (offset < chunk.byteLength) {
+      // Events of an earlier round would be overwritten by the next one: keep copies.
+      if (events.length) detach(events);
+      const capacity = this.core.inputCapacity();
+      const n = Math.min(capacity, chunk.byteLength - offset);
+      new Uint8Array(this.core.memory.buffer, this.core.inputPtr(), n).set(chunk.subarray(offset, offset + n));
+      offset += n;
+      if (!this.call(() => this.core.push(n), events)) break;
+    }
+    return events;
+  }
+
+  /** Ends the input: everything still queued comes out. */
+  flush(): EngineEvent[] {
+    if (this.dead) return [this.deadError()];
+    const events: EngineEvent[] = [];
+    this.call(() => this.core.flush(), events);
+    return events;
+  }
+
+  /** Forgets the stream (for a new one or a seek); keeps the options. Recovers from fatal errors. */
+  reset(): void {
+    if (this.dead) {
+      this.core = this.instantiate();
+      this.dead = false;
+    } else {
+      this.core.reset();
+    }
+    this.bytesIn = 0;
+  }
+
+  /** The output tracks and what has been written of each so far. */
+  tracks(): TrackInfo[] {
+    const result: TrackInfo[] = [];
+    const n = this.core.maxTracks();
+    for (let slot = 0; slot < n; slot++) {
+      const t = readTrack(this.core.memory.buffer, this.core.trackInfoPtr(), this.core.trackInfoSize(), slot);
+      if (t) result.push(t);
+    }
+    return result;
+  }
+
+  private deadError(): EngineEvent {
+    return {
+      type: 'error',
+      error: new WeirError(ErrorCodes.INTERNAL, 'the engine stopped after a fatal error; call reset() to start again'),
+    };
+  }
+
+  /** Runs one core call and decodes its events. False when the stream cannot go on. */
+  private call(fn: () => number, events: EngineEvent[]): boolean {
+    let status: number;
+    try {
+      status = fn();
+    } catch (e) {
+      // A trap kills this instance (its state is unknown): report it; reset() makes a fresh one.
+      this.dead = true;
+      events.push({
+        type: 'error',
+        error: new WeirError(ErrorCodes.INTERNAL, `the WebAssembly core trapped (${String(e)}); the engine was stopped`, { cause: e }),
+      });
+      return false;
+    }
+    this.decode(events);
+    if (status !== 0) {
+      if (!events.some((e) => e.type === 'error')) {
+        events.push({ type: 'error', error: new WeirError(ErrorCodes.INTERNAL, 'the core stopped without a reason') });
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private decode(events: EngineEvent[]): void {
+    const core = this.core;
+    const buffer = core.memory.buffer;
+    const count = core.eventCount();
+    const records = new Float64Array(buffer, core.eventsPtr(), count * 8);
+    let pendingTracks = false;
+    for (let i = 0; i < count; i++) {
+      const r = i * 8;
+      const type = records[r]!;
+      const code = records[r + 1]!;
+      const slot = records[r + 2]!;
+      const offset = records[r + 3]!;
+      const a = records[r + 4]!;
+      const b = records[r + 5]!;
+      const track = slot >= 0 ? slot + 1 : undefined;
+      if (type === EVENT_TRACK) {
+        pendingTracks = true;
+        continue;
+      }
+      if (pendingTracks) {
+        events.push({ type: 'tracks', tracks: this.tracks() });
+        pendingTracks = false;
+      }
+      if (type === EVENT_INIT) {
+        events.push({ type: 'init', track: track ?? null, data: new Uint8Array(buffer, a, b) });
+      } else if (type === EVENT_FRAGMENT) {
+        events.push({
+          type: 'fragment',
+          track: track ?? null,
+          data: new Uint8Array(buffer, a, b),
+          start: records[r + 6]!,
+          end: records[r + 7]!,
+          samples: code,
+        });
+      } else if (type === EVENT_WARNING || type === EVENT_ERROR) {
+        const message = messages[code] ?? 'unknown problem';
+        const error = new WeirError(code, message, { track, offset, detail: a });
+        events.push({ type: type === EVENT_ERROR ? 'error' : 'warning', error });
+      }
+    }
+    if (pendingTracks) events.push({ type: 'tracks', tracks: this.tracks() });
+  }
+}
+
+/** Replaces memory views in events by copies (they would be overwritten by the next core call). */
+function detach(events: EngineEvent[]): void {
+  for (const e of events) {
+    if ((e.type === 'init' || e.type === 'fragment') && e.data.buffer instanceof ArrayBuffer) {
+      // A copy owns its own ArrayBuffer and is no longer a view into the core's memory.
+      if (e.data.byteOffset !== 0 || e.data.buffer.byteLength !== e.data.byteLength) e.data = e.data.slice();
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { codeName, isFatalCode } from './codes.js';
+
+/** Whether the stream goes on after the problem (`recoverable`) or stops (`fatal`). */
+export type Severity = 'recoverable' | 'fatal';
+
+/** Where a problem happened, as far as it is known. */
+export interface ErrorContext {
+  /** MP4 track id (1 = video, 2 = audio), when the problem belongs to one track. */
+  track?: number;
+  /** Byte offset in the input where the problem was found. */
+  offset?: number;
+  /** A number that qualifies the code (bytes skipped, PID, stream_type...; see ErrorCodes). */
+  detail?: number;
+  /** The underlying error, when another component raised it. */
+  cause?: unknown;
+}
+
+/** The one error type weir raises and reports: a stable numeric code, its name, and a severity. */
+export class WeirError extends Error {
+  override readonly name = 'WeirError';
+  /** Stable numeric code (see ErrorCodes). */
+  readonly code: number;
+  /** The code's name, e.g. `CONTINUITY_ERROR`. */
+  readonly codeName: string;
+  readonly severity: Severity;
+  readonly track: number | undefined;
+  readonly offset: number | undefined;
+  readonly detail: number | undefined;
+
+  constructor(code: number, message: string, context: ErrorContext = {}) {
+    super(`${codeName(code)} (${code}): ${message}`, context.cause === undefined ? undefined : { cause: context.cause });
+    this.code = code;
+    this.codeName = codeName(code);
+    this.severity = isFatalCode(code) ? 'fatal' : 'recoverable';
+    this.track = context.track;
+    this.offset = context.offset;
+    this.detail = context.detail;
+  }
+
+  /** A plain object that survives postMessage (structured clone drops class identity). */
+  toJSON(): SerializedError {
+    return {
+      code: this.code,
+      codeName: this.codeName,
+      severity: this.severity,
+      message: this.message,
+      track: this.track,
+      offset: this.offset,
+      detail: this.detail,
+    };
+  }
+
+  static fromJSON(e: SerializedError): WeirError {
+    const err = new WeirError(e.code, '', { track: e.track, offset: e.offset, detail: e.detail });
+    err.message = e.message;
+    return err;
+  }
+}
+
+export interface SerializedError {
+  code: number;
+  codeName: string;
+  severity: Severity;
+  message: string;
+  track: number | undefined;
+  offset: number | undefined;
+  detail: number | undefined;
+}

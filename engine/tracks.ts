@@ -1,0 +1,140 @@
+/**
+ * Track descriptions read from the core's track info table (layout: wasm/remux/track.ts `Info`),
+ * and the RFC 6381 codec strings built from the real codec configuration.
+ */
+
+/** Offsets of the track info record fields (wasm/remux/track.ts `Info`). */
+const Info = {
+  Kind: 0,
+  Codec: 4,
+  Pid: 8,
+  StreamType: 12,
+  Timescale: 16,
+  Width: 20,
+  Height: 24,
+  SarNum: 28,
+  SarDen: 32,
+  Profile: 36,
+  Compat: 40,
+  Level: 44,
+  SampleRate: 48,
+  Channels: 52,
+  Samples: 56,
+  Dropped: 60,
+  TrackId: 64,
+  BitDepth: 68,
+  ChromaFormat: 72,
+  FrameRateNum: 76,
+  FrameRateDen: 80,
+  State: 84,
+  FirstDts: 88,
+  EndTime: 96,
+  MinPts: 104,
+  MaxPtsEnd: 112,
+  SourceStart: 120,
+  Bytes: 128,
+} as const;
+
+export type TrackKind = 'video' | 'audio';
+export type CodecName = 'h264' | 'aac';
+
+/** One output track: its codec configuration and what has been written of it so far. */
+export interface TrackInfo {
+  /** MP4 track_ID in the output. */
+  id: number;
+  kind: TrackKind;
+  codec: CodecName;
+  /** RFC 6381 codec string, e.g. `avc1.64001f` or `mp4a.40.2`. */
+  codecString: string;
+  /** MIME type for MediaSource.addSourceBuffer, e.g. `video/mp4; codecs="avc1.64001f"`. */
+  mimeType: string;
+  /** MPEG-TS elementary PID and stream_type the track came from. */
+  pid: number;
+  streamType: number;
+  /** Output timescale (90000 for video, the sample rate for audio). */
+  timescale: number;
+  /** Video: cropped coded size, sample aspect ratio and (when the stream says) frame rate. */
+  width?: number;
+  height?: number;
+  sampleAspectRatio?: [number, number];
+  frameRate?: number;
+  bitDepth?: number;
+  /** Audio: sample rate and channels from the codec configuration. */
+  sampleRate?: number;
+  channels?: number;
+  /** Samples and sample bytes written to fragments so far, and access units dropped. */
+  samples: number;
+  bytes: number;
+  dropped: number;
+  /** Output timeline, seconds: first decode time, last decode time + duration, presentation span. */
+  firstDecodeTime: number;
+  endTime: number;
+  firstPresentationTime: number;
+  lastPresentationEnd: number;
+  /** Source clock (unwrapped PTS of the first sample written), seconds. */
+  sourceStartTime: number;
+}
+
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** RFC 6381 codec string of an H.264 track: avc1.PPCCLL (ISO/IEC 14496-15 E.3). */
+export function avcCodecString(profile: number, constraints: number, level: number): string {
+  return `avc1.${hex2(profile)}${hex2(constraints)}${hex2(level)}`;
+}
+
+/** RFC 6381 codec string of an AAC track: mp4a.40.<audioObjectType> (RFC 6381 3.3). */
+export function aacCodecString(objectType: number): string {
+  return `mp4a.40.${objectType}`;
+}
+
+/** Reads the track in `slot` from the core's memory; undefined for an empty slot. */
+export function readTrack(memory: ArrayBuffer, base: number, size: number, slot: number): TrackInfo | undefined {
+  const view = new DataView(memory, base + slot * size, size);
+  const u32 = (o: number) => view.getUint32(o, true);
+  const f64 = (o: number) => view.getFloat64(o, true);
+  const kindValue = u32(Info.Kind);
+  const codecValue = u32(Info.Codec);
+  if (kindValue === 0 || codecValue === 0 || u32(Info.TrackId) === 0) return undefined;
+  const samples = u32(Info.Samples);
+  const common = {
+    id: u32(Info.TrackId),
+    pid: u32(Info.Pid),
+    streamType: u32(Info.StreamType),
+    timescale: u32(Info.Timescale),
+    samples,
+    bytes: f64(Info.Bytes),
+    dropped: u32(Info.Dropped),
+    firstDecodeTime: samples ? f64(Info.FirstDts) : 0,
+    endTime: samples ? f64(Info.EndTime) : 0,
+    firstPresentationTime: samples ? f64(Info.MinPts) : 0,
+    lastPresentationEnd: samples ? f64(Info.MaxPtsEnd) : 0,
+    sourceStartTime: samples ? f64(Info.SourceStart) : 0,
+  };
+  if (kindValue === 1) {
+    const codecString = avcCodecString(u32(Info.Profile), u32(Info.Compat), u32(Info.Level));
+    const rateNum = u32(Info.FrameRateNum);
+    const rateDen = u32(Info.FrameRateDen);
+    return {
+      ...common,
+      kind: 'video',
+      codec: 'h264',
+      codecString,
+      mimeType: `video/mp4; codecs="${codecString}"`,
+      width: u32(Info.Width),
+      height: u32(Info.Height),
+      sampleAspectRatio: [u32(Info.SarNum), u32(Info.SarDen)],
+      bitDepth: u32(Info.BitDepth),
+      ...(rateNum && rateDen ? { frameRate: rateNum / rateDen } : {}),
+    };
+  }
+  const codecString = aacCodecString(u32(Info.Profile));
+  return {
+    ...common,
+    kind: 'audio',
+    codec: 'aac',
+    codecString,
+    mimeType: `audio/mp4; codecs="${codecString}"`,
+    sampleRate: u32(Info.SampleRate),
+    channels: u32(Info.Channels),
+  };
+}

@@ -1,0 +1,62 @@
+// Stable numeric codes shared with the host. engine/codes.ts mirrors these names and numbers, and
+// test/node/codes.test.ts fails if the two ever disagree. Never renumber: users match on them.
+
+/** Kinds of event record written to the event region (see events.ts). */
+export const enum EventType {
+  Track = 1, // a track became ready; its details are in the track info table
+  Init = 2, // an init segment was written to the output region
+  Fragment = 3, // a moof+mdat was written to the output region
+  Warning = 4, // a recoverable problem that was repaired or skipped
+  Error = 5, // a problem that stops the stream
+}
+
+/** Recoverable problems (severity "recoverable"): counted and reported, the stream goes on. */
+export const enum Warn {
+  SyncLost = 101, // bytes between TS packets that are not packets; detail = bytes skipped
+  ContinuityError = 102, // a continuity-counter gap: the access unit it hit was dropped
+  TransportError = 103, // transport_error_indicator set: the access unit it hit was dropped
+  PesInvalid = 104, // a PES header that does not parse: its access unit was dropped
+  DroppedBeforeKeyframe = 105, // video before the first decodable keyframe; detail = frames
+  TrackUnsupported = 106, // an elementary stream weir cannot output yet; detail = stream_type
+  AdtsSyncLost = 107, // bytes inside an AAC stream that are not ADTS frames; detail = bytes
+  TruncatedInput = 108, // the input ends inside a packet; detail = bytes of the partial packet
+  PesOverflow = 109, // an access unit larger than the reassembly buffer; it was dropped
+  TimestampJump = 110, // a timestamp jump in a track; detail = jump in milliseconds
+  TrackNoData = 111, // a declared track never delivered a decodable frame and was left out
+  MissingTimestamp = 112, // a PES without a PTS; timing was derived from the previous frame
+  ExtraTrackSkipped = 113, // a second video track or a further audio track was not output
+  IncompleteAccessUnit = 114, // the last access unit was cut short by the end of input; dropped
+  PsiInvalid = 115, // a PAT/PMT section with a bad CRC or length; it was ignored
+  PmtChanged = 116, // a new PMT version; this build keeps the first one
+  ParameterSetChanged = 117, // a new SPS mid-stream; this build keeps the first one
+}
+
+/** Problems that stop the stream (severity "fatal"). */
+export const enum Fatal {
+  NotMpegTs = 201, // no MPEG-TS packet structure found in the input
+  UnsupportedContainer = 202, // a container this build cannot demux (e.g. WebM/Matroska)
+  NoPlayableTracks = 203, // the input ended without any track weir can output
+  EmptyInput = 204, // the input ended before any byte arrived
+  OutputOverflow = 205, // an internal region overflowed (a bug: please report the stream)
+  Internal = 206, // an internal check failed (a bug: please report the stream)
+}
+
+/** Values of the kind field of a track. */
+export const enum TrackKind {
+  None = 0,
+  Video = 1,
+  Audio = 2,
+}
+
+/** Values of the codec field of a track. */
+export const enum Codec {
+  None = 0,
+  H264 = 1,
+  Aac = 2,
+}
+
+/** Result of init(), push() and flush(). */
+export const enum Status {
+  Ok = 0,
+  Fatal = 1, // a fatal error event was written; the instance needs reset()
+}

@@ -1,0 +1,82 @@
+// Event records: the only way the core reports anything. Each record is EVENT_SLOTS f64 values:
+//   [0] type  [1] code  [2] track slot (-1: none/muxed)  [3] input byte offset
+//   [4] a     [5] b     [6] c     [7] d       (meaning per type, see below)
+// Init:     a = output offset, b = length
+// Fragment: a = output offset, b = length, c = start time (s), d = end time (s); code = sample count
+// Warning:  a = detail;  Error: a = detail
+// The engine decodes them in engine/events.ts. f64 holds every integer we write exactly (< 2^53).
+
+import { EVENT_SIZE, EVENTS_BASE, MAX_EVENTS } from './layout';
+import { EventType } from './codes';
+
+let count: u32 = 0;
+let overflowed: bool = false;
+let suppressed: u32 = 0;
+
+export function eventsOverflowed(): bool {
+  return overflowed;
+}
+
+export function suppressedWarnings(): u32 {
+  return suppressed;
+}
+
+export function resetEvents(): void {
+  count = 0;
+  overflowed = false;
+}
+
+export function eventCount(): u32 {
+  return count;
+}
+
+function record(type: i32, code: i32, slot: i32, offset: f64, a: f64, b: f64, c: f64, d: f64): void {
+  // Warnings may fill only part of the region: a hostile input could produce one per packet, and
+  // they must never crowd out the init/fragment/error records of the same call. Past the limit,
+  // warnings of this call are dropped and `suppressed` counts them (reported in the next call).
+  if (type == EventType.Warning && count >= MAX_EVENTS - 512) {
+    suppressed++;
+    return;
+  }
+  if (count >= MAX_EVENTS) {
+    overflowed = true;
+    return;
+  }
+  const p = EVENTS_BASE + count * EVENT_SIZE;
+  store<f64>(p, <f64>type);
+  store<f64>(p + 8, <f64>code);
+  store<f64>(p + 16, <f64>slot);
+  store<f64>(p + 24, offset);
+  store<f64>(p + 32, a);
+  store<f64>(p + 40, b);
+  store<f64>(p + 48, c);
+  store<f64>(p + 56, d);
+  count++;
+}
+
+export function emitTrack(slot: i32): void {
+  record(EventType.Track, 0, slot, 0, 0, 0, 0, 0);
+}
+
+export function emitInit(slot: i32, ptr: u32, len: u32): void {
+  record(EventType.Init, 0, slot, 0, <f64>ptr, <f64>len, 0, 0);
+}
+
+export function emitFragment(slot: i32, ptr: u32, len: u32, samples: i32, start: f64, end: f64): void {
+  record(EventType.Fragment, samples, slot, 0, <f64>ptr, <f64>len, start, end);
+}
+
+/** Input byte offset of the packet being processed: the context of every warning and error. */
+let byteOffset: f64 = 0;
+
+export function setByteOffset(offset: f64): void {
+  byteOffset = offset;
+}
+
+export function emitWarning(code: i32, slot: i32, detail: f64): void {
+  record(EventType.Warning, code, slot, byteOffset, detail, 0, 0, 0);
+}
+
+export function emitError(code: i32, slot: i32, detail: f64): void {
+  record(EventType.Error, code, slot, byteOffset, detail, 0, 0, 0);
+}

@@ -1,0 +1,136 @@
+// The ABI of the core: about ten numeric functions (DESIGN.md §2). engine/core.ts is the only caller.
+//
+//   init(mode, fragmentMs)  configure and reset; mode 0 = one init/fragment stream per track (MSE),
+//                           1 = all tracks muxed (files)
+//   inputPtr/inputCapacity  where the engine writes the next chunk, and how much fits
+//   push(len)               demux `len` new bytes; output and events describe what came out
+//   flush()                 end of input: everything queued comes out
+//   reset()                 forget the stream, keep the configuration
+//   eventsPtr/eventCount, outputPtr/outputLength, trackInfoPtr: the regions the engine reads
+//
+// Each call first clears the event and output regions: the engine consumes them before the next.
+
+import {
+  EVENTS_BASE,
+  INPUT_BASE,
+  INPUT_CAPACITY,
+  MAX_TRACKS,
+  MEMORY_END,
+  OUTPUT_BASE,
+  REGION_BASE,
+  TRACK_INFO_BASE,
+  TRACK_INFO_SIZE,
+} from './layout';
+import { Fatal, Status } from './codes';
+import './abort';
+import { eventCount as events, resetEvents, suppressedWarnings, emitWarning } from './events';
+import { outputLength as written, outputReset } from './mp4/writer';
+import { addBytesSeen, bytesSeen, demux, flushDemuxer, hasSynced, resetDemuxer } from './mpegts/demux';
+import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/remuxer';
+
+let configuredMode: i32 = 0;
+let configuredFragmentMs: i32 = 0;
+/** Bytes kept at INPUT_BASE from the previous call (an incomplete packet, sync look-ahead). */
+let carried: u32 = 0;
+let flushed: bool = false;
+let lastSuppressed: u32 = 0;
+
+export function init(mode: i32, fragmentMs: i32): i32 {
+  const needed = (MEMORY_END + 0xffff) >> 16;
+  const have = <u32>memory.size();
+  if (have < needed && memory.grow(<i32>(needed - have)) < 0) return Status.Fatal;
+  if (<u32>__heap_base > REGION_BASE - 0x10000) return Status.Fatal;
+  configuredMode = mode;
+  configuredFragmentMs = fragmentMs;
+  reset();
+  return Status.Ok;
+}
+
+export function reset(): void {
+  carried = 0;
+  flushed = false;
+  lastSuppressed = 0;
+  resetEvents();
+  outputReset();
+  resetDemuxer();
+  resetRemuxer(configuredMode, configuredFragmentMs);
+}
+
+export function inputPtr(): u32 {
+  return INPUT_BASE + carried;
+}
+
+export function inputCapacity(): u32 {
+  return INPUT_CAPACITY - carried;
+}
+
+function beginCall(): void {
+  resetEvents();
+  outputReset();
+  const s = suppressedWarnings();
+  if (s != lastSuppressed) lastSuppressed = s;
+}
+
+export function push(len: u32): i32 {
+  beginCall();
+  if (fatalRaised || flushed) return Status.Fatal;
+  if (len > INPUT_CAPACITY - carried) len = INPUT_CAPACITY - carried;
+  addBytesSeen(len);
+  const end = INPUT_BASE + carried + len;
+  const used = demux(end, false);
+  const left = end - INPUT_BASE - used;
+  if (left > 0 && used > 0) memory.copy(INPUT_BASE, INPUT_BASE + used, left);
+  carried = left;
+  return fatalRaised ? Status.Fatal : Status.Ok;
+}
+
+export function flush(): i32 {
+  beginCall();
+  if (fatalRaised || flushed) return Status.Fatal;
+  flushed = true;
+  if (bytesSeen() == 0) {
+    raiseFatal(Fatal.EmptyInput, -1, 0);
+    return Status.Fatal;
+  }
+  demux(INPUT_BASE + carried, true);
+  carried = 0;
+  if (!hasSynced()) {
+    raiseFatal(Fatal.NotMpegTs, -1, bytesSeen());
+    return Status.Fatal;
+  }
+  flushDemuxer();
+  flushRemuxer();
+  return fatalRaised ? Status.Fatal : Status.Ok;
+}
+
+export function eventsPtr(): u32 {
+  return EVENTS_BASE;
+}
+
+export function eventCount(): u32 {
+  return events();
+}
+
+export function outputPtr(): u32 {
+  return OUTPUT_BASE;
+}
+
+export function outputLength(): u32 {
+  return written();
+}
+
+export function trackInfoPtr(): u32 {
+  return TRACK_INFO_BASE;
+}
+
+export function trackInfoSize(): u32 {
+  return TRACK_INFO_SIZE;
+}
+
+export function maxTracks(): i32 {
+  return MAX_TRACKS;
+}
+
+export function warningsSuppressed(): u32 {
+  return suppressedWarnings();
+}

@@ -1,0 +1,109 @@
+// The memory map of the core: every fixed region the engine and the core share, in one place.
+//
+// The core never allocates after init(): all state lives in these regions, which are laid out once
+// at fixed offsets above the AssemblyScript static data. engine/layout.ts reads the same numbers
+// through the exported getters in index.ts, so nothing here is duplicated on the host side.
+//
+// Sizes are chosen for the worst streams we accept: a 4K intra frame (several MB) must fit in the
+// video PES buffer, and a whole GOP of 1080p at 20 Mbit/s must fit in the video sample store before
+// the remuxer is forced to cut a fragment early (it then cuts, it never drops).
+
+/** Maximum number of output tracks (slot 0 is always video, 1.. audio). */
+export const MAX_TRACKS: i32 = 4;
+/** Maximum samples buffered per track before a fragment is forced. */
+export const MAX_SAMPLES: i32 = 16384;
+
+export const KiB: u32 = 1024;
+export const MiB: u32 = 1024 * 1024;
+
+/** Start of the regions; everything below is AssemblyScript's static data (asserted in init). */
+export const REGION_BASE: u32 = 1 * MiB;
+
+/** Input: the engine writes chunks here (after any bytes carried over from the last call). */
+export const INPUT_CAPACITY: u32 = 1 * MiB;
+export const INPUT_BASE: u32 = REGION_BASE;
+
+/** Event records: EVENT_SLOTS f64 each, read by engine/events.ts. */
+export const EVENT_SLOTS: u32 = 8;
+export const EVENT_SIZE: u32 = EVENT_SLOTS * 8;
+export const MAX_EVENTS: u32 = 4096;
+export const EVENTS_BASE: u32 = INPUT_BASE + INPUT_CAPACITY + 4 * KiB;
+
+/** Track info table: one TRACK_INFO_SIZE record per track (see track.ts for the field offsets). */
+export const TRACK_INFO_SIZE: u32 = 256;
+export const TRACK_INFO_BASE: u32 = EVENTS_BASE + MAX_EVENTS * EVENT_SIZE;
+
+/** Codec configuration bytes per track (SPS, PPS, AudioSpecificConfig...). */
+export const CONFIG_CAPACITY: u32 = 8 * KiB;
+export const CONFIG_BASE: u32 = TRACK_INFO_BASE + <u32>MAX_TRACKS * TRACK_INFO_SIZE;
+
+/** Scratch for RBSP (emulation-prevention bytes removed) of parameter sets. */
+export const SCRATCH_CAPACITY: u32 = 64 * KiB;
+export const SCRATCH_BASE: u32 = CONFIG_BASE + <u32>MAX_TRACKS * CONFIG_CAPACITY;
+
+/** PID table: per PID one byte of routing (see mpegts/demux.ts) and one byte of continuity state. */
+export const PID_TABLE_BASE: u32 = SCRATCH_BASE + SCRATCH_CAPACITY;
+export const PID_TABLE_SIZE: u32 = 8192 * 2;
+
+/** PSI section assembly (PAT, PMT): up to 1024 bytes each (ISO/IEC 13818-1 2.4.4: section_length <= 1021). */
+export const PSI_CAPACITY: u32 = 1024;
+export const PSI_BASE: u32 = PID_TABLE_BASE + PID_TABLE_SIZE;
+
+/** ADTS frame carried across PES boundaries, per track (a frame is at most 8191 bytes). */
+export const CARRY_CAPACITY: u32 = 8 * KiB;
+export const CARRY_BASE: u32 = PSI_BASE + 2 * PSI_CAPACITY;
+
+/** Per-track sample tables, struct of arrays (see remux/samples.ts). */
+export const SAMPLE_TABLE_STRIDE: u32 = 32; // bytes per sample across all columns
+export const SAMPLE_TABLE_SIZE: u32 = <u32>MAX_SAMPLES * SAMPLE_TABLE_STRIDE;
+export const SAMPLE_TABLE_BASE: u32 = CARRY_BASE + <u32>MAX_TRACKS * CARRY_CAPACITY;
+
+/** PES reassembly buffer per track. */
+export const VIDEO_PES_CAPACITY: u32 = 8 * MiB;
+export const AUDIO_PES_CAPACITY: u32 = 256 * KiB;
+/** Sample data store per track (length-prefixed NAL units, raw audio frames). */
+export const VIDEO_DATA_CAPACITY: u32 = 16 * MiB;
+export const AUDIO_DATA_CAPACITY: u32 = 2 * MiB;
+
+export const PES_BASE: u32 = SAMPLE_TABLE_BASE + <u32>MAX_TRACKS * SAMPLE_TABLE_SIZE;
+export const DATA_BASE: u32 = PES_BASE + VIDEO_PES_CAPACITY + <u32>(MAX_TRACKS - 1) * AUDIO_PES_CAPACITY;
+
+/** Output: init segments and fragments produced by one call; consumed by the engine before the next. */
+export const OUTPUT_BASE: u32 = DATA_BASE + VIDEO_DATA_CAPACITY + <u32>(MAX_TRACKS - 1) * AUDIO_DATA_CAPACITY;
+// One call can emit everything that was queued plus what its own input adds (the engine pushes at
+// most INPUT_CAPACITY per call, which grows by at most 4/3 when start codes become lengths).
+export const OUTPUT_CAPACITY: u32 = VIDEO_DATA_CAPACITY + <u32>(MAX_TRACKS - 1) * AUDIO_DATA_CAPACITY + 4 * MiB;
+
+export const MEMORY_END: u32 = OUTPUT_BASE + OUTPUT_CAPACITY;
+
+export function carryBase(slot: i32): u32 {
+  return CARRY_BASE + <u32>slot * CARRY_CAPACITY;
+}
+
+export function pesBase(slot: i32): u32 {
+  return slot == 0 ? PES_BASE : PES_BASE + VIDEO_PES_CAPACITY + <u32>(slot - 1) * AUDIO_PES_CAPACITY;
+}
+
+export function pesCapacity(slot: i32): u32 {
+  return slot == 0 ? VIDEO_PES_CAPACITY : AUDIO_PES_CAPACITY;
+}
+
+export function dataBase(slot: i32): u32 {
+  return slot == 0 ? DATA_BASE : DATA_BASE + VIDEO_DATA_CAPACITY + <u32>(slot - 1) * AUDIO_DATA_CAPACITY;
+}
+
+export function dataCapacity(slot: i32): u32 {
+  return slot == 0 ? VIDEO_DATA_CAPACITY : AUDIO_DATA_CAPACITY;
+}
+
+export function configBase(slot: i32): u32 {
+  return CONFIG_BASE + <u32>slot * CONFIG_CAPACITY;
+}
+
+export function trackInfoBase(slot: i32): u32 {
+  return TRACK_INFO_BASE + <u32>slot * TRACK_INFO_SIZE;
+}
+
+export function sampleTableBase(slot: i32): u32 {
+  return SAMPLE_TABLE_BASE + <u32>slot * SAMPLE_TABLE_SIZE;
+}

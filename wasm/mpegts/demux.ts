@@ -1,0 +1,490 @@
+// MPEG-TS demuxer (ISO/IEC 13818-1): packet synchronisation, PAT/PMT, PES reassembly and
+// continuity checking. It hands complete PES payloads to video.ts / audio.ts.
+//
+// Chunk safety (DESIGN.md §2): every decision depends only on the bytes, never on where a chunk
+// ended. A packet is examined only when its bytes (and, while searching for sync, the look-ahead
+// the search needs) are all present; otherwise the bytes wait in the input region for the next call.
+
+import { INPUT_BASE, MAX_TRACKS, PID_TABLE_BASE, PSI_BASE, PSI_CAPACITY, pesBase, pesCapacity } from '../layout';
+import { Codec, Fatal, TrackKind, Warn } from '../codes';
+import { emitWarning, setByteOffset } from '../events';
+import { crc32mpeg } from '../util/crc32';
+import { u16be, u8at } from '../util/bytes';
+import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
+import { raiseFatal } from '../remux/remuxer';
+import { readTimestamp, resetClock, unwrap } from './clock';
+import { resetVideo, videoAccessUnit } from './video';
+import { audioPes, looksLikeAdts, resetAudio } from './audio';
+
+/** stream_type values (13818-1 Table 2-34, and the registered values used by broadcasters). */
+export const enum StreamType {
+  Mpeg1Audio = 0x03,
+  Mpeg2Audio = 0x04,
+  AacAdts = 0x0f,
+  H264 = 0x1b,
+}
+
+const SYNC: u32 = 0x47;
+const PACKET: u32 = 188;
+
+// PID routing (one byte per PID in the PID table); continuity state in the byte after it.
+const ROUTE_NONE: u32 = 0;
+const ROUTE_PAT: u32 = 1;
+const ROUTE_PMT: u32 = 2;
+const ROUTE_TRACK: u32 = 0x10; // + slot
+const CC_NONE: u32 = 0xff;
+
+/** Look-ahead the sync search needs: three packet starts at the candidate stride. */
+const SYNC_PROBES: u32 = 3;
+/** Bytes of input without a single packet after which the input is declared not MPEG-TS. */
+const NOT_TS_LIMIT: f64 = 1024 * 1024;
+
+let stride: u32 = PACKET; // 188 (TS), 192 (M2TS: 4-byte prefix), 204 (Reed-Solomon suffix)
+let inSync: bool = false;
+let everSynced: bool = false;
+let lostSince: f64 = 0; // input offset where sync was lost (or 0 at the start)
+let consumed: f64 = 0; // input offset of INPUT_BASE
+let totalBytes: f64 = 0;
+let pmtPid: i32 = -1;
+let pmtVersion: i32 = -1;
+let pmtChangeReported: bool = false;
+let sniffed: bool = false;
+
+const pesLength = new StaticArray<u32>(MAX_TRACKS);
+const pesActive = new StaticArray<bool>(MAX_TRACKS);
+const pesDamaged = new StaticArray<bool>(MAX_TRACKS);
+const pesExpected = new StaticArray<u32>(MAX_TRACKS);
+const lastVideoDts = new StaticArray<i64>(MAX_TRACKS);
+const psiLength = new StaticArray<u32>(2);
+const psiCollecting = new StaticArray<bool>(2);
+
+export function resetDemuxer(): void {
+  stride = PACKET;
+  inSync = false;
+  everSynced = false;
+  lostSince = 0;
+  consumed = 0;
+  totalBytes = 0;
+  pmtPid = -1;
+  pmtVersion = -1;
+  pmtChangeReported = false;
+  sniffed = false;
+  memory.fill(PID_TABLE_BASE, 0, 8192 * 2);
+  for (let i: u32 = 0; i < 8192; i++) store<u8>(PID_TABLE_BASE + i * 2 + 1, <u8>CC_NONE);
+  store<u8>(PID_TABLE_BASE, <u8>ROUTE_PAT);
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    clearTrack(s);
+    unchecked((pesLength[s] = 0));
+    unchecked((pesActive[s] = false));
+    unchecked((pesDamaged[s] = false));
+    unchecked((pesExpected[s] = 0));
+    unchecked((lastVideoDts[s] = 0));
+    resetVideo(s);
+    resetAudio(s);
+  }
+  for (let i = 0; i < 2; i++) {
+    unchecked((psiLength[i] = 0));
+    unchecked((psiCollecting[i] = false));
+  }
+  resetClock();
+}
+
+@inline function route(p: u32): u32 {
+  return <u32>load<u8>(PID_TABLE_BASE + (p << 1));
+}
+
+@inline function setRoute(p: u32, r: u32): void {
+  store<u8>(PID_TABLE_BASE + (p << 1), <u8>r);
+}
+
+/** Offset of the sync byte inside a packet of the current stride. */
+@inline function syncOffset(): u32 {
+  return stride == 192 ? 4 : 0;
+}
+
+/**
+ * Demuxes the bytes [INPUT_BASE, end). Returns how many bytes were consumed; the rest (an
+ * incomplete packet, or look-ahead for the sync search) must be kept for the next call.
+ * With `final`, the end of input is known and nothing is kept.
+ */
+export function demux(end: u32, final: bool): u32 {
+  let q: u32 = INPUT_BASE; // position of the next sync byte
+  if (!sniffed && !sniff(end, final)) return final ? end - INPUT_BASE : 0;
+  while (true) {
+    if (!inSync) {
+      const found = findSync(q, end, final);
+      if (found == 0xffffffff) {
+        // Keep the bytes a later call may still need for the search.
+        const keep = (SYNC_PROBES - 1) * 204 + PACKET;
+        if (final) q = end;
+        else if (end - q > keep) q = end - keep;
+        if (!everSynced && consumed + <f64>(q - INPUT_BASE) > NOT_TS_LIMIT) {
+          setByteOffset(consumed);
+          raiseFatal(Fatal.NotMpegTs, -1, consumed + <f64>(q - INPUT_BASE));
+          return end - INPUT_BASE;
+        }
+        break;
+      }
+      const skipped = consumed + <f64>(found - INPUT_BASE) - lostSince - <f64>syncOffset();
+      setByteOffset(lostSince);
+      if (skipped > 0) emitWarning(Warn.SyncLost, -1, skipped);
+      q = found;
+      inSync = true;
+      everSynced = true;
+    }
+    if (q + PACKET > end) {
+      if (final && q < end) {
+        setByteOffset(consumed + <f64>(q - INPUT_BASE));
+        truncatedPacket(q, end);
+        q = end;
+      }
+      break;
+    }
+    if (load<u8>(q) != SYNC) {
+      inSync = false;
+      lostSince = consumed + <f64>(q - INPUT_BASE);
+      continue;
+    }
+    packet(q);
+    q += stride;
+  }
+  // Everything before the packet (or search position) q is done. (For M2TS the 4-byte prefix of the
+  // next packet lies before q; it is never read, so it need not be kept.)
+  let done = q > end ? end : q;
+  if (final) done = end;
+  consumed += <f64>(done - INPUT_BASE);
+  return done - INPUT_BASE;
+}
+
+/** Recognises containers this build does not demux, so they get a clear error (DESIGN.md §3). */
+function sniff(end: u32, final: bool): bool {
+  const n = end - INPUT_BASE;
+  if (n < 8 && !final) return false;
+  sniffed = true;
+  if (n >= 4 && load<u32>(INPUT_BASE) == 0xa3df451a) {
+    // EBML magic 1A 45 DF A3: WebM/Matroska
+    raiseFatal(Fatal.UnsupportedContainer, -1, 1);
+    return false;
+  }
+  if (n >= 8 && load<u32>(INPUT_BASE + 4) == 0x70797466) {
+    // 'ftyp' at offset 4: already ISO BMFF
+    raiseFatal(Fatal.UnsupportedContainer, -1, 2);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Finds the next sync byte at or after q that starts SYNC_PROBES packets in a row at one of the
+ * three packet sizes. Returns 0xffffffff when there is none yet (more input may decide it).
+ */
+function findSync(q: u32, end: u32, final: bool): u32 {
+  for (let p = q; p < end; p++) {
+    if (load<u8>(p) != SYNC) continue;
+    for (let k = 0; k < 3; k++) {
+      const s: u32 = k == 0 ? 188 : k == 1 ? 192 : 204;
+      let ok = true;
+      let probes: u32 = 0;
+      for (let i: u32 = 1; i < SYNC_PROBES; i++) {
+        const at = p + i * s;
+        if (at >= end) {
+          if (!final) return 0xffffffff; // wait for the look-ahead
+          break;
+        }
+        if (load<u8>(at) != SYNC) {
+          ok = false;
+          break;
+        }
+        probes++;
+      }
+      // At the very end of input, fewer probes decide: one whole packet is enough.
+      if (ok && (probes > 0 || p + PACKET <= end)) {
+        if (probes > 0 || k == 0) {
+          stride = s;
+          return p;
+        }
+      }
+    }
+  }
+  return 0xffffffff;
+}
+
+/** The input ended inside a packet: its access unit cannot be complete. */
+function truncatedPacket(q: u32, end: u32): void {
+  emitWarning(Warn.TruncatedInput, -1, <f64>(end - q));
+  if (end - q >= 3) {
+    const r = route(((u8at(q + 1) & 0x1f) << 8) | u8at(q + 2));
+    if (r >= ROUTE_TRACK) {
+      const slot = <i32>(r - ROUTE_TRACK);
+      if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+    }
+  }
+}
+
+/** One 188-byte transport packet at q (2.4.3.2). */
+function packet(q: u32): void {
+  const b1 = u8at(q + 1);
+  const packetPid = ((b1 & 0x1f) << 8) | u8at(q + 2);
+  const r = route(packetPid);
+  if (r == ROUTE_NONE) return;
+  setByteOffset(consumed + <f64>(q - INPUT_BASE));
+  const b3 = u8at(q + 3);
+  const tei = (b1 & 0x80) != 0; // transport_error_indicator
+  const pusi = (b1 & 0x40) != 0; // payload_unit_start_indicator
+  const afc = (b3 >> 4) & 3; // adaptation_field_control
+  const cc = b3 & 0xf; // continuity_counter
+  let payload = q + 4;
+  let discontinuity = false;
+  if (afc & 2) {
+    const afLength = u8at(q + 4); // adaptation_field_length
+    if (afLength > 183) return; // 2.4.3.4: at most 183 (182 with payload); damaged header
+    if (afLength > 0) discontinuity = (u8at(q + 5) & 0x80) != 0; // discontinuity_indicator
+    payload = q + 5 + afLength;
+  }
+  const hasPayload = (afc & 1) != 0 && payload < q + PACKET;
+  if (r >= ROUTE_TRACK) {
+    const slot = <i32>(r - ROUTE_TRACK);
+    if (tei) {
+      if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+      emitWarning(Warn.TransportError, slot, <f64>packetPid);
+      return;
+    }
+    if (!hasPayload) return;
+    const ccAt = PID_TABLE_BASE + (packetPid << 1) + 1;
+    const last = <u32>load<u8>(ccAt);
+    store<u8>(ccAt, <u8>cc);
+    if (last != CC_NONE && !discontinuity) {
+      if (cc == last) return; // a duplicate packet (2.4.3.3 allows one): its payload is already in
+      if (cc != ((last + 1) & 0xf)) {
+        if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+        emitWarning(Warn.ContinuityError, slot, <f64>packetPid);
+      }
+    }
+    if ((b3 >> 6) != 0) return; // transport_scrambling_control: nothing we can read
+    pesPayload(slot, payload, q + PACKET - payload, pusi);
+    return;
+  }
+  if (tei || !hasPayload) return;
+  psiPayload(r == ROUTE_PAT ? 0 : 1, payload, q + PACKET - payload, pusi);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PSI: PAT and PMT sections (2.4.4)
+
+function psiPayload(which: i32, p: u32, len: u32, pusi: bool): void {
+  const buf = PSI_BASE + <u32>which * PSI_CAPACITY;
+  if (pusi) {
+    const pointer = u8at(p); // pointer_field
+    if (pointer + 1 > len) return;
+    if (unchecked(psiCollecting[which])) psiAppend(which, buf, p + 1, pointer);
+    unchecked((psiCollecting[which] = true));
+    unchecked((psiLength[which] = 0));
+    psiAppend(which, buf, p + 1 + pointer, len - 1 - pointer);
+  } else if (unchecked(psiCollecting[which])) {
+    psiAppend(which, buf, p, len);
+  }
+}
+
+function psiAppend(which: i32, buf: u32, p: u32, len: u32): void {
+  let have = unchecked(psiLength[which]);
+  const take = min<u32>(len, PSI_CAPACITY - have);
+  memory.copy(buf + have, p, take);
+  have += take;
+  unchecked((psiLength[which] = have));
+  if (have < 3) return;
+  const total = (u16be(buf + 1) & 0xfff) + 3; // section_length
+  if (total > PSI_CAPACITY || total < 12) {
+    unchecked((psiCollecting[which] = false));
+    return;
+  }
+  if (have < total) return;
+  unchecked((psiCollecting[which] = false));
+  if (crc32mpeg(buf, total) != 0) {
+    emitWarning(Warn.PsiInvalid, -1, <f64>u8at(buf));
+    return;
+  }
+  if (which == 0) pat(buf, total);
+  else pmt(buf, total);
+}
+
+/** program_association_section (2.4.4.3): the first program (program_number != 0) is played. */
+function pat(s: u32, total: u32): void {
+  if (u8at(s) != 0x00 || pmtPid >= 0) return; // table_id
+  for (let p = s + 8; p + 4 <= s + total - 4; p += 4) {
+    const program = u16be(p); // program_number
+    const mapPid = u16be(p + 2) & 0x1fff; // program_map_PID / network_PID
+    if (program == 0) continue;
+    pmtPid = <i32>mapPid;
+    if (route(mapPid) == ROUTE_NONE) setRoute(mapPid, ROUTE_PMT);
+    return;
+  }
+}
+
+/** TS_program_map_section (2.4.4.8): declares the tracks. */
+function pmt(s: u32, total: u32): void {
+  if (u8at(s) != 0x02) return; // table_id
+  const version = <i32>((u8at(s + 5) >> 1) & 0x1f); // version_number
+  if (pmtVersion >= 0) {
+    if (version != pmtVersion && !pmtChangeReported) {
+      pmtChangeReported = true;
+      emitWarning(Warn.PmtChanged, -1, <f64>version);
+    }
+    return;
+  }
+  pmtVersion = version;
+  const infoLength = u16be(s + 10) & 0xfff; // program_info_length
+  let p = s + 12 + infoLength;
+  const end = s + total - 4; // before CRC_32
+  while (p + 5 <= end) {
+    const type = u8at(p); // stream_type
+    const esPid = u16be(p + 1) & 0x1fff; // elementary_PID
+    const esInfo = u16be(p + 3) & 0xfff; // ES_info_length
+    declareStream(type, esPid);
+    p += 5 + esInfo;
+  }
+}
+
+function declareStream(type: u32, esPid: u32): void {
+  let slot: i32 = -1;
+  let trackKind = TrackKind.None;
+  let trackCodec = Codec.None;
+  if (type == StreamType.H264) {
+    trackKind = TrackKind.Video;
+    trackCodec = Codec.H264;
+    slot = 0;
+  } else if (type == StreamType.AacAdts || type == StreamType.Mpeg1Audio || type == StreamType.Mpeg2Audio) {
+    // 0x03/0x04 are checked against the payload: broadcasters label AAC as MPEG-2 audio.
+    trackKind = TrackKind.Audio;
+    trackCodec = type == StreamType.AacAdts ? Codec.Aac : Codec.None;
+    slot = 1;
+  }
+  if (slot < 0) {
+    emitWarning(Warn.TrackUnsupported, -1, <f64>type);
+    return;
+  }
+  if (unchecked(state[slot]) != TrackState.Free) {
+    emitWarning(Warn.ExtraTrackSkipped, -1, <f64>type);
+    return;
+  }
+  unchecked((state[slot] = TrackState.Declared));
+  unchecked((kind[slot] = trackKind));
+  unchecked((codec[slot] = trackCodec));
+  unchecked((pid[slot] = <i32>esPid));
+  setInfoU32(slot, Info.Kind, trackKind);
+  setInfoU32(slot, Info.Codec, trackCodec);
+  setInfoU32(slot, Info.Pid, esPid);
+  setInfoU32(slot, Info.StreamType, type);
+  setRoute(esPid, ROUTE_TRACK + <u32>slot);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PES (2.4.3.6)
+
+function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
+  if (pusi) {
+    if (unchecked(pesActive[slot])) finishPes(slot);
+    unchecked((pesActive[slot] = true));
+    unchecked((pesDamaged[slot] = false));
+    unchecked((pesLength[slot] = 0));
+    unchecked((pesExpected[slot] = 0));
+  } else if (!unchecked(pesActive[slot])) {
+    return; // the tail of a PES whose start came before our input did
+  }
+  const base = pesBase(slot);
+  const have = unchecked(pesLength[slot]);
+  if (have + len > pesCapacity(slot)) {
+    if (!unchecked(pesDamaged[slot])) emitWarning(Warn.PesOverflow, slot, <f64>(have + len));
+    unchecked((pesDamaged[slot] = true));
+    return;
+  }
+  memory.copy(base + have, p, len);
+  const now = have + len;
+  unchecked((pesLength[slot] = now));
+  if (have < 6 && now >= 6) {
+    const declared = u16be(base + 4); // PES_packet_length (0: unbounded, video only)
+    if (declared > 0) unchecked((pesExpected[slot] = 6 + declared));
+  }
+  const expected = unchecked(pesExpected[slot]);
+  if (expected > 0 && now >= expected) finishPes(slot);
+}
+
+function finishPes(slot: i32): void {
+  unchecked((pesActive[slot] = false));
+  if (unchecked(state[slot]) == TrackState.Dropped) return;
+  const base = pesBase(slot);
+  let length = unchecked(pesLength[slot]);
+  if (unchecked(pesDamaged[slot])) {
+    // A gap, a transport error or an overflow hit this PES: its access unit is lost, only it.
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
+  const expected = unchecked(pesExpected[slot]);
+  if (expected > 0 && length > expected) length = expected;
+  if (length < 9 || u16be(base) != 0 || u8at(base + 2) != 1) {
+    emitWarning(Warn.PesInvalid, slot, <f64>length);
+    return;
+  }
+  const flags = u8at(base + 7); // PTS_DTS_flags and others
+  const headerLength = u8at(base + 8); // PES_header_data_length
+  const payload = headerLength + 9;
+  const ptsDts = flags >> 6;
+  if (payload > length || (ptsDts >= 2 && headerLength < 5) || (ptsDts == 3 && headerLength < 10)) {
+    emitWarning(Warn.PesInvalid, slot, <f64>length);
+    return;
+  }
+  let pts: i64 = 0;
+  let dts: i64 = 0;
+  const hasPts = ptsDts >= 2;
+  if (hasPts) {
+    pts = unwrap(readTimestamp(base + 9));
+    dts = ptsDts == 3 ? unwrap(readTimestamp(base + 14)) : pts;
+  }
+  const data = base + payload;
+  const size = length - payload;
+  if (unchecked(kind[slot]) == TrackKind.Video) {
+    if (!hasPts) {
+      emitWarning(Warn.MissingTimestamp, slot, 0);
+      dts = unchecked(lastVideoDts[slot]) + 3000;
+      pts = dts;
+    }
+    unchecked((lastVideoDts[slot] = dts));
+    videoAccessUnit(slot, data, size, dts, pts);
+    return;
+  }
+  if (unchecked(codec[slot]) == Codec.None) {
+    if (size == 0) return;
+    if (!looksLikeAdts(data, size)) {
+      // MPEG-1/2 audio layers I-III: not output by this build (MP3 arrives with the full TS work).
+      unchecked((state[slot] = TrackState.Dropped));
+      setRoute(<u32>unchecked(pid[slot]), ROUTE_NONE);
+      emitWarning(Warn.TrackUnsupported, slot, <f64>infoU32(slot, Info.StreamType));
+      return;
+    }
+    unchecked((codec[slot] = Codec.Aac));
+    setInfoU32(slot, Info.Codec, Codec.Aac);
+  }
+  audioPes(slot, data, size, pts, hasPts);
+}
+
+/** End of input: a PES still being collected is complete if it was not damaged. */
+export function flushDemuxer(): void {
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    if (unchecked(pesActive[s])) finishPes(s);
+  }
+}
+
+export function hasSynced(): bool {
+  return everSynced;
+}
+
+export function bytesSeen(): f64 {
+  return totalBytes;
+}
+
+export function addBytesSeen(n: u32): void {
+  totalBytes += <f64>n;
+}
+
+export function pidOfSlot(slot: i32): i32 {
+  return unchecked(pid[slot]);
+}

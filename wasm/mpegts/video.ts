@@ -1,0 +1,97 @@
+// H.264 access units from PES payloads (ITU-T H.264 Annex B byte stream, carried per ISO/IEC
+// 13818-1 2.14). One PES carries one access unit, as every muxer we know writes it. Each NAL unit
+// keeps its bytes exactly; only its start code becomes a 4-byte length (14496-15 5.3.2), and the
+// trailing zero bytes between NAL units (trailing_zero_8bits, B.1.1) are dropped.
+
+import { MAX_TRACKS } from '../layout';
+import { Warn } from '../codes';
+import { emitWarning } from '../events';
+import { captureSps, capturePps, hasParameterSets, Nal, resetH264 } from '../codecs/h264';
+import { Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
+import { beginVideoSample, commitVideoSample, reserveSample, sampleWritePtr } from '../remux/remuxer';
+import { findStartCode } from '../util/startcode';
+import { put32 } from '../util/bytes';
+
+const MAX_NALS: i32 = 4096;
+const nalStart = new StaticArray<u32>(MAX_NALS);
+const nalEnd = new StaticArray<u32>(MAX_NALS);
+
+const started = new StaticArray<bool>(MAX_TRACKS);
+const droppedBeforeKeyframe = new StaticArray<u32>(MAX_TRACKS);
+const spsChangeReported = new StaticArray<bool>(MAX_TRACKS);
+
+export function resetVideo(slot: i32): void {
+  unchecked((started[slot] = false));
+  unchecked((droppedBeforeKeyframe[slot] = 0));
+  unchecked((spsChangeReported[slot] = false));
+  resetH264(slot);
+}
+
+function dropAccessUnit(slot: i32): void {
+  setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+}
+
+/** Handles the payload [p, p+len) of one video PES with unwrapped 90 kHz times. */
+export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64): void {
+  const end = p + len;
+  let count: i32 = 0;
+  let idr = false;
+  let payloadBytes: u32 = 0;
+  let sc = findStartCode(p, end);
+  while (sc < end) {
+    const start = sc + 3;
+    const next = findStartCode(start, end);
+    let stop = next;
+    while (stop > start && load<u8>(stop - 1) == 0) stop--;
+    if (stop > start) {
+      if (count == MAX_NALS) break;
+      unchecked((nalStart[count] = start));
+      unchecked((nalEnd[count] = stop));
+      count++;
+      payloadBytes += stop - start;
+      const type = <i32>load<u8>(start) & 0x1f; // nal_unit_type
+      if (type == Nal.Idr) idr = true;
+      else if (type == Nal.Sps) {
+        const r = captureSps(slot, start, stop - start, unchecked(started[slot]));
+        if (r == 2 && !unchecked(spsChangeReported[slot])) {
+          unchecked((spsChangeReported[slot] = true));
+          emitWarning(Warn.ParameterSetChanged, slot, 0);
+        }
+      } else if (type == Nal.Pps) capturePps(slot, start, stop - start);
+    }
+    sc = next;
+  }
+  if (count == 0) {
+    // A PES without a single NAL unit: nothing decodable was lost, nothing to write.
+    return;
+  }
+  if (!unchecked(started[slot])) {
+    // Output starts at the first IDR picture whose parameter sets we hold (DESIGN.md §3).
+    if (!idr || !hasParameterSets(slot)) {
+      unchecked((droppedBeforeKeyframe[slot] += 1));
+      dropAccessUnit(slot);
+      return;
+    }
+    unchecked((started[slot] = true));
+    unchecked((state[slot] = TrackState.Configured));
+    unchecked((timescale[slot] = 90000));
+    const dropped = unchecked(droppedBeforeKeyframe[slot]);
+    if (dropped > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>dropped);
+  }
+  const size = payloadBytes + <u32>count * 4;
+  beginVideoSample(slot, dts, idr);
+  if (!reserveSample(slot, size)) {
+    emitWarning(Warn.PesOverflow, slot, <f64>size);
+    dropAccessUnit(slot);
+    return;
+  }
+  let o = sampleWritePtr(slot);
+  for (let i = 0; i < count; i++) {
+    const s = unchecked(nalStart[i]);
+    const n = unchecked(nalEnd[i]) - s;
+    put32(o, n); // NALUnitLength
+    memory.copy(o + 4, s, n);
+    o += 4 + n;
+  }
+  commitVideoSample(slot, dts, pts, size, idr);
+}

@@ -1,0 +1,396 @@
+// The remuxer: queues samples per track, decides when a fragment is cut, builds the output
+// timeline and writes init segments and fragments. Demuxers meet it only through queue*Sample and
+// the track records (STYLE.md §2).
+//
+// Timeline (DESIGN.md §3): source clocks are unwrapped to 64 bits by the demuxer; the output
+// timeline starts at the earliest first decode time of all output tracks (base), so audio and
+// video keep exactly their source offset. Within a track, a sample lasts until the next one
+// starts, so the next fragment's tfdt is always the last tfdt plus the durations in between.
+
+import { dataBase, dataCapacity, MAX_SAMPLES, MAX_TRACKS } from '../layout';
+import { Codec, Fatal, TrackKind, Warn } from '../codes';
+import { emitError, emitFragment, emitInit, emitTrack, emitWarning } from '../events';
+import { fragmentBound, fragmentDecodeTime, fragmentSamples, writeFragment } from '../mp4/fragment';
+import { writeInit } from '../mp4/init';
+import { cursor, outputFits } from '../mp4/writer';
+import {
+  codec,
+  dataLength,
+  Info,
+  infoF64,
+  infoU32,
+  kind,
+  sampleCount,
+  SampleFlags,
+  sCts,
+  sDts,
+  sDuration,
+  setInfoF64,
+  setInfoU32,
+  sFlags,
+  sOffset,
+  sSize,
+  state,
+  TrackState,
+  timescale,
+} from './track';
+
+/** Output modes (init(mode)): one init segment and fragment stream per track, or all tracks muxed. */
+export const enum Mode {
+  PerTrack = 0,
+  Muxed = 1,
+}
+
+let mode: i32 = Mode.PerTrack;
+/** Target fragment duration in 90 kHz ticks; 0 = one fragment per video GOP. */
+let target90k: i64 = 0;
+let initDone: bool = false;
+let outputMask: u32 = 0;
+let base90k: i64 = 0;
+let sequence: u32 = 0;
+export let fatalRaised: bool = false;
+
+/** Frame duration of each video track (90 kHz), for the last sample and for repaired gaps. */
+const lastDuration = new StaticArray<u32>(MAX_TRACKS);
+/** Unwrapped DTS of each track's last queued sample (track timescale). */
+const lastDts = new StaticArray<i64>(MAX_TRACKS);
+
+/** Longest wait for a declared track's configuration before the others go ahead without it. */
+const INIT_WAIT_90K: i64 = 10 * 90000;
+/** Audio-only streams and forced cuts: fragment length when no video GOP decides it. */
+const AUDIO_FRAGMENT_90K: i64 = 90000;
+
+export function resetRemuxer(outputMode: i32, targetMs: i32): void {
+  mode = outputMode;
+  target90k = <i64>targetMs * 90;
+  initDone = false;
+  outputMask = 0;
+  base90k = 0;
+  sequence = 0;
+  fatalRaised = false;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    unchecked((lastDuration[s] = 0));
+    unchecked((lastDts[s] = 0));
+  }
+}
+
+export function isInitDone(): bool {
+  return initDone;
+}
+
+export function raiseFatal(code: i32, slot: i32, detail: f64): void {
+  if (fatalRaised) return;
+  fatalRaised = true;
+  emitError(code, slot, detail);
+}
+
+@inline function to90k(slot: i32, t: i64): i64 {
+  const ts = <i64>unchecked(timescale[slot]);
+  return ts == 90000 ? t : (t * 90000) / ts;
+}
+
+@inline function from90k(slot: i32, t: i64): i64 {
+  const ts = <i64>unchecked(timescale[slot]);
+  return ts == 90000 ? t : (t * ts) / 90000;
+}
+
+/** Where a demuxer writes the bytes of the next sample of a track, and how many bytes fit there. */
+export function sampleWritePtr(slot: i32): u32 {
+  return dataBase(slot) + unchecked(dataLength[slot]);
+}
+
+export function sampleSpace(slot: i32): u32 {
+  return dataCapacity(slot) - unchecked(dataLength[slot]);
+}
+
+/**
+ * Makes room for `bytes` more sample bytes in a track's store, cutting a fragment early (or giving
+ * up on tracks that never configured) when the store or its table is nearly full. Returns false if
+ * the room cannot be made; the caller then drops the access unit and reports it.
+ */
+export function reserveSample(slot: i32, bytes: u32): bool {
+  if (sampleSpace(slot) >= bytes && unchecked(sampleCount[slot]) < MAX_SAMPLES - 2) return true;
+  if (!initDone) startOutput();
+  if (initDone) cut(i64.MAX_VALUE, false, true);
+  return sampleSpace(slot) >= bytes && unchecked(sampleCount[slot]) < MAX_SAMPLES - 2;
+}
+
+/**
+ * Announces a video access unit before its bytes are written: the previous sample's duration is now
+ * known, and a fragment may be cut here (at a keyframe, or when the target duration is reached).
+ * dts is the unwrapped 90 kHz source time.
+ */
+export function beginVideoSample(slot: i32, dts: i64, sync: bool): void {
+  const n = unchecked(sampleCount[slot]);
+  if (n == 0) return;
+  let d = dts - unchecked(lastDts[slot]);
+  if (d <= 0 || d > 10 * 90000) {
+    // Not a frame interval: a jump in the source clock. Keep the cadence for the sample that
+    // ends here and report it; the next sample keeps its own source time.
+    emitWarning(Warn.TimestampJump, slot, <f64>(d / 90));
+    d = <i64>(unchecked(lastDuration[slot]) > 0 ? unchecked(lastDuration[slot]) : 3000);
+  }
+  store<u32>(sDuration(slot, n - 1), <u32>d);
+  unchecked((lastDuration[slot] = <u32>d));
+  if (initDone) {
+    const first = load<i64>(sDts(slot, 0));
+    if (sync || (target90k > 0 && dts - first >= target90k)) cut(dts, false, false);
+  }
+}
+
+/** Queues the video access unit whose bytes the demuxer just wrote at sampleWritePtr(slot). */
+export function commitVideoSample(slot: i32, dts: i64, pts: i64, size: u32, sync: bool): void {
+  appendSample(slot, dts, <i32>(pts - dts), size, sync ? SampleFlags.Sync : SampleFlags.NonSync, 0);
+  if (!initDone) maybeStartOutput();
+}
+
+/** Queues an audio frame (dts in the track's timescale, unwrapped). */
+export function queueAudioSample(slot: i32, dts: i64, duration: u32, size: u32): void {
+  appendSample(slot, dts, 0, size, SampleFlags.Sync, duration);
+  if (!initDone) {
+    maybeStartOutput();
+    return;
+  }
+  if (outputMask & 1) return; // a video track decides the cuts
+  const first = load<i64>(sDts(slot, 0));
+  const limit = target90k > 0 ? target90k : AUDIO_FRAGMENT_90K;
+  if (to90k(slot, dts + <i64>duration - first) >= limit) cut(i64.MAX_VALUE, false, false);
+}
+
+function appendSample(slot: i32, dts: i64, cts: i32, size: u32, flags: u32, duration: u32): void {
+  const n = unchecked(sampleCount[slot]);
+  store<i64>(sDts(slot, n), dts);
+  store<i32>(sCts(slot, n), cts);
+  store<u32>(sSize(slot, n), size);
+  store<u32>(sFlags(slot, n), flags);
+  store<u32>(sDuration(slot, n), duration);
+  store<u32>(sOffset(slot, n), unchecked(dataLength[slot]));
+  unchecked((dataLength[slot] += size));
+  unchecked((sampleCount[slot] = n + 1));
+  unchecked((lastDts[slot] = dts));
+}
+
+/** Output starts once every declared track is configured, or when waiting longer would cost data. */
+function maybeStartOutput(): void {
+  let waiting = false;
+  let any = false;
+  let longest: i64 = 0;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    const st = unchecked(state[s]);
+    if (st == TrackState.Declared) waiting = true;
+    if (st != TrackState.Configured) continue;
+    const n = unchecked(sampleCount[s]);
+    if (n == 0) {
+      waiting = true; // configured but nothing queued yet: its first time is not known
+      continue;
+    }
+    any = true;
+    const span = to90k(s, load<i64>(sDts(s, n - 1)) - load<i64>(sDts(s, 0)));
+    if (span > longest) longest = span;
+    if (unchecked(dataLength[s]) > (dataCapacity(s) >> 2) * 3 || n > (MAX_SAMPLES >> 2) * 3) longest = INIT_WAIT_90K;
+  }
+  if (!any) return;
+  if (waiting && longest < INIT_WAIT_90K) return;
+  startOutput();
+}
+
+/** Writes the init segment(s) for the configured tracks; declared tracks still waiting are left out. */
+export function startOutput(): void {
+  if (initDone) return;
+  let mask: u32 = 0;
+  let base: i64 = i64.MAX_VALUE;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    const st = unchecked(state[s]);
+    if (st == TrackState.Declared || (st == TrackState.Configured && unchecked(sampleCount[s]) == 0)) {
+      unchecked((state[s] = TrackState.Dropped));
+      emitWarning(Warn.TrackNoData, s, <f64>infoU32(s, Info.StreamType));
+      continue;
+    }
+    if (st != TrackState.Configured) continue;
+    mask |= 1 << s;
+    const first = to90k(s, load<i64>(sDts(s, 0)));
+    if (first < base) base = first;
+  }
+  if (mask == 0) return;
+  base90k = base;
+  outputMask = mask;
+  initDone = true;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    if (!(mask & (1 << s))) continue;
+    setInfoU32(s, Info.TrackId, <u32>s + 1);
+    setInfoU32(s, Info.Timescale, unchecked(timescale[s]));
+    emitTrack(s);
+  }
+  if (mode == Mode.Muxed) {
+    const start = cursor;
+    writeInit(mask);
+    emitInit(-1, start, cursor - start);
+  } else {
+    for (let s = 0; s < MAX_TRACKS; s++) {
+      if (!(mask & (1 << s))) continue;
+      const start = cursor;
+      writeInit(1 << s);
+      emitInit(s, start, cursor - start);
+    }
+  }
+}
+
+/**
+ * Cuts a fragment: every output track gives its complete samples that start before `cutTime90k`
+ * (video: all queued, as the sample being added is not queued yet; at `final` everything).
+ * `forced` cuts (a store is full) take every queued sample except the last video one, whose
+ * duration is not known yet.
+ */
+function cut(cutTime90k: i64, final: bool, forced: bool): void {
+  let totalSamples: i32 = 0;
+  let totalBytes: u32 = 0;
+  let mask: u32 = 0;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    unchecked((fragmentSamples[s] = 0));
+    if (!(outputMask & (1 << s))) continue;
+    const n = unchecked(sampleCount[s]);
+    if (n == 0) continue;
+    let take: i32 = n;
+    if (unchecked(kind[s]) == TrackKind.Video) {
+      if (forced && !final) take = n - 1;
+      if (final) {
+        // The last frame lasts as long as the one before it (or the VUI frame rate says).
+        if (load<u32>(sDuration(s, n - 1)) == 0) store<u32>(sDuration(s, n - 1), defaultVideoDuration(s));
+      }
+    } else if (!final && cutTime90k != i64.MAX_VALUE) {
+      const limit = from90k(s, cutTime90k);
+      take = 0;
+      while (take < n && load<i64>(sDts(s, take)) < limit) take++;
+    }
+    if (take <= 0) continue;
+    unchecked((fragmentSamples[s] = take));
+    const firstDts = load<i64>(sDts(s, 0));
+    let rel = firstDts - from90k(s, base90k);
+    if (rel < 0) rel = 0;
+    unchecked((fragmentDecodeTime[s] = <u64>rel));
+    totalSamples += take;
+    totalBytes += load<u32>(sOffset(s, take - 1)) + load<u32>(sSize(s, take - 1)) - load<u32>(sOffset(s, 0));
+    mask |= 1 << s;
+  }
+  if (mask == 0) return;
+  if (!outputFits(fragmentBound(totalSamples, totalBytes) * (mode == Mode.Muxed ? 1 : 2))) {
+    raiseFatal(Fatal.OutputOverflow, -1, <f64>totalBytes);
+    return;
+  }
+  if (mode == Mode.Muxed) {
+    const start = cursor;
+    sequence++;
+    writeFragment(mask, sequence);
+    emitFragment(-1, start, cursor - start, totalSamples, fragmentStart(mask), fragmentEnd(mask));
+  } else {
+    for (let s = 0; s < MAX_TRACKS; s++) {
+      if (!(mask & (1 << s))) continue;
+      const start = cursor;
+      sequence++;
+      writeFragment(1 << s, sequence);
+      emitFragment(s, start, cursor - start, unchecked(fragmentSamples[s]), fragmentStart(1 << s), fragmentEnd(1 << s));
+    }
+  }
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    if (mask & (1 << s)) {
+      recordStats(s, unchecked(fragmentSamples[s]));
+      dequeue(s, unchecked(fragmentSamples[s]));
+    }
+  }
+}
+
+function defaultVideoDuration(slot: i32): u32 {
+  if (unchecked(lastDuration[slot]) > 0) return unchecked(lastDuration[slot]);
+  const num = infoU32(slot, Info.FrameRateNum);
+  const den = infoU32(slot, Info.FrameRateDen);
+  if (num > 0 && den > 0) {
+    const d = <u32>((<u64>90000 * <u64>den) / <u64>num);
+    if (d > 0 && d < 90000) return d;
+  }
+  return 3000; // 30 fps: the most common rate when the stream says nothing
+}
+
+function fragmentStart(mask: u32): f64 {
+  let t: f64 = f64.MAX_VALUE;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    if (!(mask & (1 << s))) continue;
+    const v = <f64>unchecked(fragmentDecodeTime[s]) / <f64>unchecked(timescale[s]);
+    if (v < t) t = v;
+  }
+  return t;
+}
+
+function fragmentEnd(mask: u32): f64 {
+  let t: f64 = 0;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    if (!(mask & (1 << s))) continue;
+    let d: u64 = 0;
+    const n = unchecked(fragmentSamples[s]);
+    for (let i = 0; i < n; i++) d += load<u32>(sDuration(s, i));
+    const v = <f64>(unchecked(fragmentDecodeTime[s]) + d) / <f64>unchecked(timescale[s]);
+    if (v > t) t = v;
+  }
+  return t;
+}
+
+/** Updates the track info record (sample counts, first/last times) for samples just written. */
+function recordStats(slot: i32, n: i32): void {
+  const ts = <f64>unchecked(timescale[slot]);
+  const rebase = from90k(slot, base90k);
+  const before = infoU32(slot, Info.Samples);
+  let minPts = before == 0 ? f64.MAX_VALUE : infoF64(slot, Info.MinPts);
+  let maxEnd = before == 0 ? -f64.MAX_VALUE : infoF64(slot, Info.MaxPtsEnd);
+  let bytes: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const dts = load<i64>(sDts(slot, i));
+    const pts = <f64>(dts + <i64>load<i32>(sCts(slot, i)) - rebase) / ts;
+    const end = pts + <f64>load<u32>(sDuration(slot, i)) / ts;
+    if (pts < minPts) minPts = pts;
+    if (end > maxEnd) maxEnd = end;
+    bytes += <f64>load<u32>(sSize(slot, i));
+  }
+  if (before == 0) {
+    setInfoF64(slot, Info.FirstDts, <f64>(load<i64>(sDts(slot, 0)) - rebase) / ts);
+    const firstPts = load<i64>(sDts(slot, 0)) + <i64>load<i32>(sCts(slot, 0));
+    setInfoF64(slot, Info.SourceStart, <f64>firstPts / ts);
+  }
+  const last = n - 1;
+  setInfoF64(slot, Info.EndTime, <f64>(load<i64>(sDts(slot, last)) + <i64>load<u32>(sDuration(slot, last)) - rebase) / ts);
+  setInfoF64(slot, Info.MinPts, minPts);
+  setInfoF64(slot, Info.MaxPtsEnd, maxEnd);
+  setInfoF64(slot, Info.Bytes, infoF64(slot, Info.Bytes) + bytes);
+  setInfoU32(slot, Info.Samples, before + <u32>n);
+}
+
+/** Removes the first n samples of a track, moving what is left to the front of its table and store. */
+function dequeue(slot: i32, n: i32): void {
+  const total = unchecked(sampleCount[slot]);
+  const left = total - n;
+  if (left > 0) {
+    const from = load<u32>(sOffset(slot, n));
+    const bytes = unchecked(dataLength[slot]) - from;
+    memory.copy(dataBase(slot), dataBase(slot) + from, bytes);
+    memory.copy(sDts(slot, 0), sDts(slot, n), <u32>left * 8);
+    memory.copy(sCts(slot, 0), sCts(slot, n), <u32>left * 4);
+    memory.copy(sSize(slot, 0), sSize(slot, n), <u32>left * 4);
+    memory.copy(sFlags(slot, 0), sFlags(slot, n), <u32>left * 4);
+    memory.copy(sDuration(slot, 0), sDuration(slot, n), <u32>left * 4);
+    for (let i = 0; i < left; i++) store<u32>(sOffset(slot, i), load<u32>(sOffset(slot, i + n)) - from);
+    unchecked((dataLength[slot] = bytes));
+  } else {
+    unchecked((dataLength[slot] = 0));
+  }
+  unchecked((sampleCount[slot] = left));
+}
+
+/** End of input: every queued sample goes out. */
+export function flushRemuxer(): void {
+  if (!initDone) startOutput();
+  if (!initDone) {
+    let declared = false;
+    for (let s = 0; s < MAX_TRACKS; s++) if (unchecked(codec[s]) != Codec.None) declared = true;
+    raiseFatal(Fatal.NoPlayableTracks, -1, declared ? 1 : 0);
+    return;
+  }
+  cut(i64.MAX_VALUE, true, false);
+}
