@@ -469,7 +469,16 @@ function finishPes(slot: i32): void {
 /** End of input: a PES still being collected is complete if it was not damaged. */
 export function flushDemuxer(): void {
   for (let s = 0; s < MAX_TRACKS; s++) {
-    if (unchecked(pesActive[s])) finishPes(s);
+    if (!unchecked(pesActive[s])) continue;
+    const expected = unchecked(pesExpected[s]);
+    if (expected > 0 && unchecked(pesLength[s]) < expected) {
+      // The input ended inside this PES: its access unit is incomplete, and only it is lost.
+      unchecked((pesActive[s] = false));
+      setInfoU32(s, Info.Dropped, infoU32(s, Info.Dropped) + 1);
+      emitWarning(Warn.IncompleteAccessUnit, s, <f64>unchecked(pesLength[s]));
+      continue;
+    }
+    finishPes(s);
   }
 }
 

@@ -1,0 +1,81 @@
+// Test entry point (build target "test" → build/weir.test.wasm): the production ABI plus direct
+// access to the bit reader, the SPS and ADTS parsers and the box writer, so test/node can unit-test
+// them with golden values. Never shipped.
+
+export * from './index';
+import { SCRATCH_BASE, trackInfoBase } from './layout';
+import { bitPos, brInit, overrun, readBits, readSE, readUE, skipBits } from './util/bitreader';
+import { parseSps } from './codecs/h264';
+import { adtsChannels, adtsFrameLength, adtsHeaderLength, adtsObjectType, adtsSampleRate, parseAdts } from './codecs/aac';
+import { findStartCode } from './util/startcode';
+import { unescapeRbsp } from './util/bytes';
+import { readTimestamp, resetClock, unwrap } from './mpegts/clock';
+import { crc32mpeg } from './util/crc32';
+
+/** A scratch area tests write their input bytes to (64 KiB, inside the input region). */
+export function testScratch(): u32 {
+  return INPUT_BASE;
+}
+export function testBrInit(ptr: u32, len: u32): void {
+  brInit(ptr, len);
+}
+export function testReadBits(n: u32): u32 {
+  return readBits(n);
+}
+export function testReadUE(): u32 {
+  return readUE();
+}
+export function testReadSE(): i32 {
+  return readSE();
+}
+export function testSkipBits(n: u32): void {
+  skipBits(n);
+}
+export function testBitPos(): u32 {
+  return bitPos();
+}
+export function testOverrun(): bool {
+  return overrun;
+}
+/** Parses an SPS NAL unit (header byte included) into track slot 0's info record; 1 = ok. */
+export function testParseSps(ptr: u32, len: u32): i32 {
+  return parseSps(0, ptr, len) ? 1 : 0;
+}
+export function testTrackInfo(slot: i32): u32 {
+  return trackInfoBase(slot);
+}
+/** Parses an ADTS header; returns the frame length or 0, and exposes the fields. */
+export function testParseAdts(ptr: u32): u32 {
+  return parseAdts(ptr) ? adtsFrameLength : 0;
+}
+export function testAdtsHeaderLength(): u32 {
+  return adtsHeaderLength;
+}
+export function testAdtsObjectType(): u32 {
+  return adtsObjectType;
+}
+export function testAdtsSampleRate(): u32 {
+  return adtsSampleRate();
+}
+export function testAdtsChannels(): u32 {
+  return adtsChannels;
+}
+export function testFindStartCode(ptr: u32, end: u32): u32 {
+  return findStartCode(ptr, end);
+}
+export function testUnescape(src: u32, len: u32, dst: u32): u32 {
+  return unescapeRbsp(src, len, dst, 0x10000);
+}
+export function testResetClock(): void {
+  resetClock();
+}
+/** Unwraps a 33-bit timestamp given as f64 (exact below 2^53); returns f64. */
+export function testUnwrap(ts: f64): f64 {
+  return <f64>unwrap(<i64>ts);
+}
+export function testReadTimestamp(ptr: u32): f64 {
+  return <f64>readTimestamp(ptr);
+}
+export function testCrc32(ptr: u32, len: u32): u32 {
+  return crc32mpeg(ptr, len);
+}
