@@ -13,6 +13,8 @@ export interface ErrorContext {
   detail?: number;
   /** The underlying error, when another component raised it. */
   cause?: unknown;
+  /** Overrides the code's default severity (e.g. one unsupported track among playable ones). */
+  severity?: Severity;
 }
 
 /** The one error type weir raises and reports: a stable numeric code, its name, and a severity. */
@@ -31,7 +33,7 @@ export class WeirError extends Error {
     super(`${codeName(code)} (${code}): ${message}`, context.cause === undefined ? undefined : { cause: context.cause });
     this.code = code;
     this.codeName = codeName(code);
-    this.severity = isFatalCode(code) ? 'fatal' : 'recoverable';
+    this.severity = context.severity ?? (isFatalCode(code) ? 'fatal' : 'recoverable');
     this.track = context.track;
     this.offset = context.offset;
     this.detail = context.detail;
@@ -51,7 +53,7 @@ export class WeirError extends Error {
   }
 
   static fromJSON(e: SerializedError): WeirError {
-    const err = new WeirError(e.code, '', { track: e.track, offset: e.offset, detail: e.detail });
+    const err = new WeirError(e.code, '', { track: e.track, offset: e.offset, detail: e.detail, severity: e.severity });
     err.message = e.message;
     return err;
   }

@@ -39,7 +39,8 @@ async function readNodeFile(url: URL): Promise<Uint8Array> {
 async function loadDefault(): Promise<WebAssembly.Module> {
   if (isNode) {
     // From engine/*.ts (tests, dev) the build folder is one level up; from lib/engine/*.js two.
-    const candidates = [new URL('../build/weir.wasm', import.meta.url), new URL('../../build/weir.wasm', import.meta.url)];
+    // Built from parts so that bundlers do not try to resolve the Node-only second path.
+    const candidates = [new URL('../build/weir.wasm', import.meta.url), new URL(['..', '..', 'build', 'weir.wasm'].join('/'), import.meta.url)];
     let lastError: unknown;
     for (const url of candidates) {
       try {

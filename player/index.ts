@@ -1,0 +1,16 @@
+/**
+ * `weir`: the player for web pages. MPEG-TS is loaded, parsed, remuxed to fMP4 and appended in a
+ * dedicated worker; this thread only holds the <video>.
+ *
+ * ```ts
+ * import { Player } from 'weir';
+ * const player = new Player(document.querySelector('video')!);
+ * player.on('error', (e) => console.error(e.codeName, e.message));
+ * await player.load('https://example.com/stream.ts');
+ * await player.play();
+ * ```
+ */
+export { Player, type PlayerEventMap, type PlayerOptions, type PlayerStats } from './player.js';
+export { ErrorCodes, codeName, type ErrorCode, type ErrorCodeName } from '../engine/codes.js';
+export { WeirError, type SerializedError, type Severity } from '../engine/errors.js';
+export type { TrackInfo } from '../engine/tracks.js';

@@ -1,0 +1,312 @@
+/**
+ * The main-thread facade (DESIGN.md §5): small and boring. It owns the <video> element and a
+ * worker; the worker does all loading, parsing, remuxing and (where the browser allows) appending.
+ * Here: attach the MediaSourceHandle, report element state a few times a second, apply the seeks
+ * the worker asks for, and re-emit typed events. In fallback mode (no MSE in workers) it also runs
+ * the append queues against its own MediaSource.
+ */
+
+import { ErrorCodes } from '../engine/codes.js';
+import { type SerializedError, WeirError } from '../engine/errors.js';
+import type { TrackInfo } from '../engine/tracks.js';
+import { AppendQueue } from '../worker/append-queue.js';
+import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from '../worker/protocol.js';
+
+export interface PlayerOptions {
+  /**
+   * Parse in the worker but append on the main thread, even where MSE works in workers. The
+   * fallback path browsers without MSE-in-workers take; useful to compare both. Default false.
+   */
+  forceMainThreadMse?: boolean;
+  /** Fragment duration in ms: 0 (default) one per GOP; small values for low-latency live. */
+  fragmentDuration?: number;
+  /** Seconds kept behind the playhead before they are evicted from the buffer. Default 30. */
+  backBufferSeconds?: number;
+  /** How often (ms) the element's state is reported to the worker and `stats` emitted. Default 250. */
+  statsInterval?: number;
+  /** Where to load the worker script from, if not the bundled one (e.g. a CDN). */
+  workerUrl?: string | URL;
+  /** Where to load the core's .wasm from, if not the bundled one. */
+  wasmUrl?: string | URL;
+}
+
+/** What the player reports a few times a second. */
+export interface PlayerStats extends WorkerStats {
+  currentTime: number;
+  /** Buffered ranges of the element, seconds. */
+  buffered: [number, number][];
+  /** Seconds buffered ahead of the playhead. */
+  bufferAhead: number;
+  decodedFrames: number;
+  droppedFrames: number;
+}
+
+export interface PlayerEventMap {
+  /** The tracks being played (codec strings, sizes, rates). */
+  tracks: TrackInfo[];
+  stats: PlayerStats;
+  /** A problem that was repaired or skipped; playback goes on. */
+  warning: WeirError;
+  /** A problem that stopped playback; `load()` may be called again. */
+  error: WeirError;
+  /** The whole input was appended and the stream was ended. */
+  ended: undefined;
+}
+
+type Listener<T> = (value: T) => void;
+
+const DEFAULTS = { forceMainThreadMse: false, fragmentDuration: 0, backBufferSeconds: 30, statsInterval: 250 };
+
+function invalid(name: string, message: string): never {
+  throw new WeirError(ErrorCodes.INVALID_OPTION, `option ${name}: ${message}`);
+}
+
+function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerUrl' | 'wasmUrl'>> & PlayerOptions {
+  const o = { ...DEFAULTS, ...options };
+  if (typeof o.forceMainThreadMse !== 'boolean') invalid('forceMainThreadMse', 'must be a boolean');
+  if (!Number.isInteger(o.fragmentDuration) || o.fragmentDuration < 0 || o.fragmentDuration > 60_000) {
+    invalid('fragmentDuration', 'must be an integer number of milliseconds, 0..60000');
+  }
+  if (!(o.backBufferSeconds >= 0)) invalid('backBufferSeconds', 'must be a number >= 0');
+  if (!Number.isInteger(o.statsInterval) || o.statsInterval < 20) invalid('statsInterval', 'must be an integer >= 20 (ms)');
+  return o;
+}
+
+/** Plays MPEG-TS through a worker-owned MediaSource. */
+export class Player {
+  readonly video: HTMLVideoElement;
+  private readonly options: ReturnType<typeof validate>;
+  private worker: Worker | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly listeners = new Map<keyof PlayerEventMap, Set<Listener<never>>>();
+  private mediaSource: MediaSource | undefined;
+  private objectUrl: string | undefined;
+  private readonly queues = new Map<number, AppendQueue>();
+  private workerStats: WorkerStats | undefined;
+  private destroyed = false;
+  private generation = 0;
+
+  constructor(video: HTMLVideoElement, options: PlayerOptions = {}) {
+    if (!video || typeof video.play !== 'function') invalid('video', 'must be an HTMLVideoElement');
+    this.video = video;
+    this.options = validate(options);
+  }
+
+  /** Whether the MediaSource lives in the worker (undefined before load). */
+  get mseInWorker(): boolean | undefined {
+    return this.workerStats?.mseInWorker;
+  }
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on<K extends keyof PlayerEventMap>(type: K, listener: Listener<PlayerEventMap[K]>): () => void {
+    let set = this.listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(type, set);
+    }
+    set.add(listener as Listener<never>);
+    return () => this.off(type, listener);
+  }
+
+  off<K extends keyof PlayerEventMap>(type: K, listener: Listener<PlayerEventMap[K]>): void {
+    this.listeners.get(type)?.delete(listener as Listener<never>);
+  }
+
+  /**
+   * Starts playing a URL (an MPEG-TS file or an endless live stream). Stops what was loaded before.
+   * Resolves once the worker has the request under way; problems arrive as `error` events.
+   */
+  load(url: string | URL, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.destroyed) return Promise.reject(new WeirError(ErrorCodes.INVALID_OPTION, 'the player was destroyed'));
+    this.stopWorker();
+    const generation = ++this.generation;
+    const href = new URL(String(url), globalThis.location?.href).href;
+    const worker = this.options.workerUrl
+      ? new Worker(this.options.workerUrl, { type: 'module' })
+      : new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
+    this.worker = worker;
+    worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
+      if (generation === this.generation) this.onMessage(e.data);
+    });
+    worker.addEventListener('error', (e) => {
+      if (generation !== this.generation) return;
+      this.emit('error', new WeirError(ErrorCodes.WORKER_ERROR, `the worker failed: ${e.message || 'unknown error'}`));
+      this.stopWorker();
+    });
+    const loadOptions: LoadOptions = {
+      forceMainThreadMse: this.options.forceMainThreadMse,
+      fragmentDuration: this.options.fragmentDuration,
+      wasmUrl: this.options.wasmUrl ? new URL(String(this.options.wasmUrl), globalThis.location?.href).href : undefined,
+      backBufferSeconds: this.options.backBufferSeconds,
+    };
+    this.send({ type: 'load', url: href, options: loadOptions });
+    this.timer = setInterval(() => this.tick(), this.options.statsInterval);
+    options.signal?.addEventListener('abort', () => {
+      if (generation === this.generation) this.stopWorker();
+    });
+    return Promise.resolve();
+  }
+
+  play(): Promise<void> {
+    return this.video.play();
+  }
+
+  pause(): void {
+    this.video.pause();
+  }
+
+  /** Stops loading, releases the worker and the element's source. The player cannot be reused. */
+  destroy(): void {
+    this.destroyed = true;
+    this.stopWorker();
+    this.listeners.clear();
+  }
+
+  private send(message: ToWorker): void {
+    this.worker?.postMessage(message);
+  }
+
+  private stopWorker(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.worker) {
+      this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+      this.worker.terminate();
+      this.worker = undefined;
+    }
+    this.queues.clear();
+    this.mediaSource = undefined;
+    if (this.video.srcObject) this.video.srcObject = null;
+    if (this.objectUrl) {
+      this.video.removeAttribute('src');
+      this.video.load();
+      URL.revokeObjectURL(this.objectUrl);
+      this.objectUrl = undefined;
+    }
+  }
+
+  private emit<K extends keyof PlayerEventMap>(type: K, value: PlayerEventMap[K]): void {
+    for (const listener of this.listeners.get(type) ?? []) (listener as Listener<PlayerEventMap[K]>)(value);
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'attach-handle':
+        this.video.srcObject = m.handle as unknown as MediaProvider;
+        break;
+      case 'attach-fallback':
+        this.attachFallback();
+        break;
+      case 'tracks':
+        this.emit('tracks', m.tracks);
+        break;
+      case 'append':
+        this.fallbackAppend(m.track, m.mimeType, m.data);
+        break;
+      case 'end-of-stream':
+        void this.fallbackEnd();
+        break;
+      case 'stats':
+        this.workerStats = m.stats;
+        break;
+      case 'warning':
+        this.emit('warning', WeirError.fromJSON(m.error));
+        break;
+      case 'error':
+        this.emit('error', WeirError.fromJSON(m.error as SerializedError));
+        break;
+      case 'seek':
+        this.video.currentTime = m.time;
+        break;
+      case 'ended':
+        this.emit('ended', undefined);
+        break;
+    }
+  }
+
+  private tick(): void {
+    const v = this.video;
+    const buffered: [number, number][] = [];
+    for (let i = 0; i < v.buffered.length; i++) buffered.push([v.buffered.start(i), v.buffered.end(i)]);
+    const quality = typeof v.getVideoPlaybackQuality === 'function' ? v.getVideoPlaybackQuality() : undefined;
+    const decoded = quality?.totalVideoFrames ?? 0;
+    const dropped = quality?.droppedVideoFrames ?? 0;
+    this.send({ type: 'tick', currentTime: v.currentTime, paused: v.paused, buffered, decoded, dropped });
+    if (!this.workerStats) return;
+    const current = buffered.find(([s, e]) => v.currentTime >= s && v.currentTime <= e);
+    this.emit('stats', {
+      ...this.workerStats,
+      currentTime: v.currentTime,
+      buffered,
+      bufferAhead: current ? current[1] - v.currentTime : 0,
+      decodedFrames: decoded,
+      droppedFrames: dropped,
+    });
+  }
+
+  // Fallback mode: the same append queues, on this thread, against a MediaSource of our own.
+
+  private attachFallback(): void {
+    const ms = new MediaSource();
+    this.mediaSource = ms;
+    this.objectUrl = URL.createObjectURL(ms);
+    this.video.src = this.objectUrl;
+  }
+
+  private async opened(): Promise<MediaSource> {
+    const ms = this.mediaSource!;
+    if (ms.readyState !== 'open') await new Promise((resolve) => ms.addEventListener('sourceopen', resolve, { once: true }));
+    return ms;
+  }
+
+  private fallbackAppend(track: number, mimeType: string, data: ArrayBuffer): void {
+    const ms = this.mediaSource;
+    if (!ms) return;
+    const run = (queue: AppendQueue) => {
+      queue.append(new Uint8Array(data));
+      void queue.drained().then(() => this.send({ type: 'appended', bytes: data.byteLength }));
+    };
+    const existing = this.queues.get(track);
+    if (existing) {
+      run(existing);
+      return;
+    }
+    // The first append of a track creates its SourceBuffer; every track's init arrives in one
+    // batch of messages, before any media, so all SourceBuffers exist before the first media append.
+    const pending = this.opened().then(() => {
+      if (this.mediaSource !== ms) return undefined;
+      const queue = new AppendQueue(ms.addSourceBuffer(mimeType), (e) => {
+        const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, { track, cause: e });
+        this.send({ type: 'fallback-error', error: error.toJSON() });
+      });
+      this.queues.set(track, queue);
+      return queue;
+    });
+    this.queues.set(track, new PendingQueue(pending) as unknown as AppendQueue);
+    void pending.then((queue) => queue && run(queue));
+  }
+
+  private async fallbackEnd(): Promise<void> {
+    const ms = this.mediaSource;
+    if (!ms) return;
+    await this.opened();
+    await Promise.all([...this.queues.values()].map((q) => q.drained()));
+    if (this.mediaSource === ms && ms.readyState === 'open') ms.endOfStream();
+    this.emit('ended', undefined);
+  }
+}
+
+/** Stands in for a track's queue while its SourceBuffer waits for `sourceopen`. */
+class PendingQueue {
+  private readonly ready: Promise<AppendQueue | undefined>;
+  constructor(ready: Promise<AppendQueue | undefined>) {
+    this.ready = ready;
+  }
+  append(data: Uint8Array): void {
+    const copy = data.slice();
+    void this.ready.then((q) => q?.append(copy));
+  }
+  drained(): Promise<void> {
+    return this.ready.then((q) => q?.drained());
+  }
+}

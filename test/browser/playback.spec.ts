@@ -1,0 +1,96 @@
+import { expect, test } from '@playwright/test';
+import { openDemo, snapshot, waitFor } from './helpers.js';
+
+test.describe('playback from a worker-owned MediaSource', () => {
+  test('the bundled sample plays with the MediaSource constructed in the worker', async ({ page }) => {
+    const consoleErrors = await openDemo(page);
+    const capability = await page.evaluate(() => ({
+      canConstructInDedicatedWorker: (MediaSource as unknown as { canConstructInDedicatedWorker?: boolean }).canConstructInDedicatedWorker,
+    }));
+    expect(capability.canConstructInDedicatedWorker).toBe(true);
+    await page.evaluate(() => window.weirDemo.start('/media/sample.ts', { forceMainThreadMse: false }));
+    const s = await waitFor(page, (x) => x.currentTime > 3 && x.decoded > 60, 30_000, 'sample playback');
+    expect(s.mseInWorker).toBe(true);
+    expect(s.workerHasMediaSource).toBe(true);
+    expect(s.errors).toEqual([]);
+    expect(s.tracks).toEqual(['video/mp4; codecs="avc1.64001f"', 'audio/mp4; codecs="mp4a.40.2"']);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('the forced fallback path (appends on the main thread) plays the same way', async ({ page }) => {
+    await openDemo(page);
+    await page.evaluate(() => window.weirDemo.start('/media/sample.ts', { forceMainThreadMse: true }));
+    const s = await waitFor(page, (x) => x.currentTime > 3 && x.decoded > 60, 30_000, 'fallback playback');
+    expect(s.mseInWorker).toBe(false);
+    expect(s.workerHasMediaSource).toBe(false);
+    expect(s.errors).toEqual([]);
+  });
+});
+
+test.describe('live and a busy page', () => {
+  test('the local live stream plays for 10 s with the buffered end advancing', async ({ page }) => {
+    await openDemo(page);
+    await page.evaluate(() => window.weirDemo.start('/live.ts', { fragmentDuration: 100 }));
+    const first = await waitFor(page, (x) => x.currentTime > 0.5 && x.bufferedEnd > 0, 20_000, 'live start');
+    expect(first.mseInWorker).toBe(true);
+    const samples: { t: number; end: number }[] = [];
+    for (let i = 0; i < 10; i++) {
+      await page.waitForTimeout(1000);
+      const s = await snapshot(page);
+      expect(s.errors).toEqual([]);
+      samples.push({ t: s.currentTime, end: s.bufferedEnd });
+    }
+    // Ten seconds of wall time: the playhead and the buffered end move with it (real-time pacing).
+    const last = samples.at(-1)!;
+    expect(last.t - first.currentTime).toBeGreaterThan(8);
+    expect(last.end - first.bufferedEnd).toBeGreaterThan(8);
+    for (let i = 1; i < samples.length; i++) expect(samples[i]!.end).toBeGreaterThanOrEqual(samples[i - 1]!.end);
+  });
+
+  test('a 2 s busy loop on the main thread does not stop playback', async ({ page }) => {
+    await openDemo(page);
+    await page.evaluate(() => window.weirDemo.start('/live.ts', { fragmentDuration: 100 }));
+    await waitFor(page, (x) => x.currentTime > 2 && x.decoded > 30, 20_000, 'live start');
+    // Frames presented during the block: getVideoPlaybackQuality counters advance even while this
+    // thread is busy, and are read inside the same task, before and after the loop.
+    const during = await page.evaluate(() => {
+      const v = window.weirDemo.video;
+      const before = v.getVideoPlaybackQuality().totalVideoFrames;
+      window.weirDemo.block(2000);
+      const after = v.getVideoPlaybackQuality().totalVideoFrames;
+      return { before, after };
+    });
+    expect(during.after - during.before).toBeGreaterThan(30); // 2 s of 30 fps video, with margin
+    const s = await snapshot(page);
+    expect(s.errors).toEqual([]);
+    await page.waitForTimeout(1500);
+    const later = await snapshot(page);
+    expect(later.currentTime).toBeGreaterThan(s.currentTime + 1);
+  });
+});
+
+test.describe('bad input', () => {
+  for (const [name, url, code] of [
+    ['a 404', '/test/404', 'NETWORK_ERROR'],
+    ['a non-media URL', '/test/not-media', 'NOT_MPEG_TS'],
+  ] as const) {
+    test(`${name} gives a typed error event and the page stays responsive`, async ({ page }) => {
+      await openDemo(page);
+      await page.evaluate((u) => window.weirDemo.start(u), url);
+      await expect.poll(async () => (await snapshot(page)).errors.map((e) => e.codeName), { timeout: 15_000 }).toEqual([code]);
+      const t0 = Date.now();
+      expect(await page.evaluate(() => 1 + 1)).toBe(2);
+      expect(Date.now() - t0).toBeLessThan(1000);
+    });
+  }
+
+  test('a truncated file plays what it has, reports the cut, and ends', async ({ page }) => {
+    await openDemo(page);
+    await page.evaluate(() => window.weirDemo.start('/test/truncated.ts'));
+    await expect.poll(async () => (await snapshot(page)).ended, { timeout: 20_000 }).toBe(true);
+    const s = await snapshot(page);
+    expect(s.errors).toEqual([]);
+    expect(s.warnings.map((w) => w.codeName)).toContain('TRUNCATED_INPUT');
+    expect(s.bufferedEnd).toBeGreaterThan(0.2);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The message protocol between the Player (main thread) and its worker: one discriminated union
+ * per direction, in this one file (DESIGN.md §4). Buffers and the MediaSourceHandle travel in
+ * transfer lists.
+ */
+
+import type { SerializedError, TrackInfo } from '../engine/index.js';
+
+export interface LoadOptions {
+  /** Parse in the worker but append on the main thread even where MSE works in workers. */
+  forceMainThreadMse: boolean;
+  /** Engine fragment duration in ms (0 = one per GOP). */
+  fragmentDuration: number;
+  /** URL of the core's .wasm, if not the bundled one. */
+  wasmUrl: string | undefined;
+  /** Seconds of media kept behind the playhead before eviction. */
+  backBufferSeconds: number;
+}
+
+export type ToWorker =
+  | { type: 'load'; url: string; options: LoadOptions }
+  /** Periodic report of the element's state (the worker decides everything from it). */
+  | { type: 'tick'; currentTime: number; paused: boolean; buffered: [number, number][]; decoded: number; dropped: number }
+  /** Fallback mode: the main thread's appends finished up to this sequence number. */
+  | { type: 'appended'; bytes: number }
+  | { type: 'fallback-error'; error: SerializedError }
+  | { type: 'stop' };
+
+export interface WorkerStats {
+  /** Input bytes received from the network. */
+  bytesLoaded: number;
+  /** Fragments produced by the engine and appended (or posted, in fallback mode). */
+  fragments: number;
+  /** Bytes of fMP4 appended. */
+  bytesAppended: number;
+  /** Warnings (repairs) reported so far. */
+  warnings: number;
+  /** Worker-side cost: milliseconds spent in the engine per MB of input. */
+  parseMsPerMB: number;
+  /** Whether the MediaSource lives in the worker. */
+  mseInWorker: boolean;
+  /** The engine's WebAssembly memory size in bytes. */
+  wasmMemoryBytes: number;
+}
+
+export type FromWorker =
+  /** MSE in the worker: the handle to set as video.srcObject (transferred, once). */
+  | { type: 'attach-handle'; handle: MediaSourceHandle }
+  /** No MSE in the worker (or forced): the player creates its own MediaSource and appends. */
+  | { type: 'attach-fallback' }
+  | { type: 'tracks'; tracks: TrackInfo[] }
+  /** Fallback mode: bytes to append to the SourceBuffer of `track` (transferred). */
+  | { type: 'append'; track: number; mimeType: string; data: ArrayBuffer }
+  /** Fallback mode: all appends are posted; end the stream once they are done. */
+  | { type: 'end-of-stream' }
+  | { type: 'stats'; stats: WorkerStats }
+  | { type: 'warning'; error: SerializedError }
+  | { type: 'error'; error: SerializedError }
+  /** The worker asks the element to move the playhead (start gap, live edge). */
+  | { type: 'seek'; time: number }
+  /** The whole input was appended and the stream ended. */
+  | { type: 'ended' };

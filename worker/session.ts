@@ -1,0 +1,248 @@
+/**
+ * A playback session in the worker: loader → engine → append queues → MediaSource, plus the few
+ * decisions that belong next to the buffer (back-buffer eviction, the start-gap jump) and stats.
+ * The main thread only reports element state (ticks) and applies what it is told.
+ */
+
+import { Engine, type EngineEvent, ErrorCodes, type TrackInfo, WeirError } from '../engine/index.js';
+import { AppendQueue } from './append-queue.js';
+import { openStream } from './loader.js';
+import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
+
+type Post = (message: FromWorker, transfer?: Transferable[]) => void;
+
+/** How many operations may wait in one append queue before loading pauses (bounded memory). */
+const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+
+export class Session {
+  private readonly post: Post;
+  private readonly abort = new AbortController();
+  private mediaSource: MediaSource | undefined;
+  private readonly queues = new Map<number, AppendQueue>();
+  private readonly mimeTypes = new Map<number, string>();
+  private engine: Engine | undefined;
+  private stopped = false;
+  private options: LoadOptions | undefined;
+  private readonly stats: WorkerStats = {
+    bytesLoaded: 0,
+    fragments: 0,
+    bytesAppended: 0,
+    warnings: 0,
+    parseMsPerMB: 0,
+    mseInWorker: false,
+    wasmMemoryBytes: 0,
+  };
+  private parseMs = 0;
+  private startJumped = false;
+  /** Fallback mode: bytes posted to the main thread but not yet appended there. */
+  private inFlight = 0;
+  private inFlightWaiters: (() => void)[] = [];
+
+  constructor(post: Post) {
+    this.post = post;
+  }
+
+  handle(message: ToWorker): void {
+    switch (message.type) {
+      case 'load':
+        this.load(message.url, message.options).catch((e) => this.fail(e));
+        break;
+      case 'tick':
+        this.tick(message);
+        break;
+      case 'appended':
+        this.inFlight -= message.bytes;
+        if (this.inFlight <= MAX_QUEUED_BYTES) for (const w of this.inFlightWaiters.splice(0)) w();
+        break;
+      case 'fallback-error':
+        this.post({ type: 'error', error: message.error });
+        this.stop();
+        break;
+      case 'stop':
+        this.stop();
+        break;
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    for (const w of this.inFlightWaiters.splice(0)) w();
+  }
+
+  private async load(url: string, options: LoadOptions): Promise<void> {
+    this.options = options;
+    const inWorker =
+      !options.forceMainThreadMse &&
+      typeof MediaSource !== 'undefined' &&
+      (MediaSource as unknown as { canConstructInDedicatedWorker?: boolean }).canConstructInDedicatedWorker === true;
+    this.stats.mseInWorker = inWorker;
+    const enginePromise = Engine.create({
+      output: 'per-track',
+      fragmentDuration: options.fragmentDuration,
+      ...(options.wasmUrl ? { wasm: options.wasmUrl } : {}),
+    });
+    if (inWorker) {
+      const ms = new MediaSource();
+      this.mediaSource = ms;
+      const opened = new Promise<void>((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
+      ms.addEventListener('sourceclose', () => {
+        if (!this.stopped) this.fail(new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, 'the MediaSource closed unexpectedly'));
+      });
+      // The handle is transferred exactly once (it cannot be cloned or sent again).
+      const handle = (ms as unknown as { handle: MediaSourceHandle }).handle;
+      this.post({ type: 'attach-handle', handle }, [handle as unknown as Transferable]);
+      await opened;
+    } else {
+      this.post({ type: 'attach-fallback' });
+    }
+    this.engine = await enginePromise;
+    const stream = await openStream(url, this.abort.signal);
+    for await (const chunk of stream.chunks) {
+      if (this.stopped) return;
+      this.stats.bytesLoaded += chunk.byteLength;
+      const t0 = performance.now();
+      const events = this.engine.push(chunk);
+      this.parseMs += performance.now() - t0;
+      if (!this.consume(events)) return;
+      await this.backpressure();
+    }
+    if (this.stopped) return;
+    const t0 = performance.now();
+    const events = this.engine.flush();
+    this.parseMs += performance.now() - t0;
+    if (!this.consume(events)) return;
+    await this.finish();
+  }
+
+  /** Handles engine events; false when the stream cannot go on. */
+  private consume(events: EngineEvent[]): boolean {
+    for (const event of events) {
+      switch (event.type) {
+        case 'tracks':
+          if (!this.setupTracks(event.tracks)) return false;
+          break;
+        case 'init':
+        case 'fragment':
+          if (event.track !== null) this.append(event.track, event.data);
+          if (event.type === 'fragment') this.stats.fragments++;
+          break;
+        case 'warning':
+          this.stats.warnings++;
+          this.post({ type: 'warning', error: event.error.toJSON() });
+          break;
+        case 'error':
+          this.fail(event.error);
+          return false;
+      }
+    }
+    return !this.stopped;
+  }
+
+  private setupTracks(tracks: TrackInfo[]): boolean {
+    const playable: TrackInfo[] = [];
+    for (const track of tracks) {
+      // The capability check runs here, in the worker (DESIGN.md §3), when a MediaSource exists here.
+      const supported = typeof MediaSource === 'undefined' || MediaSource.isTypeSupported(track.mimeType);
+      if (supported) {
+        playable.push(track);
+        continue;
+      }
+      const error = new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser cannot play ${track.mimeType}`, {
+        track: track.id,
+        severity: 'recoverable',
+      });
+      this.post({ type: 'warning', error: error.toJSON() });
+    }
+    if (playable.length === 0) {
+      this.fail(new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser can play none of: ${tracks.map((t) => t.codecString).join(', ')}`));
+      return false;
+    }
+    this.post({ type: 'tracks', tracks: playable });
+    for (const track of playable) {
+      this.mimeTypes.set(track.id, track.mimeType);
+      if (this.mediaSource) {
+        const sb = this.mediaSource.addSourceBuffer(track.mimeType);
+        this.queues.set(
+          track.id,
+          new AppendQueue(sb, (e) => this.fail(new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, { track: track.id, cause: e }))),
+        );
+      }
+    }
+    return true;
+  }
+
+  private append(track: number, data: Uint8Array): void {
+    const mimeType = this.mimeTypes.get(track);
+    if (mimeType === undefined) return; // a track the browser cannot play
+    this.stats.bytesAppended += data.byteLength;
+    if (this.mediaSource) {
+      this.queues.get(track)?.append(data);
+      return;
+    }
+    // Fallback: the bytes leave the worker, so they must leave WebAssembly memory first.
+    const copy = data.slice();
+    this.inFlight += copy.byteLength;
+    this.post({ type: 'append', track, mimeType, data: copy.buffer }, [copy.buffer]);
+  }
+
+  /** Pauses loading while too much is waiting to be appended (files load faster than they play). */
+  private async backpressure(): Promise<void> {
+    if (this.mediaSource) {
+      for (const q of this.queues.values()) if (!q.idle) await q.drained();
+      return;
+    }
+    if (this.inFlight > MAX_QUEUED_BYTES) await new Promise<void>((resolve) => this.inFlightWaiters.push(resolve));
+  }
+
+  private async finish(): Promise<void> {
+    if (this.mediaSource) {
+      await Promise.all([...this.queues.values()].map((q) => q.drained()));
+      if (this.stopped) return;
+      if (this.mediaSource.readyState === 'open') this.mediaSource.endOfStream();
+      this.post({ type: 'ended' });
+    } else {
+      this.post({ type: 'end-of-stream' });
+    }
+    this.postStats();
+  }
+
+  private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
+    const first = t.buffered[0];
+    // Start gap: audio may begin before video (kept on purpose); the element waits at 0 until told.
+    if (!this.startJumped && first && t.currentTime < first[0]) {
+      this.startJumped = true;
+      this.post({ type: 'seek', time: first[0] });
+    } else if (first) {
+      this.startJumped = true;
+    }
+    this.evict(t.currentTime);
+    this.postStats();
+  }
+
+  /** Keeps at most the configured back buffer behind the playhead (bounded memory over long runs). */
+  private evict(currentTime: number): void {
+    const keep = this.options?.backBufferSeconds ?? 30;
+    for (const q of this.queues.values()) {
+      const b = q.sourceBuffer.buffered;
+      if (b.length && b.start(0) < currentTime - keep - 5) q.remove(0, currentTime - keep);
+    }
+  }
+
+  private postStats(): void {
+    const mb = this.stats.bytesLoaded / 1e6;
+    this.stats.parseMsPerMB = mb > 0 ? this.parseMs / mb : 0;
+    this.stats.wasmMemoryBytes = this.engine?.memoryBytes ?? 0;
+    this.post({ type: 'stats', stats: { ...this.stats } });
+  }
+
+  private fail(e: unknown): void {
+    if (this.stopped) return;
+    if (this.abort.signal.aborted && !(e instanceof WeirError)) return;
+    const error =
+      e instanceof WeirError ? e : new WeirError(ErrorCodes.WORKER_ERROR, `worker failure: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    this.post({ type: 'error', error: error.toJSON() });
+    this.stop();
+  }
+}
