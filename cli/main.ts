@@ -66,7 +66,8 @@ function parseArgs(args: string[], needOutput: boolean): Args {
       if (!output) throw new UsageError(`${a} needs a file name`);
     } else if (a === '--fragment-duration') {
       const v = Number(args[++i]);
-      if (!Number.isInteger(v) || v < 0) throw new UsageError('--fragment-duration needs a whole number of milliseconds');
+      if (!Number.isInteger(v) || v < 0)
+        throw new UsageError('--fragment-duration needs a whole number of milliseconds');
       fragmentDuration = v;
     } else if (a === '--quiet' || a === '-q') {
       quiet = true;
@@ -163,7 +164,9 @@ async function run(args: Args, sink: (e: EngineEvent) => void): Promise<{ engine
 function printWarnings(summary: Summary): void {
   for (const [name, { count, first }] of summary.warnings) {
     const where = first.offset !== undefined ? ` at byte ${first.offset}` : '';
-    console.error(`weir: warning ${name}: ${first.message.replace(/^[A-Z_]+ \(\d+\): /, '')}${where}${count > 1 ? ` (${count} times)` : ''}`);
+    console.error(
+      `weir: warning ${name}: ${first.message.replace(/^[A-Z_]+ \(\d+\): /, '')}${where}${count > 1 ? ` (${count} times)` : ''}`,
+    );
   }
 }
 
@@ -218,7 +221,8 @@ async function probe(rest: string[]): Promise<number> {
     return 1;
   }
   const tracks = engine.tracks();
-  const duration = Math.max(0, ...tracks.map((t) => t.lastPresentationEnd)) - Math.min(...tracks.map((t) => t.firstPresentationTime));
+  const duration =
+    Math.max(0, ...tracks.map((t) => t.lastPresentationEnd)) - Math.min(...tracks.map((t) => t.firstPresentationTime));
   const report = {
     input: args.input,
     container: 'mpegts',

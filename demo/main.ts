@@ -27,7 +27,9 @@ function log(line: string): void {
 function show(stats: PlayerStats): void {
   state.stats = stats;
   const where = $('where');
-  where.textContent = stats.mseInWorker ? 'MediaSource: in the worker (MSE in Workers)' : 'MediaSource: on the main thread (fallback path)';
+  where.textContent = stats.mseInWorker
+    ? 'MediaSource: in the worker (MSE in Workers)'
+    : 'MediaSource: on the main thread (fallback path)';
   where.className = stats.mseInWorker ? '' : 'fallback';
   $('s-bytes').textContent = stats.bytesLoaded.toLocaleString();
   $('s-fragments').textContent = String(stats.fragments);
@@ -39,7 +41,10 @@ function show(stats: PlayerStats): void {
 }
 
 /** Loads a URL in a fresh player. Exposed for the browser tests. */
-async function start(url: string, options: { forceMainThreadMse?: boolean; fragmentDuration?: number } = {}): Promise<void> {
+async function start(
+  url: string,
+  options: { forceMainThreadMse?: boolean; fragmentDuration?: number } = {},
+): Promise<void> {
   state.player?.destroy();
   state.errors = [];
   state.warnings = [];
@@ -55,7 +60,9 @@ async function start(url: string, options: { forceMainThreadMse?: boolean; fragm
   player.on('tracks', (tracks) => {
     state.tracks = tracks;
     $('s-tracks').textContent = tracks
-      .map((t) => (t.kind === 'video' ? `${t.codecString} ${t.width}x${t.height}` : `${t.codecString} ${t.sampleRate} Hz`))
+      .map((t) =>
+        t.kind === 'video' ? `${t.codecString} ${t.width}x${t.height}` : `${t.codecString} ${t.sampleRate} Hz`,
+      )
       .join(', ');
     log(`tracks: ${tracks.map((t) => t.mimeType).join(' | ')}`);
   });

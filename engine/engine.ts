@@ -100,7 +100,10 @@ export class Engine {
     }
     const fragmentDuration = options.fragmentDuration ?? 0;
     if (!Number.isInteger(fragmentDuration) || fragmentDuration < 0 || fragmentDuration > 60_000) {
-      throw new WeirError(ErrorCodes.INVALID_OPTION, `fragmentDuration must be an integer 0..60000 ms, got ${fragmentDuration}`);
+      throw new WeirError(
+        ErrorCodes.INVALID_OPTION,
+        `fragmentDuration must be an integer 0..60000 ms, got ${fragmentDuration}`,
+      );
     }
     const module = await loadCoreModule(options.wasm);
     return new Engine(module, output === 'muxed' ? 1 : 0, fragmentDuration);
@@ -192,7 +195,11 @@ export class Engine {
       this.dead = true;
       events.push({
         type: 'error',
-        error: new WeirError(ErrorCodes.INTERNAL, `the WebAssembly core trapped (${String(e)}); the engine was stopped`, { cause: e }),
+        error: new WeirError(
+          ErrorCodes.INTERNAL,
+          `the WebAssembly core trapped (${String(e)}); the engine was stopped`,
+          { cause: e },
+        ),
       });
       return false;
     }

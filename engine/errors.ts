@@ -30,7 +30,10 @@ export class WeirError extends Error {
   readonly detail: number | undefined;
 
   constructor(code: number, message: string, context: ErrorContext = {}) {
-    super(`${codeName(code)} (${code}): ${message}`, context.cause === undefined ? undefined : { cause: context.cause });
+    super(
+      `${codeName(code)} (${code}): ${message}`,
+      context.cause === undefined ? undefined : { cause: context.cause },
+    );
     this.code = code;
     this.codeName = codeName(code);
     this.severity = context.severity ?? (isFatalCode(code) ? 'fatal' : 'recoverable');

@@ -7,8 +7,9 @@
  * for (const event of engine.push(chunk)) if (event.type === 'fragment') write(event.data);
  * ```
  */
+
+export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from './codes.js';
 export { Engine, type EngineEvent, type EngineOptions, type OutputMode } from './engine.js';
-export { ErrorCodes, codeName, type ErrorCode, type ErrorCodeName } from './codes.js';
-export { WeirError, type ErrorContext, type SerializedError, type Severity } from './errors.js';
+export { type ErrorContext, type SerializedError, type Severity, WeirError } from './errors.js';
 export { aacCodecString, avcCodecString, type CodecName, type TrackInfo, type TrackKind } from './tracks.js';
 export { loadCoreModule, type WasmSource } from './wasm.js';

@@ -40,7 +40,10 @@ async function loadDefault(): Promise<WebAssembly.Module> {
   if (isNode) {
     // From engine/*.ts (tests, dev) the build folder is one level up; from lib/engine/*.js two.
     // Built from parts so that bundlers do not try to resolve the Node-only second path.
-    const candidates = [new URL('../build/weir.wasm', import.meta.url), new URL(['..', '..', 'build', 'weir.wasm'].join('/'), import.meta.url)];
+    const candidates = [
+      new URL('../build/weir.wasm', import.meta.url),
+      new URL(['..', '..', 'build', 'weir.wasm'].join('/'), import.meta.url),
+    ];
     let lastError: unknown;
     for (const url of candidates) {
       try {
@@ -56,10 +59,14 @@ async function loadDefault(): Promise<WebAssembly.Module> {
 
 async function compileFromUrl(url: URL | string): Promise<WebAssembly.Module> {
   const href = typeof url === 'string' ? url : url.href;
-  if (isNode && href.startsWith('file:')) return WebAssembly.compile((await readNodeFile(new URL(href))) as BufferSource);
+  if (isNode && href.startsWith('file:'))
+    return WebAssembly.compile((await readNodeFile(new URL(href))) as BufferSource);
   const response = await fetch(href);
   if (!response.ok) throw new Error(`weir: cannot fetch the core from ${href}: HTTP ${response.status}`);
-  if (typeof WebAssembly.compileStreaming === 'function' && response.headers.get('content-type') === 'application/wasm') {
+  if (
+    typeof WebAssembly.compileStreaming === 'function' &&
+    response.headers.get('content-type') === 'application/wasm'
+  ) {
     return WebAssembly.compileStreaming(response);
   }
   return WebAssembly.compile(await response.arrayBuffer());

@@ -10,7 +10,8 @@
  * await player.play();
  * ```
  */
-export { Player, type PlayerEventMap, type PlayerOptions, type PlayerStats } from './player.js';
-export { ErrorCodes, codeName, type ErrorCode, type ErrorCodeName } from '../engine/codes.js';
-export { WeirError, type SerializedError, type Severity } from '../engine/errors.js';
+
+export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from '../engine/codes.js';
+export { type SerializedError, type Severity, WeirError } from '../engine/errors.js';
 export type { TrackInfo } from '../engine/tracks.js';
+export { Player, type PlayerEventMap, type PlayerOptions, type PlayerStats } from './player.js';

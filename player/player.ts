@@ -68,7 +68,8 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
     invalid('fragmentDuration', 'must be an integer number of milliseconds, 0..60000');
   }
   if (!(o.backBufferSeconds >= 0)) invalid('backBufferSeconds', 'must be a number >= 0');
-  if (!Number.isInteger(o.statsInterval) || o.statsInterval < 20) invalid('statsInterval', 'must be an integer >= 20 (ms)');
+  if (!Number.isInteger(o.statsInterval) || o.statsInterval < 20)
+    invalid('statsInterval', 'must be an integer >= 20 (ms)');
   return o;
 }
 
@@ -255,7 +256,8 @@ export class Player {
 
   private async opened(): Promise<MediaSource> {
     const ms = this.mediaSource!;
-    if (ms.readyState !== 'open') await new Promise((resolve) => ms.addEventListener('sourceopen', resolve, { once: true }));
+    if (ms.readyState !== 'open')
+      await new Promise((resolve) => ms.addEventListener('sourceopen', resolve, { once: true }));
     return ms;
   }
 

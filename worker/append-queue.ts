@@ -59,7 +59,7 @@ export class AppendQueue {
   private run(op: Operation): void {
     try {
       if (op.kind === 'append') {
-        this.sourceBuffer.appendBuffer(op.data);
+        this.sourceBuffer.appendBuffer(op.data as Uint8Array<ArrayBuffer>);
         this.appendedBytes += op.data.byteLength;
       } else if (op.kind === 'remove') {
         this.sourceBuffer.remove(op.start, op.end);

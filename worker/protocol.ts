@@ -20,7 +20,14 @@ export interface LoadOptions {
 export type ToWorker =
   | { type: 'load'; url: string; options: LoadOptions }
   /** Periodic report of the element's state (the worker decides everything from it). */
-  | { type: 'tick'; currentTime: number; paused: boolean; buffered: [number, number][]; decoded: number; dropped: number }
+  | {
+      type: 'tick';
+      currentTime: number;
+      paused: boolean;
+      buffered: [number, number][];
+      decoded: number;
+      dropped: number;
+    }
   /** Fallback mode: the main thread's appends finished up to this sequence number. */
   | { type: 'appended'; bytes: number }
   | { type: 'fallback-error'; error: SerializedError }

@@ -88,7 +88,8 @@ export class Session {
       this.mediaSource = ms;
       const opened = new Promise<void>((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
       ms.addEventListener('sourceclose', () => {
-        if (!this.stopped) this.fail(new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, 'the MediaSource closed unexpectedly'));
+        if (!this.stopped)
+          this.fail(new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, 'the MediaSource closed unexpectedly'));
       });
       // The handle is transferred exactly once (it cannot be cloned or sent again).
       const handle = (ms as unknown as { handle: MediaSourceHandle }).handle;
@@ -156,7 +157,12 @@ export class Session {
       this.post({ type: 'warning', error: error.toJSON() });
     }
     if (playable.length === 0) {
-      this.fail(new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser can play none of: ${tracks.map((t) => t.codecString).join(', ')}`));
+      this.fail(
+        new WeirError(
+          ErrorCodes.UNSUPPORTED_CODEC,
+          `this browser can play none of: ${tracks.map((t) => t.codecString).join(', ')}`,
+        ),
+      );
       return false;
     }
     this.post({ type: 'tracks', tracks: playable });
@@ -166,7 +172,14 @@ export class Session {
         const sb = this.mediaSource.addSourceBuffer(track.mimeType);
         this.queues.set(
           track.id,
-          new AppendQueue(sb, (e) => this.fail(new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, { track: track.id, cause: e }))),
+          new AppendQueue(sb, (e) =>
+            this.fail(
+              new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
+                track: track.id,
+                cause: e,
+              }),
+            ),
+          ),
         );
       }
     }
@@ -241,7 +254,11 @@ export class Session {
     if (this.stopped) return;
     if (this.abort.signal.aborted && !(e instanceof WeirError)) return;
     const error =
-      e instanceof WeirError ? e : new WeirError(ErrorCodes.WORKER_ERROR, `worker failure: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      e instanceof WeirError
+        ? e
+        : new WeirError(ErrorCodes.WORKER_ERROR, `worker failure: ${e instanceof Error ? e.message : String(e)}`, {
+            cause: e,
+          });
     this.post({ type: 'error', error: error.toJSON() });
     this.stop();
   }

@@ -48,7 +48,12 @@ export async function openDemo(page: Page): Promise<string[]> {
 }
 
 /** Polls until `predicate` holds for the page state, or fails after `timeout` ms with the last state. */
-export async function waitFor(page: Page, predicate: (s: DemoSnapshot) => boolean, timeout: number, what: string): Promise<DemoSnapshot> {
+export async function waitFor(
+  page: Page,
+  predicate: (s: DemoSnapshot) => boolean,
+  timeout: number,
+  what: string,
+): Promise<DemoSnapshot> {
   const deadline = Date.now() + timeout;
   let last = await snapshot(page);
   while (Date.now() < deadline) {

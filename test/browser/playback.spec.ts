@@ -5,7 +5,8 @@ test.describe('playback from a worker-owned MediaSource', () => {
   test('the bundled sample plays with the MediaSource constructed in the worker', async ({ page }) => {
     const consoleErrors = await openDemo(page);
     const capability = await page.evaluate(() => ({
-      canConstructInDedicatedWorker: (MediaSource as unknown as { canConstructInDedicatedWorker?: boolean }).canConstructInDedicatedWorker,
+      canConstructInDedicatedWorker: (MediaSource as unknown as { canConstructInDedicatedWorker?: boolean })
+        .canConstructInDedicatedWorker,
     }));
     expect(capability.canConstructInDedicatedWorker).toBe(true);
     await page.evaluate(() => window.weirDemo.start('/media/sample.ts', { forceMainThreadMse: false }));
@@ -77,7 +78,9 @@ test.describe('bad input', () => {
     test(`${name} gives a typed error event and the page stays responsive`, async ({ page }) => {
       await openDemo(page);
       await page.evaluate((u) => window.weirDemo.start(u), url);
-      await expect.poll(async () => (await snapshot(page)).errors.map((e) => e.codeName), { timeout: 15_000 }).toEqual([code]);
+      await expect
+        .poll(async () => (await snapshot(page)).errors.map((e) => e.codeName), { timeout: 15_000 })
+        .toEqual([code]);
       const t0 = Date.now();
       expect(await page.evaluate(() => 1 + 1)).toBe(2);
       expect(Date.now() - t0).toBeLessThan(1000);
