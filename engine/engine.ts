@@ -133,17 +133,24 @@ export class Engine {
    */
   push(chunk: Uint8Array): EngineEvent[] {
     if (this.dead) return [this.deadError()];
+    if (chunk.byteLength === 0) return [];
     const events: EngineEvent[] = [];
     let offset = 0;
     this.bytesIn += chunk.byteLength;
     while (offset < chunk.byteLength) {
       // Events of an earlier round would be overwritten by the next one: keep copies.
-      if (events.length) detach(events);
+      if (events.length) detach(events, this.core.memory.buffer);
       const capacity = this.core.inputCapacity();
       const n = Math.min(capacity, chunk.byteLength - offset);
       new Uint8Array(this.core.memory.buffer, this.core.inputPtr(), n).set(chunk.subarray(offset, offset + n));
       offset += n;
-      if (!this.call(() => this.core.push(n), events)) break;
+      if (!this.call(() => this.core.push(n), events)) return events;
+      // A call that filled its output or event region stops early; the rest of its input is
+      // processed now, so nothing waits for the next chunk (latency) or the flush.
+      while (this.core.pending()) {
+        detach(events, this.core.memory.buffer);
+        if (!this.call(() => this.core.push(0), events)) return events;
+      }
     }
     return events;
   }
@@ -257,12 +264,9 @@ export class Engine {
   }
 }
 
-/** Replaces memory views in events by copies (they would be overwritten by the next core call). */
-function detach(events: EngineEvent[]): void {
+/** Replaces views into the core's memory by copies (the next core call would overwrite them). */
+function detach(events: EngineEvent[], memory: ArrayBuffer): void {
   for (const e of events) {
-    if ((e.type === 'init' || e.type === 'fragment') && e.data.buffer instanceof ArrayBuffer) {
-      // A copy owns its own ArrayBuffer and is no longer a view into the core's memory.
-      if (e.data.byteOffset !== 0 || e.data.buffer.byteLength !== e.data.byteLength) e.data = e.data.slice();
-    }
+    if ((e.type === 'init' || e.type === 'fragment') && e.data.buffer === memory) e.data = e.data.slice();
   }
 }

@@ -14,6 +14,7 @@ export interface CoreExports {
   inputPtr(): number;
   inputCapacity(): number;
   push(len: number): number;
+  pending(): number;
   flush(): number;
   eventsPtr(): number;
   eventCount(): number;

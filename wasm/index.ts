@@ -25,7 +25,7 @@ import { Fatal, Status } from './codes';
 import './abort';
 import { eventCount as events, resetEvents, suppressedWarnings, emitWarning } from './events';
 import { outputLength as written, outputReset } from './mp4/writer';
-import { addBytesSeen, bytesSeen, demux, flushDemuxer, hasSynced, resetDemuxer } from './mpegts/demux';
+import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, resetDemuxer } from './mpegts/demux';
 import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/remuxer';
 
 let configuredMode: i32 = 0;
@@ -82,6 +82,11 @@ export function push(len: u32): i32 {
   if (left > 0 && used > 0) memory.copy(INPUT_BASE, INPUT_BASE + used, left);
   carried = left;
   return fatalRaised ? Status.Fatal : Status.Ok;
+}
+
+/** 1 when the last push stopped early with whole packets waiting: call push(0) before more input. */
+export function pending(): i32 {
+  return deferred() ? 1 : 0;
 }
 
 export function flush(): i32 {

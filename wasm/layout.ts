@@ -70,9 +70,12 @@ export const DATA_BASE: u32 = PES_BASE + VIDEO_PES_CAPACITY + <u32>(MAX_TRACKS -
 
 /** Output: init segments and fragments produced by one call; consumed by the engine before the next. */
 export const OUTPUT_BASE: u32 = DATA_BASE + VIDEO_DATA_CAPACITY + <u32>(MAX_TRACKS - 1) * AUDIO_DATA_CAPACITY;
-// One call can emit everything that was queued plus what its own input adds (the engine pushes at
-// most INPUT_CAPACITY per call, which grows by at most 4/3 when start codes become lengths).
+// One cut emits at most everything queued in the data stores; a call stops taking input once it
+// has written OUTPUT_BUDGET, so one more cut always fits.
 export const OUTPUT_CAPACITY: u32 = VIDEO_DATA_CAPACITY + <u32>(MAX_TRACKS - 1) * AUDIO_DATA_CAPACITY + 4 * MiB;
+
+/** Output a call may write before it stops taking input: what is left always holds one cut. */
+export const OUTPUT_BUDGET: u32 = OUTPUT_CAPACITY - (VIDEO_DATA_CAPACITY + <u32>(MAX_TRACKS - 1) * AUDIO_DATA_CAPACITY + 2 * MiB);
 
 export const MEMORY_END: u32 = OUTPUT_BASE + OUTPUT_CAPACITY;
 

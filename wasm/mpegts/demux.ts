@@ -5,10 +5,11 @@
 // ended. A packet is examined only when its bytes (and, while searching for sync, the look-ahead
 // the search needs) are all present; otherwise the bytes wait in the input region for the next call.
 
-import { INPUT_BASE, MAX_TRACKS, PID_TABLE_BASE, PSI_BASE, PSI_CAPACITY, pesBase, pesCapacity } from '../layout';
+import { INPUT_BASE, MAX_EVENTS, MAX_TRACKS, OUTPUT_BUDGET, PID_TABLE_BASE, PSI_BASE, PSI_CAPACITY, pesBase, pesCapacity } from '../layout';
 import { Codec, Fatal, TrackKind, Warn } from '../codes';
-import { emitWarning, setByteOffset } from '../events';
+import { emitWarning, eventCount, setByteOffset } from '../events';
 import { crc32mpeg } from '../util/crc32';
+import { outputLength } from '../mp4/writer';
 import { u16be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
 import { raiseFatal } from '../remux/remuxer';
@@ -49,6 +50,12 @@ let pmtPid: i32 = -1;
 let pmtVersion: i32 = -1;
 let pmtChangeReported: bool = false;
 let sniffed: bool = false;
+/** Set when the last call stopped early with whole packets left to demux. */
+let deferredWork: bool = false;
+
+export function deferred(): bool {
+  return deferredWork;
+}
 
 const pesLength = new StaticArray<u32>(MAX_TRACKS);
 const pesActive = new StaticArray<bool>(MAX_TRACKS);
@@ -109,6 +116,7 @@ export function resetDemuxer(): void {
  */
 export function demux(end: u32, final: bool): u32 {
   let q: u32 = INPUT_BASE; // position of the next sync byte
+  deferredWork = false;
   if (!sniffed && !sniff(end, final)) return final ? end - INPUT_BASE : 0;
   while (true) {
     if (!inSync) {
@@ -145,6 +153,12 @@ export function demux(end: u32, final: bool): u32 {
       lostSince = consumed + <f64>(q - INPUT_BASE);
       continue;
     }
+    if (!final && outputBudgetSpent()) {
+      // This call's event or output region is nearly full: the rest waits for the next call
+      // (the engine calls again at once while deferred() says so). Output is unchanged by this.
+      deferredWork = true;
+      break;
+    }
     packet(q);
     q += stride;
   }
@@ -154,6 +168,14 @@ export function demux(end: u32, final: bool): u32 {
   if (final) done = end;
   consumed += <f64>(done - INPUT_BASE);
   return done - INPUT_BASE;
+}
+
+/**
+ * One packet can write a few warnings, or a cut (init and fragments for every track): stop taking
+ * packets while there is still room for that, so no record of this call can be lost.
+ */
+function outputBudgetSpent(): bool {
+  return eventCount() > MAX_EVENTS - 1024 || outputLength() > OUTPUT_BUDGET;
 }
 
 /** Recognises containers this build does not demux, so they get a clear error (DESIGN.md §3). */
