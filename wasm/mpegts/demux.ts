@@ -422,9 +422,12 @@ function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
   memory.copy(base + have, p, len);
   const now = have + len;
   unchecked((pesLength[slot] = now));
-  if (have < 6 && now >= 6) {
+  if (have < 9 && now >= 9) {
     const declared = u16be(base + 4); // PES_packet_length (0: unbounded, video only)
-    if (declared > 0) unchecked((pesExpected[slot] = 6 + declared));
+    // A length shorter than the PES header it belongs to is a muxer bug seen in broadcast
+    // captures (tsduck test-072 opens with PES_packet_length 2): the packet then ends at the next
+    // payload_unit_start_indicator, as an unbounded one does.
+    if (declared >= 3 + u8at(base + 8)) unchecked((pesExpected[slot] = 6 + declared));
   }
   const expected = unchecked(pesExpected[slot]);
   if (expected > 0 && now >= expected) finishPes(slot);
