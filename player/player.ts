@@ -86,6 +86,8 @@ export class Player {
   private workerStats: WorkerStats | undefined;
   private destroyed = false;
   private generation = 0;
+  private fallbackOpen: Promise<void> = Promise.resolve();
+  private fallbackReady: Promise<void> = Promise.resolve();
 
   constructor(video: HTMLVideoElement, options: PlayerOptions = {}) {
     if (!video || typeof video.play !== 'function') invalid('video', 'must be an HTMLVideoElement');
@@ -199,10 +201,11 @@ export class Player {
         this.attachFallback();
         break;
       case 'tracks':
+        this.fallbackTracks(m.tracks);
         this.emit('tracks', m.tracks);
         break;
       case 'append':
-        this.fallbackAppend(m.track, m.mimeType, m.data);
+        this.fallbackAppend(m.track, m.data);
         break;
       case 'end-of-stream':
         void this.fallbackEnd();
@@ -252,63 +255,61 @@ export class Player {
     this.mediaSource = ms;
     this.objectUrl = URL.createObjectURL(ms);
     this.video.src = this.objectUrl;
+    this.fallbackOpen = new Promise((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
   }
 
-  private async opened(): Promise<MediaSource> {
-    const ms = this.mediaSource!;
-    if (ms.readyState !== 'open')
-      await new Promise((resolve) => ms.addEventListener('sourceopen', resolve, { once: true }));
-    return ms;
-  }
-
-  private fallbackAppend(track: number, mimeType: string, data: ArrayBuffer): void {
+  /** Fallback mode: one SourceBuffer per track, all created before the first append (MSE needs that). */
+  private fallbackTracks(tracks: TrackInfo[]): void {
     const ms = this.mediaSource;
     if (!ms) return;
-    const run = (queue: AppendQueue) => {
-      queue.append(new Uint8Array(data));
-      void queue.drained().then(() => this.send({ type: 'appended', bytes: data.byteLength }));
-    };
-    const existing = this.queues.get(track);
-    if (existing) {
-      run(existing);
+    // Where MSE is not available in workers the worker could not check the codecs: check here.
+    const playable = tracks.filter((t) => {
+      if (MediaSource.isTypeSupported(t.mimeType)) return true;
+      const error = new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser cannot play ${t.mimeType}`, {
+        track: t.id,
+        severity: 'recoverable',
+      });
+      this.emit('warning', error);
+      return false;
+    });
+    if (playable.length === 0) {
+      const names = tracks.map((t) => t.codecString).join(', ');
+      this.emit('error', new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser can play none of: ${names}`));
+      this.stopWorker();
       return;
     }
-    // The first append of a track creates its SourceBuffer; every track's init arrives in one
-    // batch of messages, before any media, so all SourceBuffers exist before the first media append.
-    const pending = this.opened().then(() => {
-      if (this.mediaSource !== ms) return undefined;
-      const queue = new AppendQueue(ms.addSourceBuffer(mimeType), (e) => {
-        const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, { track, cause: e });
-        this.send({ type: 'fallback-error', error: error.toJSON() });
-      });
-      this.queues.set(track, queue);
-      return queue;
+    this.fallbackReady = this.fallbackOpen.then(() => {
+      if (this.mediaSource !== ms) return;
+      for (const track of playable) {
+        const queue = new AppendQueue(ms.addSourceBuffer(track.mimeType), (e) => {
+          const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
+            track: track.id,
+            cause: e,
+          });
+          this.send({ type: 'fallback-error', error: error.toJSON() });
+        });
+        this.queues.set(track.id, queue);
+      }
     });
-    this.queues.set(track, new PendingQueue(pending) as unknown as AppendQueue);
-    void pending.then((queue) => queue && run(queue));
+  }
+
+  private fallbackAppend(track: number, data: ArrayBuffer): void {
+    // Appends keep their order: each waits for the SourceBuffers, then joins its track's queue.
+    void this.fallbackReady.then(() => {
+      const queue = this.queues.get(track);
+      if (!queue) return;
+      queue.append(new Uint8Array(data));
+      void queue.drained().then(() => this.send({ type: 'appended', bytes: data.byteLength }));
+    });
   }
 
   private async fallbackEnd(): Promise<void> {
     const ms = this.mediaSource;
     if (!ms) return;
-    await this.opened();
+    await this.fallbackReady;
     await Promise.all([...this.queues.values()].map((q) => q.drained()));
-    if (this.mediaSource === ms && ms.readyState === 'open') ms.endOfStream();
+    if (this.mediaSource !== ms) return;
+    if (ms.readyState === 'open') ms.endOfStream();
     this.emit('ended', undefined);
-  }
-}
-
-/** Stands in for a track's queue while its SourceBuffer waits for `sourceopen`. */
-class PendingQueue {
-  private readonly ready: Promise<AppendQueue | undefined>;
-  constructor(ready: Promise<AppendQueue | undefined>) {
-    this.ready = ready;
-  }
-  append(data: Uint8Array): void {
-    const copy = data.slice();
-    void this.ready.then((q) => q?.append(copy));
-  }
-  drained(): Promise<void> {
-    return this.ready.then((q) => q?.drained());
   }
 }

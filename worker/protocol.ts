@@ -57,7 +57,7 @@ export type FromWorker =
   | { type: 'attach-fallback' }
   | { type: 'tracks'; tracks: TrackInfo[] }
   /** Fallback mode: bytes to append to the SourceBuffer of `track` (transferred). */
-  | { type: 'append'; track: number; mimeType: string; data: ArrayBuffer }
+  | { type: 'append'; track: number; data: ArrayBuffer }
   /** Fallback mode: all appends are posted; end the stream once they are done. */
   | { type: 'end-of-stream' }
   | { type: 'stats'; stats: WorkerStats }

@@ -11,7 +11,7 @@ import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
 
-/** How many operations may wait in one append queue before loading pauses (bounded memory). */
+/** Fallback mode: bytes posted to the main thread and not yet appended there before loading pauses. */
 const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 
 export class Session {
@@ -187,8 +187,7 @@ export class Session {
   }
 
   private append(track: number, data: Uint8Array): void {
-    const mimeType = this.mimeTypes.get(track);
-    if (mimeType === undefined) return; // a track the browser cannot play
+    if (!this.mimeTypes.has(track)) return; // a track the browser cannot play
     this.stats.bytesAppended += data.byteLength;
     if (this.mediaSource) {
       this.queues.get(track)?.append(data);
@@ -197,7 +196,7 @@ export class Session {
     // Fallback: the bytes leave the worker, so they must leave WebAssembly memory first.
     const copy = data.slice();
     this.inFlight += copy.byteLength;
-    this.post({ type: 'append', track, mimeType, data: copy.buffer }, [copy.buffer]);
+    this.post({ type: 'append', track, data: copy.buffer }, [copy.buffer]);
   }
 
   /** Pauses loading while too much is waiting to be appended (files load faster than they play). */
