@@ -1,0 +1,189 @@
+/**
+ * A small, independent MPEG-TS reader for tests (ISO/IEC 13818-1), written from the spec and sharing no code with
+ * wasm/: it finds the PAT/PMT, reassembles the PES packets of each elementary PID and hands out their payloads.
+ * Tests use it to pull real SPS NAL units and ADTS headers out of the fixtures and to know how an input ends.
+ * It assumes clean 188-byte packets starting at offset 0 (true for every committed fixture).
+ */
+
+export interface ElementaryStream {
+  pid: number;
+  streamType: number;
+}
+
+export interface Pes {
+  pid: number;
+  /** Byte offset of the packet that started this PES. */
+  offset: number;
+  /** PES_packet_length as declared (0 = unbounded). */
+  declaredLength: number;
+  /** The whole PES packet (header included) as collected from the transport packets. */
+  bytes: Uint8Array;
+  /** Payload after the PES header. */
+  payload: Uint8Array;
+  pts?: number;
+  dts?: number;
+}
+
+export interface TsContents {
+  streams: ElementaryStream[];
+  pes: Pes[];
+  /** Bytes of a trailing partial packet (the file does not end on a packet boundary). */
+  trailingBytes: number;
+  /** PID of the trailing partial packet, when its header is complete enough to read it. */
+  trailingPid?: number;
+}
+
+const PACKET = 188;
+
+function readTimestamp(b: Uint8Array, o: number): number {
+  // 2.4.3.7: 3 + 15 + 15 bits with marker bits in between; below 2^33, so a double holds it exactly.
+  return (
+    ((b[o]! >> 1) & 7) * 2 ** 30 + (b[o + 1]! << 22) + ((b[o + 2]! >> 1) << 15) + (b[o + 3]! << 7) + (b[o + 4]! >> 1)
+  );
+}
+
+/** Walks a transport stream and returns its elementary streams and every PES packet of them, in order. */
+export function walkTs(data: Uint8Array): TsContents {
+  let pmtPid = -1;
+  const streams: ElementaryStream[] = [];
+  const esPids = new Set<number>();
+  const open = new Map<number, { offset: number; chunks: Uint8Array[] }>();
+  const pes: Pes[] = [];
+  const full = Math.floor(data.length / PACKET) * PACKET;
+
+  const close = (pid: number) => {
+    const cur = open.get(pid);
+    if (!cur) return;
+    open.delete(pid);
+    const total = cur.chunks.reduce((n, c) => n + c.length, 0);
+    const bytes = new Uint8Array(total);
+    let o = 0;
+    for (const c of cur.chunks) {
+      bytes.set(c, o);
+      o += c.length;
+    }
+    if (bytes.length < 9 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== 1) return;
+    const declaredLength = (bytes[4]! << 8) | bytes[5]!;
+    const flags = bytes[7]! >> 6; // PTS_DTS_flags
+    const headerLength = bytes[8]!; // PES_header_data_length
+    const end = declaredLength ? Math.min(bytes.length, 6 + declaredLength) : bytes.length;
+    const entry: Pes = {
+      pid,
+      offset: cur.offset,
+      declaredLength,
+      bytes,
+      payload: bytes.subarray(Math.min(9 + headerLength, end), end),
+    };
+    if (flags >= 2) entry.pts = readTimestamp(bytes, 9);
+    if (flags === 3) entry.dts = readTimestamp(bytes, 14);
+    pes.push(entry);
+  };
+
+  for (let off = 0; off < full; off += PACKET) {
+    const p = data.subarray(off, off + PACKET);
+    if (p[0] !== 0x47) throw new Error(`walkTs: no sync byte at ${off}`);
+    const pusi = (p[1]! & 0x40) !== 0; // payload_unit_start_indicator
+    const pid = ((p[1]! & 0x1f) << 8) | p[2]!;
+    const afc = (p[3]! >> 4) & 3; // adaptation_field_control
+    let start = 4;
+    if (afc & 2) start = 5 + p[4]!; // adaptation_field_length
+    if (!(afc & 1) || start >= PACKET) continue;
+    const payload = p.subarray(start);
+    if (pid === 0 && pusi) {
+      // program_association_section: first program with program_number != 0.
+      const s = payload.subarray(1 + payload[0]!);
+      const sectionLength = ((s[1]! & 0x0f) << 8) | s[2]!;
+      for (let i = 8; i + 4 <= 3 + sectionLength - 4; i += 4) {
+        const program = (s[i]! << 8) | s[i + 1]!;
+        if (program !== 0 && pmtPid < 0) pmtPid = ((s[i + 2]! & 0x1f) << 8) | s[i + 3]!;
+      }
+      continue;
+    }
+    if (pid === pmtPid && pusi && streams.length === 0) {
+      // TS_program_map_section: stream_type and elementary_PID of each stream.
+      const s = payload.subarray(1 + payload[0]!);
+      const sectionLength = ((s[1]! & 0x0f) << 8) | s[2]!;
+      const infoLength = ((s[10]! & 0x0f) << 8) | s[11]!;
+      let i = 12 + infoLength;
+      while (i + 5 <= 3 + sectionLength - 4) {
+        const streamType = s[i]!;
+        const esPid = ((s[i + 1]! & 0x1f) << 8) | s[i + 2]!;
+        const esInfo = ((s[i + 3]! & 0x0f) << 8) | s[i + 4]!;
+        streams.push({ pid: esPid, streamType });
+        esPids.add(esPid);
+        i += 5 + esInfo;
+      }
+      continue;
+    }
+    if (!esPids.has(pid)) continue;
+    if (pusi) {
+      close(pid);
+      open.set(pid, { offset: off, chunks: [payload] });
+    } else {
+      open.get(pid)?.chunks.push(payload);
+    }
+  }
+  for (const pid of [...open.keys()]) close(pid);
+  pes.sort((a, b) => a.offset - b.offset);
+  const trailingBytes = data.length - full;
+  const result: TsContents = { streams, pes, trailingBytes };
+  if (trailingBytes >= 3) result.trailingPid = ((data[full + 1]! & 0x1f) << 8) | data[full + 2]!;
+  return result;
+}
+
+/** The NAL units (header byte included, start code excluded) of an Annex B byte stream (H.264 B.1.1). */
+export function nalUnits(es: Uint8Array): Uint8Array[] {
+  const starts: number[] = [];
+  for (let i = 0; i + 2 < es.length; i++) {
+    if (es[i] === 0 && es[i + 1] === 0 && es[i + 2] === 1) {
+      starts.push(i + 3);
+      i += 2;
+    }
+  }
+  return starts.map((s, k) => {
+    let end = k + 1 < starts.length ? starts[k + 1]! - 3 : es.length;
+    while (end > s && es[end - 1] === 0) end--; // trailing_zero_8bits and the 4-byte start code's leading zero
+    return es.subarray(s, end);
+  });
+}
+
+/** The first NAL unit of the given nal_unit_type in the stream's PES payloads. */
+export function firstNal(ts: TsContents, pid: number, nalType: number): Uint8Array | undefined {
+  for (const p of ts.pes) {
+    if (p.pid !== pid) continue;
+    for (const nal of nalUnits(p.payload)) if ((nal[0]! & 0x1f) === nalType) return nal;
+  }
+  return undefined;
+}
+
+/** Fields of an ADTS header (ISO/IEC 13818-7 6.2.1 / 14496-3 1.A.2.2), read independently of the core. */
+export interface AdtsHeader {
+  protectionAbsent: number;
+  objectType: number;
+  rateIndex: number;
+  channels: number;
+  frameLength: number;
+  headerLength: number;
+}
+
+export function readAdts(b: Uint8Array, o = 0): AdtsHeader | undefined {
+  if (b.length < o + 7 || b[o] !== 0xff || (b[o + 1]! & 0xf6) !== 0xf0) return undefined;
+  const protectionAbsent = b[o + 1]! & 1;
+  return {
+    protectionAbsent,
+    objectType: (b[o + 2]! >> 6) + 1, // profile_ObjectType + 1
+    rateIndex: (b[o + 2]! >> 2) & 0x0f,
+    channels: ((b[o + 2]! & 1) << 2) | (b[o + 3]! >> 6),
+    frameLength: ((b[o + 3]! & 3) << 11) | (b[o + 4]! << 3) | (b[o + 5]! >> 5),
+    headerLength: protectionAbsent ? 7 : 9,
+  };
+}
+
+export const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/** PIDs of the first H.264 (stream_type 0x1B) and the first AAC/MPEG audio stream of a walked TS. */
+export function pidsOf(ts: TsContents): { video?: number; audio?: number } {
+  const video = ts.streams.find((s) => s.streamType === 0x1b)?.pid;
+  const audio = ts.streams.find((s) => s.streamType === 0x0f || s.streamType === 0x03 || s.streamType === 0x04)?.pid;
+  return { ...(video !== undefined ? { video } : {}), ...(audio !== undefined ? { audio } : {}) };
+}
