@@ -535,6 +535,8 @@ async function main() {
   fs.writeFileSync(dated, json);
   fs.writeFileSync(path.join(RESULTS, 'latest.json'), json);
   console.log(`\nbench: wrote ${path.relative(ROOT, dated)} and bench/results/latest.json`);
+  // The README's performance table always shows the latest run (bench/table.js).
+  spawnSync(process.execPath, [path.join(ROOT, 'bench/table.js')], { stdio: 'inherit' });
 }
 
 /** @param {any[]} results */
