@@ -1,0 +1,106 @@
+/**
+ * ffmpeg and ffprobe for the tests that check weir's output with tools that share no code with it. They are
+ * required: a missing tool fails the test with a message saying what to install, it never skips it.
+ */
+
+import { execFileSync, spawnSync } from 'node:child_process';
+
+let checked: string | undefined;
+
+/** Throws (failing the test) when ffmpeg or ffprobe cannot be run. */
+export function requireFfmpeg(): void {
+  if (checked === 'ok') return;
+  for (const tool of ['ffmpeg', 'ffprobe']) {
+    const r = spawnSync(tool, ['-version'], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      throw new Error(
+        `${tool} is required by this test but cannot be run (${r.error?.message ?? `exit ${r.status}`}): ` +
+          'install ffmpeg (it provides ffmpeg and ffprobe), e.g. `apt-get install ffmpeg` or `brew install ffmpeg`',
+      );
+    }
+  }
+  checked = 'ok';
+}
+
+export interface ProbeStream {
+  index: number;
+  codec_type: string;
+  codec_name: string;
+  id?: string;
+  width?: number;
+  height?: number;
+  sample_rate?: string;
+  channels?: number;
+  time_base: string;
+  start_pts?: number;
+  start_time?: string;
+}
+
+export interface ProbePacket {
+  stream_index: number;
+  pts?: number;
+  dts?: number;
+  pts_time?: string;
+  dts_time?: string;
+  size: string;
+  pos?: string;
+  flags: string;
+}
+
+export interface Probe {
+  streams: ProbeStream[];
+  packets: ProbePacket[];
+}
+
+/** ffprobe -show_streams -show_packets as JSON. */
+export function probe(path: string): Probe {
+  requireFfmpeg();
+  const out = execFileSync('ffprobe', ['-v', 'quiet', '-show_streams', '-show_packets', '-of', 'json', path], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
+  const json = JSON.parse(out) as Partial<Probe>;
+  return { streams: json.streams ?? [], packets: json.packets ?? [] };
+}
+
+export interface FrameHash {
+  pts: number;
+  size: number;
+  hash: string;
+}
+
+/**
+ * Decodes one kind of stream of a file and returns the framemd5 lines (ffmpeg -f framemd5): one MD5 per decoded
+ * frame, in output order. `-fps_mode passthrough` keeps every decoded frame as it is (the default would drop or
+ * duplicate frames to keep a constant rate), so the list is exactly what the decoder produced.
+ */
+export function framemd5(path: string, kind: 'v' | 'a'): FrameHash[] {
+  requireFfmpeg();
+  const args = ['-v', 'error', '-i', path, '-map', `0:${kind}:0`];
+  if (kind === 'v') args.push('-fps_mode', 'passthrough');
+  args.push('-f', 'framemd5', '-');
+  const r = spawnSync('ffmpeg', args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`ffmpeg framemd5 of ${path} failed: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const f = l.split(',').map((s) => s.trim());
+      return { pts: Number(f[2]), size: Number(f[4]), hash: f[5]! };
+    });
+}
+
+/** `ffmpeg -v error -i <file> -f null -`: the error lines a full decode prints (empty when it is clean). */
+export function decodeErrors(path: string): string[] {
+  requireFfmpeg();
+  const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  if (r.status !== 0) lines.push(`(ffmpeg exited with ${r.status})`);
+  return lines;
+}
+
+/** Parses "1/90000" into seconds per tick. */
+export function timeBase(tb: string): number {
+  const [n, d] = tb.split('/').map(Number);
+  return n! / d!;
+}
