@@ -14,7 +14,7 @@ import { u16be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
 import { raiseFatal } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
-import { resetVideo, videoAccessUnit } from './video';
+import { resetVideo, videoAccessUnit, videoPesLost } from './video';
 import { audioPes, looksLikeAdts, resetAudio } from './audio';
 
 /** stream_type values (13818-1 Table 2-34, and the registered values used by broadcasters). */
@@ -433,6 +433,11 @@ function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
   if (expected > 0 && now >= expected) finishPes(slot);
 }
 
+/** A PES was dropped: bytes at the start of the next one cannot continue what came before it. */
+function pesLost(slot: i32): void {
+  if (unchecked(kind[slot]) == TrackKind.Video) videoPesLost(slot);
+}
+
 function finishPes(slot: i32): void {
   unchecked((pesActive[slot] = false));
   if (unchecked(state[slot]) == TrackState.Dropped) return;
@@ -441,12 +446,14 @@ function finishPes(slot: i32): void {
   if (unchecked(pesDamaged[slot])) {
     // A gap, a transport error or an overflow hit this PES: its access unit is lost, only it.
     setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    pesLost(slot);
     return;
   }
   const expected = unchecked(pesExpected[slot]);
   if (expected > 0 && length > expected) length = expected;
   if (length < 9 || u16be(base) != 0 || u8at(base + 2) != 1) {
     emitWarning(Warn.PesInvalid, slot, <f64>length);
+    pesLost(slot);
     return;
   }
   const flags = u8at(base + 7); // PTS_DTS_flags and others
@@ -455,6 +462,7 @@ function finishPes(slot: i32): void {
   const ptsDts = flags >> 6;
   if (payload > length || (ptsDts >= 2 && headerLength < 5) || (ptsDts == 3 && headerLength < 10)) {
     emitWarning(Warn.PesInvalid, slot, <f64>length);
+    pesLost(slot);
     return;
   }
   let pts: i64 = 0;

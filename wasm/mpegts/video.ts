@@ -2,13 +2,24 @@
 // 13818-1 2.14). One PES carries one access unit, as every muxer we know writes it. Each NAL unit
 // keeps its bytes exactly; only its start code becomes a 4-byte length (14496-15 5.3.2), and the
 // trailing zero bytes between NAL units (trailing_zero_8bits, B.1.1) are dropped.
+//
+// A PES may still begin inside the last NAL unit of the previous one: 13818-1 only ties a PTS to the
+// first access unit that starts in a PES, so the byte stream may cross PES boundaries anywhere
+// (mux.js sintel-captions.ts ends most PES packets inside a slice). Bytes before the first start code
+// of a PES therefore complete the previous access unit, which is still queued at that point.
 
 import { MAX_TRACKS } from '../layout';
 import { Warn } from '../codes';
 import { emitWarning } from '../events';
 import { captureSps, capturePps, hasParameterSets, Nal, resetH264 } from '../codecs/h264';
 import { Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
-import { beginVideoSample, commitVideoSample, reserveSample, sampleWritePtr } from '../remux/remuxer';
+import {
+  beginVideoSample,
+  commitVideoSample,
+  extendLastVideoSample,
+  reserveSample,
+  sampleWritePtr,
+} from '../remux/remuxer';
 import { findStartCode } from '../util/startcode';
 import { put32 } from '../util/bytes';
 
@@ -19,30 +30,73 @@ const nalEnd = new StaticArray<u32>(MAX_NALS);
 const started = new StaticArray<bool>(MAX_TRACKS);
 const droppedBeforeKeyframe = new StaticArray<u32>(MAX_TRACKS);
 const spsChangeReported = new StaticArray<bool>(MAX_TRACKS);
+/** Whether the last access unit was queued (bytes continuing it may join it), per track. */
+const lastQueued = new StaticArray<bool>(MAX_TRACKS);
+/** Zero bytes cut from the end of the previous PES: trailing zeros, or part of a NAL or start code cut there. */
+const trailingZeros = new StaticArray<u32>(MAX_TRACKS);
 
 export function resetVideo(slot: i32): void {
   unchecked((started[slot] = false));
   unchecked((droppedBeforeKeyframe[slot] = 0));
   unchecked((spsChangeReported[slot] = false));
+  videoPesLost(slot);
   resetH264(slot);
 }
 
+/** The previous PES was lost or dropped: the next one cannot continue it. */
+export function videoPesLost(slot: i32): void {
+  unchecked((lastQueued[slot] = false));
+  unchecked((trailingZeros[slot] = 0));
+}
+
 function dropAccessUnit(slot: i32): void {
+  unchecked((lastQueued[slot] = false));
   setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
 }
 
 /** Handles the payload [p, p+len) of one video PES with unwrapped 90 kHz times. */
 export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64): void {
   const end = p + len;
+  const zeros = unchecked(trailingZeros[slot]);
+  // Where the first NAL unit starting in this PES begins (after its start code), and where the bytes
+  // continuing the previous PES end. A start code may itself be cut by the PES boundary (B.1.1).
+  let first: u32;
+  let lead: u32;
+  if (zeros >= 2 && len >= 1 && load<u8>(p) == 1) {
+    first = p + 1;
+    lead = p;
+  } else if (zeros >= 1 && len >= 2 && load<u8>(p) == 0 && load<u8>(p + 1) == 1) {
+    first = p + 2;
+    lead = p;
+  } else {
+    lead = findStartCode(p, end);
+    first = lead < end ? lead + 3 : end;
+  }
+  let leadStop = lead;
+  while (leadStop > p && load<u8>(leadStop - 1) == 0) leadStop--;
+  if (leadStop > p && unchecked(lastQueued[slot])) {
+    // The previous access unit's last NAL unit goes on here: the zeros cut from it come back first.
+    if (!extendLastVideoSample(slot, zeros, p, leadStop - p)) {
+      emitWarning(Warn.PesOverflow, slot, <f64>(leadStop - p));
+      unchecked((lastQueued[slot] = false));
+    }
+  }
+  if (first >= end) {
+    // Nothing starts in this PES: it only continued the previous access unit (or held nothing).
+    unchecked((trailingZeros[slot] = leadStop > p ? end - leadStop : zeros + len));
+    return;
+  }
   let count: i32 = 0;
   let idr = false;
+  let picture = false;
   let payloadBytes: u32 = 0;
-  let sc = findStartCode(p, end);
-  while (sc < end) {
-    const start = sc + 3;
+  let start = first;
+  unchecked((trailingZeros[slot] = 0));
+  while (start < end) {
     const next = findStartCode(start, end);
     let stop = next;
     while (stop > start && load<u8>(stop - 1) == 0) stop--;
+    if (next >= end) unchecked((trailingZeros[slot] = end - stop));
     if (stop > start) {
       if (count == MAX_NALS) break;
       unchecked((nalStart[count] = start));
@@ -50,6 +104,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64)
       count++;
       payloadBytes += stop - start;
       const type = <i32>load<u8>(start) & 0x1f; // nal_unit_type
+      if (type >= Nal.Slice && type <= Nal.Idr) picture = true; // coded slice NAL units (Table 7-1)
       if (type == Nal.Idr) idr = true;
       else if (type == Nal.Sps) {
         const r = captureSps(slot, start, stop - start, unchecked(started[slot]));
@@ -59,7 +114,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64)
         }
       } else if (type == Nal.Pps) capturePps(slot, start, stop - start);
     }
-    sc = next;
+    start = next < end ? next + 3 : end;
   }
   if (count == 0) {
     // A PES without a single NAL unit: nothing decodable was lost, nothing to write.
@@ -68,6 +123,9 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64)
   if (!unchecked(started[slot])) {
     // Output starts at the first IDR picture whose parameter sets we hold (DESIGN.md §3).
     if (!idr || !hasParameterSets(slot)) {
+      unchecked((lastQueued[slot] = false));
+      // Only a PES holding a picture is a dropped frame (a PES of parameter sets alone is not).
+      if (!picture) return;
       unchecked((droppedBeforeKeyframe[slot] += 1));
       dropAccessUnit(slot);
       return;
@@ -94,4 +152,5 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64)
     o += 4 + n;
   }
   commitVideoSample(slot, dts, pts, size, idr);
+  unchecked((lastQueued[slot] = true));
 }

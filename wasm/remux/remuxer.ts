@@ -13,6 +13,7 @@ import { emitError, emitFragment, emitInit, emitTrack, emitWarning } from '../ev
 import { fragmentBound, fragmentDecodeTime, fragmentSamples, writeFragment } from '../mp4/fragment';
 import { writeInit } from '../mp4/init';
 import { cursor, outputFits } from '../mp4/writer';
+import { put32, u32be } from '../util/bytes';
 import {
   codec,
   dataLength,
@@ -142,6 +143,30 @@ export function beginVideoSample(slot: i32, dts: i64, sync: bool): void {
 export function commitVideoSample(slot: i32, dts: i64, pts: i64, size: u32, sync: bool): void {
   appendSample(slot, dts, <i32>(pts - dts), size, sync ? SampleFlags.Sync : SampleFlags.NonSync, 0);
   if (!initDone) maybeStartOutput();
+}
+
+/**
+ * Appends bytes to the last NAL unit of a video track's last queued sample, for a NAL unit that went
+ * on into the next PES: first `zeros` zero bytes (cut from its end as if they were trailing zeros),
+ * then [src, src+len). Only the last sample can grow: it is still queued, as cuts happen when the
+ * next access unit begins. False when there is no queued sample or no room.
+ */
+export function extendLastVideoSample(slot: i32, zeros: u32, src: u32, len: u32): bool {
+  const n = unchecked(sampleCount[slot]);
+  const add = zeros + len;
+  if (n == 0 || sampleSpace(slot) < add) return false;
+  const size = load<u32>(sSize(slot, n - 1));
+  const start = dataBase(slot) + load<u32>(sOffset(slot, n - 1));
+  const stop = start + size;
+  if (stop != sampleWritePtr(slot)) return false; // not the newest bytes of the store
+  let last = start; // the length field of the sample's last NAL unit
+  for (let p = start; p + 4 <= stop; p += 4 + u32be(p)) last = p;
+  put32(last, u32be(last) + add); // NALUnitLength
+  memory.fill(stop, 0, zeros);
+  memory.copy(stop + zeros, src, len);
+  unchecked((dataLength[slot] += add));
+  store<u32>(sSize(slot, n - 1), size + add);
+  return true;
 }
 
 /** Queues an audio frame (dts in the track's timescale, unwrapped). */
