@@ -77,7 +77,16 @@ export const OUTPUT_CAPACITY: u32 = VIDEO_DATA_CAPACITY + <u32>(MAX_TRACKS - 1) 
 /** Output a call may write before it stops taking input: what is left always holds one cut. */
 export const OUTPUT_BUDGET: u32 = OUTPUT_CAPACITY - (VIDEO_DATA_CAPACITY + <u32>(MAX_TRACKS - 1) * AUDIO_DATA_CAPACITY + 2 * MiB);
 
-export const MEMORY_END: u32 = OUTPUT_BASE + OUTPUT_CAPACITY;
+/**
+ * Packets of PIDs no PMT has declared yet, held until the first PMT arrives (a stream may start before its
+ * PAT/PMT: mux.js test-middle-pat-pmt.ts opens with a whole IDR frame). A ring of HOLD_PACKETS slots, each
+ * [f64 input offset][188-byte packet]; the newest packets win when it is full.
+ */
+export const HOLD_PACKETS: u32 = 1024;
+export const HOLD_SLOT: u32 = 8 + 188;
+export const HOLD_BASE: u32 = OUTPUT_BASE + OUTPUT_CAPACITY;
+
+export const MEMORY_END: u32 = HOLD_BASE + HOLD_PACKETS * HOLD_SLOT;
 
 export function carryBase(slot: i32): u32 {
   return CARRY_BASE + <u32>slot * CARRY_CAPACITY;

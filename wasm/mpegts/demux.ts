@@ -5,7 +5,20 @@
 // ended. A packet is examined only when its bytes (and, while searching for sync, the look-ahead
 // the search needs) are all present; otherwise the bytes wait in the input region for the next call.
 
-import { INPUT_BASE, MAX_EVENTS, MAX_TRACKS, OUTPUT_BUDGET, PID_TABLE_BASE, PSI_BASE, PSI_CAPACITY, pesBase, pesCapacity } from '../layout';
+import {
+  HOLD_BASE,
+  HOLD_PACKETS,
+  HOLD_SLOT,
+  INPUT_BASE,
+  MAX_EVENTS,
+  MAX_TRACKS,
+  OUTPUT_BUDGET,
+  PID_TABLE_BASE,
+  PSI_BASE,
+  PSI_CAPACITY,
+  pesBase,
+  pesCapacity,
+} from '../layout';
 import { Codec, Fatal, TrackKind, Warn } from '../codes';
 import { emitWarning, eventCount, setByteOffset } from '../events';
 import { crc32mpeg } from '../util/crc32';
@@ -46,12 +59,19 @@ let everSynced: bool = false;
 let lostSince: f64 = 0; // input offset where sync was lost (or 0 at the start)
 let consumed: f64 = 0; // input offset of INPUT_BASE
 let totalBytes: f64 = 0;
-let pmtPid: i32 = -1;
+/** Whether a PAT was read, the program whose PMT was taken, and the PID of the PSI packet in hand. */
+let patSeen: bool = false;
+let pmtProgram: i32 = -1;
+let psiPid: u32 = 0;
 let pmtVersion: i32 = -1;
 let pmtChangeReported: bool = false;
 let sniffed: bool = false;
 /** Set when the last call stopped early with whole packets left to demux. */
 let deferredWork: bool = false;
+/** Packets held before the first PMT (see HOLD_BASE), the next one to replay, and whether a replay is due. */
+let held: u32 = 0;
+let replayNext: u32 = 0;
+let replaying: bool = false;
 
 export function deferred(): bool {
   return deferredWork;
@@ -72,10 +92,15 @@ export function resetDemuxer(): void {
   lostSince = 0;
   consumed = 0;
   totalBytes = 0;
-  pmtPid = -1;
+  patSeen = false;
+  pmtProgram = -1;
+  psiPid = 0;
   pmtVersion = -1;
   pmtChangeReported = false;
   sniffed = false;
+  held = 0;
+  replayNext = 0;
+  replaying = false;
   memory.fill(PID_TABLE_BASE, 0, 8192 * 2);
   for (let i: u32 = 0; i < 8192; i++) store<u8>(PID_TABLE_BASE + i * 2 + 1, <u8>CC_NONE);
   store<u8>(PID_TABLE_BASE, <u8>ROUTE_PAT);
@@ -118,6 +143,10 @@ export function demux(end: u32, final: bool): u32 {
   let q: u32 = INPUT_BASE; // position of the next sync byte
   deferredWork = false;
   if (!sniffed && !sniff(end, final)) return final ? end - INPUT_BASE : 0;
+  if (replaying && !replayHeld(final)) {
+    deferredWork = true;
+    return 0;
+  }
   while (true) {
     if (!inSync) {
       const found = findSync(q, end, final);
@@ -159,8 +188,13 @@ export function demux(end: u32, final: bool): u32 {
       deferredWork = true;
       break;
     }
-    packet(q);
+    packet(q, consumed + <f64>(q - INPUT_BASE));
     q += stride;
+    if (replaying && !replayHeld(final)) {
+      // Held packets come before any later one; what the budget leaves waits for the next call.
+      deferredWork = true;
+      break;
+    }
   }
   // Everything before the packet (or search position) q is done. (For M2TS the 4-byte prefix of the
   // next packet lies before q; it is never read, so it need not be kept.)
@@ -243,13 +277,45 @@ function truncatedPacket(q: u32, end: u32): void {
   }
 }
 
-/** One 188-byte transport packet at q (2.4.3.2). */
-function packet(q: u32): void {
+/**
+ * Keeps a copy of a packet whose PID is not known yet, while no PMT has been read: the PMT may
+ * declare it (13818-1 does not require a stream to start with its PAT/PMT).
+ */
+function holdPacket(q: u32, offset: f64): void {
+  const slot = HOLD_BASE + (held % HOLD_PACKETS) * HOLD_SLOT;
+  store<f64>(slot, offset);
+  memory.copy(slot + 8, q, 188);
+  held++;
+}
+
+/**
+ * Replays the held packets of PIDs the first PMT declared, in their input order. Returns false when
+ * the call's output budget ran out first (the rest is replayed by the next call).
+ */
+function replayHeld(final: bool): bool {
+  while (replayNext < held) {
+    if (!final && outputBudgetSpent()) return false;
+    const slot = HOLD_BASE + (replayNext % HOLD_PACKETS) * HOLD_SLOT;
+    replayNext++;
+    const q = slot + 8;
+    if (route(((u8at(q + 1) & 0x1f) << 8) | u8at(q + 2)) >= ROUTE_TRACK) packet(q, load<f64>(slot));
+  }
+  replaying = false;
+  held = 0;
+  replayNext = 0;
+  return true;
+}
+
+/** One 188-byte transport packet at q (2.4.3.2), found at `offset` in the input. */
+function packet(q: u32, offset: f64): void {
   const b1 = u8at(q + 1);
   const packetPid = ((b1 & 0x1f) << 8) | u8at(q + 2);
   const r = route(packetPid);
-  if (r == ROUTE_NONE) return;
-  setByteOffset(consumed + <f64>(q - INPUT_BASE));
+  if (r == ROUTE_NONE) {
+    if (pmtVersion < 0 && packetPid != 0x1fff) holdPacket(q, offset); // null packets never matter
+    return;
+  }
+  setByteOffset(offset);
   const b3 = u8at(q + 3);
   const tei = (b1 & 0x80) != 0; // transport_error_indicator
   const pusi = (b1 & 0x40) != 0; // payload_unit_start_indicator
@@ -271,7 +337,10 @@ function packet(q: u32): void {
       emitWarning(Warn.TransportError, slot, <f64>packetPid);
       return;
     }
-    if (!hasPayload) return;
+    // 2.4.3.3: the counter steps on every packet whose adaptation_field_control says "payload"
+    // ('01', '11'), also when an adaptation field of 183 bytes leaves no payload byte (not allowed
+    // with '11', but Mediabunny's no-initial-keyframe.ts pads PES ends that way).
+    if ((afc & 1) == 0) return;
     const ccAt = PID_TABLE_BASE + (packetPid << 1) + 1;
     const last = <u32>load<u8>(ccAt);
     store<u8>(ccAt, <u8>cc);
@@ -282,11 +351,12 @@ function packet(q: u32): void {
         emitWarning(Warn.ContinuityError, slot, <f64>packetPid);
       }
     }
-    if ((b3 >> 6) != 0) return; // transport_scrambling_control: nothing we can read
+    if ((b3 >> 6) != 0 || !hasPayload) return; // transport_scrambling_control: nothing we can read
     pesPayload(slot, payload, q + PACKET - payload, pusi);
     return;
   }
   if (tei || !hasPayload) return;
+  psiPid = packetPid;
   psiPayload(r == ROUTE_PAT ? 0 : 1, payload, q + PACKET - payload, pusi);
 }
 
@@ -329,31 +399,46 @@ function psiAppend(which: i32, buf: u32, p: u32, len: u32): void {
   else pmt(buf, total);
 }
 
-/** program_association_section (2.4.4.3): the first program (program_number != 0) is played. */
+/**
+ * program_association_section (2.4.4.3). The map PID of every program is watched, and the first
+ * program whose PMT arrives is played: a capture may lack the map of the first program listed
+ * (tsduck test-137 lists five programs and carries the PMT of the third one only).
+ */
 function pat(s: u32, total: u32): void {
-  if (u8at(s) != 0x00 || pmtPid >= 0) return; // table_id
+  if (u8at(s) != 0x00 || patSeen) return; // table_id
+  patSeen = true;
   for (let p = s + 8; p + 4 <= s + total - 4; p += 4) {
     const program = u16be(p); // program_number
     const mapPid = u16be(p + 2) & 0x1fff; // program_map_PID / network_PID
     if (program == 0) continue;
-    pmtPid = <i32>mapPid;
     if (route(mapPid) == ROUTE_NONE) setRoute(mapPid, ROUTE_PMT);
-    return;
   }
 }
 
 /** TS_program_map_section (2.4.4.8): declares the tracks. */
 function pmt(s: u32, total: u32): void {
   if (u8at(s) != 0x02) return; // table_id
+  const program = <i32>u16be(s + 3); // program_number
   const version = <i32>((u8at(s + 5) >> 1) & 0x1f); // version_number
   if (pmtVersion >= 0) {
+    if (program != pmtProgram) return; // the map of a program that is not played
     if (version != pmtVersion && !pmtChangeReported) {
       pmtChangeReported = true;
       emitWarning(Warn.PmtChanged, -1, <f64>version);
     }
     return;
   }
+  pmtProgram = program;
   pmtVersion = version;
+  // The other programs' maps are no longer needed.
+  for (let other: u32 = 0; other < 0x1fff; other++) {
+    if (other != psiPid && route(other) == ROUTE_PMT) setRoute(other, ROUTE_NONE);
+  }
+  if (held > 0) {
+    // Packets that came before this PMT are replayed right after the packet that completed it.
+    replaying = true;
+    replayNext = held > HOLD_PACKETS ? held - HOLD_PACKETS : 0;
+  }
   const infoLength = u16be(s + 10) & 0xfff; // program_info_length
   let p = s + 12 + infoLength;
   const end = s + total - 4; // before CRC_32
