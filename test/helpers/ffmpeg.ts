@@ -90,10 +90,18 @@ export function framemd5(path: string, kind: 'v' | 'a'): FrameHash[] {
     });
 }
 
-/** `ffmpeg -v error -i <file> -f null -`: the error lines a full decode prints (empty when it is clean). */
+/**
+ * `ffmpeg -v error -i <file> -f null -`: the error lines a full decode prints (empty when it is clean).
+ *
+ * Frames are passed through with the input's own time base (`-fps_mode passthrough -enc_time_base -1`). With the
+ * defaults, ffmpeg rounds video times to 1/frame-rate, and a stream with two frames closer than that (the corpus file
+ * mediabunny_no-aud_truncated.ts has frames 4 ms apart in 30 fps video) makes the null muxer print "non monotonically
+ * increasing dts" for the input and the output alike: a message about ffmpeg's rounding, not about the file.
+ */
 export function decodeErrors(path: string): string[] {
   requireFfmpeg();
-  const r = spawnSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', path, '-f', 'null', '-'], { encoding: 'utf8' });
+  const args = ['-nostdin', '-v', 'error', '-i', path, '-fps_mode', 'passthrough', '-enc_time_base', '-1'];
+  const r = spawnSync('ffmpeg', [...args, '-f', 'null', '-'], { encoding: 'utf8' });
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   if (r.status !== 0) lines.push(`(ffmpeg exited with ${r.status})`);
   return lines;
