@@ -161,8 +161,26 @@ async function run(args: Args, sink: (e: EngineEvent) => void): Promise<{ engine
   return { engine, summary };
 }
 
+/** Warnings that mean the input was cut short: the end of the stream is missing (issue 2: an error). */
+const TRUNCATION = ['TRUNCATED_INPUT', 'INCOMPLETE_ACCESS_UNIT'];
+
+/** The first warning saying the input was cut short, if any. */
+function truncation(summary: Summary): WeirError | undefined {
+  for (const name of TRUNCATION) {
+    const entry = summary.warnings.get(name);
+    if (entry) return entry.first;
+  }
+  return undefined;
+}
+
+/** The one error line of a truncated input. */
+function truncationLine(input: string, cut: WeirError): string {
+  return `weir: ${input}: ${cut.message}${cut.offset !== undefined ? ` at byte ${cut.offset}` : ''}`;
+}
+
 function printWarnings(summary: Summary): void {
   for (const [name, { count, first }] of summary.warnings) {
+    if (TRUNCATION.includes(name)) continue; // reported as the error line instead
     const where = first.offset !== undefined ? ` at byte ${first.offset}` : '';
     console.error(
       `weir: warning ${name}: ${first.message.replace(/^[A-Z_]+ \(\d+\): /, '')}${where}${count > 1 ? ` (${count} times)` : ''}`,
@@ -200,6 +218,13 @@ async function remux(rest: string[]): Promise<number> {
     return 1;
   }
   renameSync(partial, output);
+  const cut = truncation(summary);
+  if (cut) {
+    // A cut input is an error (non-zero exit), but every access unit before the cut is whole and
+    // was written, so the output is kept: it is what a player would have played.
+    console.error(`${truncationLine(args.input, cut)}; ${output} holds everything before it`);
+    return 1;
+  }
   if (!args.quiet) {
     const tracks = engine.tracks().map(describeTrack).join(', ');
     console.error(`weir: wrote ${output} (${tracks})`);
@@ -249,6 +274,11 @@ async function probe(rest: string[]): Promise<number> {
     warnings: Object.fromEntries([...summary.warnings].map(([name, { count }]) => [name, count])),
   };
   console.log(JSON.stringify(report, null, 2));
+  const cut = truncation(summary);
+  if (cut) {
+    console.error(truncationLine(args.input, cut));
+    return 1;
+  }
   return 0;
 }
 
