@@ -83,6 +83,8 @@ export class Engine {
   private readonly mode: number;
   private readonly fragmentMs: number;
   private dead = false;
+  /** The fatal error that stopped this stream; every later call reports it again, and nothing else. */
+  private fatal: WeirError | undefined;
   private bytesIn = 0;
 
   private constructor(module: WebAssembly.Module, mode: number, fragmentMs: number) {
@@ -132,7 +134,7 @@ export class Engine {
    * init data are views valid until the next call (see EngineEvent).
    */
   push(chunk: Uint8Array): EngineEvent[] {
-    if (this.dead) return [this.deadError()];
+    if (this.fatal) return [{ type: 'error', error: this.fatal }];
     if (chunk.byteLength === 0) return [];
     const events: EngineEvent[] = [];
     let offset = 0;
@@ -157,7 +159,7 @@ export class Engine {
 
   /** Ends the input: everything still queued comes out. */
   flush(): EngineEvent[] {
-    if (this.dead) return [this.deadError()];
+    if (this.fatal) return [{ type: 'error', error: this.fatal }];
     const events: EngineEvent[] = [];
     this.call(() => this.core.flush(), events);
     return events;
@@ -171,6 +173,7 @@ export class Engine {
     } else {
       this.core.reset();
     }
+    this.fatal = undefined;
     this.bytesIn = 0;
   }
 
@@ -185,13 +188,6 @@ export class Engine {
     return result;
   }
 
-  private deadError(): EngineEvent {
-    return {
-      type: 'error',
-      error: new WeirError(ErrorCodes.INTERNAL, 'the engine stopped after a fatal error; call reset() to start again'),
-    };
-  }
-
   /** Runs one core call and decodes its events. False when the stream cannot go on. */
   private call(fn: () => number, events: EngineEvent[]): boolean {
     let status: number;
@@ -200,21 +196,24 @@ export class Engine {
     } catch (e) {
       // A trap kills this instance (its state is unknown): report it; reset() makes a fresh one.
       this.dead = true;
-      events.push({
-        type: 'error',
-        error: new WeirError(
-          ErrorCodes.INTERNAL,
-          `the WebAssembly core trapped (${String(e)}); the engine was stopped`,
-          { cause: e },
-        ),
-      });
+      this.fatal = new WeirError(
+        ErrorCodes.INTERNAL,
+        `the WebAssembly core trapped (${String(e)}); the engine was stopped`,
+        {
+          cause: e,
+        },
+      );
+      events.push({ type: 'error', error: this.fatal });
       return false;
     }
     this.decode(events);
     if (status !== 0) {
-      if (!events.some((e) => e.type === 'error')) {
-        events.push({ type: 'error', error: new WeirError(ErrorCodes.INTERNAL, 'the core stopped without a reason') });
-      }
+      const reported = events.find((e) => e.type === 'error');
+      this.fatal =
+        reported?.type === 'error'
+          ? reported.error
+          : new WeirError(ErrorCodes.INTERNAL, 'the core stopped without a reason');
+      if (!reported) events.push({ type: 'error', error: this.fatal });
       return false;
     }
     return true;

@@ -95,7 +95,8 @@ export function mp4a(trackId: u32, objectType: u32, rateIndex: u32, sampleRate: 
   w16(1); // data_reference_index
   w32(0); // reserved[2]
   w32(0);
-  w16(channels == 0 ? 2 : channels); // channelcount
+  // channel_configuration 7 is 7.1: eight channels (14496-3 Table 1.19); 0 (a PCE) says nothing.
+  w16(channels == 0 ? 2 : channels == 7 ? 8 : channels); // channelcount
   w16(16); // samplesize
   w16(0); // pre_defined
   w16(0); // reserved

@@ -186,6 +186,10 @@ export function parseSps(slot: i32, nal: u32, len: u32): bool {
     sarNum = 1;
     sarDen = 1;
   }
+  // Limits of any level (Table A-1 allows at most 139264 macroblocks a frame): anything larger is a
+  // damaged SPS, and rejecting it here keeps the arithmetic below inside u32.
+  if (widthMbs == 0 || heightMapUnits == 0 || widthMbs > 1024 || heightMapUnits > 1024) return false;
+  if (cropLeft > 8192 || cropRight > 8192 || cropTop > 8192 || cropBottom > 8192) return false;
   // Cropping units (7-19..7-22).
   const chromaArray = separateColourPlane ? 0 : chromaFormatIdc;
   const subWidth: u32 = chromaArray == 1 || chromaArray == 2 ? 2 : 1;

@@ -88,7 +88,11 @@ export function writeFragment(mask: u32, sequence: u32): void {
   boxEnd(mdat);
 }
 
-/** Upper bound of the bytes writeFragment needs for these sample counts and data sizes. */
-export function fragmentBound(samples: i32, bytes: u32): u32 {
-  return 8 + 16 + <u32>MAX_TRACKS * (8 + 16 + 20 + 20) + <u32>samples * 16 + 8 + bytes;
+/**
+ * Upper bound of the bytes written for `fragments` moof+mdat pairs holding `trafs` track runs in all,
+ * with these sample counts and data sizes: moof and mfhd (8 + 16) and mdat (8) per fragment; traf,
+ * tfhd, tfdt v1 and the trun header (8 + 16 + 20 + 20) per track run; 16 bytes of trun per sample.
+ */
+export function fragmentBound(fragments: u32, trafs: u32, samples: i32, bytes: u32): u32 {
+  return fragments * (8 + 16 + 8) + trafs * (8 + 16 + 20 + 20) + <u32>samples * 16 + bytes;
 }

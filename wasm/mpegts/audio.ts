@@ -6,8 +6,8 @@ import { MAX_TRACKS, carryBase } from '../layout';
 import { Codec, Warn } from '../codes';
 import { emitWarning } from '../events';
 import { adtsBlocks, adtsFrameLength, adtsHeaderLength, adtsSampleRate, configureFromAdts, parseAdts } from '../codecs/aac';
-import { codec, state, TrackState, timescale } from '../remux/track';
-import { queueAudioSample, reserveSample, sampleWritePtr } from '../remux/remuxer';
+import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
+import { audioPesDone, bridgeAudioGap, queueAudioSample, reserveSample, sampleWritePtr } from '../remux/remuxer';
 
 const FRAME_SAMPLES: i64 = 1024;
 
@@ -29,16 +29,27 @@ export function looksLikeAdts(p: u32, len: u32): bool {
   return len >= 7 && parseAdts(p);
 }
 
-/** The decode time of the first frame starting in a PES with this PTS (track timescale). */
+/**
+ * The decode time of the first frame starting in a PES with this PTS (track timescale). Within half
+ * a frame of where the previous frame ends it is the same instant (PES times are rounded to 90 kHz).
+ * A gap up to a second is bridged by the previous frame (the track's timeline stays continuous, the
+ * frames after it keep their times); a small overlap keeps the previous frames' cadence. Both are
+ * reported. Larger jumps are a new timeline and are taken as they come.
+ */
 function frameTime(slot: i32, pts90k: i64, hasPts: bool): i64 {
   const expected = unchecked(nextDts[slot]);
   if (!hasPts) return expected;
-  const t = (pts90k * <i64>unchecked(timescale[slot])) / 90000;
+  const rate = <i64>unchecked(timescale[slot]);
+  const t = (pts90k * rate) / 90000;
   if (!unchecked(haveNext[slot])) return t;
   const diff = t - expected;
-  // PES times are rounded to 90 kHz; anything within half a frame is the same instant.
   if (diff <= FRAME_SAMPLES / 2 && diff >= -FRAME_SAMPLES / 2) return expected;
-  emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / <i64>unchecked(timescale[slot])));
+  emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / rate));
+  if (diff > 0 && diff <= rate) {
+    bridgeAudioGap(slot, t);
+    return t;
+  }
+  if (diff < 0 && diff >= -rate) return expected;
   return t;
 }
 
@@ -54,6 +65,11 @@ function emitFrame(slot: i32, p: u32, frameLength: u32, pts90k: i64, hasPts: boo
     unchecked((codec[slot] = Codec.Aac));
     unchecked((timescale[slot] = adtsSampleRate()));
     unchecked((state[slot] = TrackState.Configured));
+  }
+  if (!hasPts && !unchecked(haveNext[slot])) {
+    // No time yet: a stream whose first audio PES has no PTS. Frames wait for the first PTS.
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
   }
   const time = frameTime(slot, pts90k, hasPts);
   if (adtsBlocks != 0) {
@@ -76,11 +92,26 @@ function emitFrame(slot: i32, p: u32, frameLength: u32, pts90k: i64, hasPts: boo
   unchecked((haveNext[slot] = true));
 }
 
-function keepCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): void {
-  memory.copy(carryBase(slot), pos, end - pos);
-  unchecked((carryLength[slot] = end - pos));
+/**
+ * Keeps the start of a frame cut by the PES boundary. Fewer than 7 bytes are kept only if they can
+ * begin an ADTS header (syncword); anything else is not audio and is skipped (returns false).
+ */
+function keepCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): bool {
+  const n = end - pos;
+  if (n < 7) {
+    if (load<u8>(pos) != 0xff || (n >= 2 && (load<u8>(pos + 1) & 0xf6) != 0xf0)) return false;
+  }
+  memory.copy(carryBase(slot), pos, n);
+  unchecked((carryLength[slot] = n));
   unchecked((carryPts[slot] = pts90k));
   unchecked((carryHasPts[slot] = hasPts));
+  return true;
+}
+
+/** A PES of this track was lost: a frame begun before it cannot be completed by the next one. */
+export function audioPesLost(slot: i32): void {
+  if (unchecked(carryLength[slot]) > 0) setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+  unchecked((carryLength[slot] = 0));
 }
 
 /** Handles the payload [p, p+len) of one audio PES. */
@@ -91,6 +122,7 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
   // Finish a frame that began in the previous PES; it keeps the time it was given there.
   let have = unchecked(carryLength[slot]);
   if (have > 0) {
+    const kept = have;
     if (have < 7) {
       const take = min<u32>(7 - have, end - pos);
       memory.copy(carry + have, pos, take);
@@ -99,8 +131,10 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
     }
     if (have >= 7) {
       if (!parseAdts(carry)) {
-        emitWarning(Warn.AdtsSyncLost, slot, <f64>have);
+        // The kept bytes were not a frame after all: skip them, and read this PES from its start.
+        emitWarning(Warn.AdtsSyncLost, slot, <f64>kept);
         have = 0;
+        pos = p;
       } else {
         const frameLength = adtsFrameLength;
         const take = min<u32>(frameLength - have, end - pos);
@@ -121,7 +155,7 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
   while (pos < end) {
     if (end - pos < 7) {
       // A header cut by the PES boundary: keep its bytes for the next PES.
-      keepCarry(slot, pos, end, pts90k, first && hasPts);
+      if (!keepCarry(slot, pos, end, pts90k, first && hasPts)) skipped += end - pos;
       break;
     }
     if (!parseAdts(pos)) {
@@ -140,4 +174,5 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
     pos += frameLength;
   }
   if (skipped > 0) emitWarning(Warn.AdtsSyncLost, slot, <f64>skipped);
+  audioPesDone(slot);
 }

@@ -28,7 +28,7 @@ import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackSt
 import { raiseFatal } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
 import { resetVideo, videoAccessUnit, videoPesLost } from './video';
-import { audioPes, looksLikeAdts, resetAudio } from './audio';
+import { audioPes, audioPesLost, looksLikeAdts, resetAudio } from './audio';
 
 /** stream_type values (13818-1 Table 2-34, and the registered values used by broadcasters). */
 export const enum StreamType {
@@ -521,6 +521,7 @@ function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
 /** A PES was dropped: bytes at the start of the next one cannot continue what came before it. */
 function pesLost(slot: i32): void {
   if (unchecked(kind[slot]) == TrackKind.Video) videoPesLost(slot);
+  else audioPesLost(slot);
 }
 
 function finishPes(slot: i32): void {

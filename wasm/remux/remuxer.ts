@@ -172,14 +172,35 @@ export function extendLastVideoSample(slot: i32, zeros: u32, src: u32, len: u32)
 /** Queues an audio frame (dts in the track's timescale, unwrapped). */
 export function queueAudioSample(slot: i32, dts: i64, duration: u32, size: u32): void {
   appendSample(slot, dts, 0, size, SampleFlags.Sync, duration);
-  if (!initDone) {
-    maybeStartOutput();
-    return;
-  }
-  if (outputMask & 1) return; // a video track decides the cuts
+  if (!initDone) maybeStartOutput();
+}
+
+/**
+ * A gap in an audio track (a lost PES, a muxer's hole): the last queued frame lasts until `dts`, so
+ * the track's timeline stays continuous and its later frames keep their times. Returns false when
+ * no frame is queued to take the gap (it was written already); the next fragment's tfdt then shows it.
+ */
+export function bridgeAudioGap(slot: i32, dts: i64): bool {
+  const n = unchecked(sampleCount[slot]);
+  if (n == 0) return false;
+  const d = dts - load<i64>(sDts(slot, n - 1));
+  if (d <= 0 || d > 0xffffffff) return false;
+  store<u32>(sDuration(slot, n - 1), <u32>d);
+  return true;
+}
+
+/**
+ * The frames of one audio PES are queued: in a stream without video, this is where fragments are
+ * cut (once per PES, so one input packet can never cause more than one cut).
+ */
+export function audioPesDone(slot: i32): void {
+  if (!initDone || outputMask & 1) return; // a video track decides the cuts
+  const n = unchecked(sampleCount[slot]);
+  if (n == 0) return;
   const first = load<i64>(sDts(slot, 0));
+  const end = load<i64>(sDts(slot, n - 1)) + <i64>load<u32>(sDuration(slot, n - 1));
   const limit = target90k > 0 ? target90k : AUDIO_FRAGMENT_90K;
-  if (to90k(slot, dts + <i64>duration - first) >= limit) cut(i64.MAX_VALUE, false, false);
+  if (to90k(slot, end - first) >= limit) cut(i64.MAX_VALUE, false, false);
 }
 
 function appendSample(slot: i32, dts: i64, cts: i32, size: u32, flags: u32, duration: u32): void {
@@ -270,6 +291,7 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
   let totalSamples: i32 = 0;
   let totalBytes: u32 = 0;
   let mask: u32 = 0;
+  let tracks: u32 = 0;
   for (let s = 0; s < MAX_TRACKS; s++) {
     unchecked((fragmentSamples[s] = 0));
     if (!(outputMask & (1 << s))) continue;
@@ -294,11 +316,12 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
     if (rel < 0) rel = 0;
     unchecked((fragmentDecodeTime[s] = <u64>rel));
     totalSamples += take;
+    tracks++;
     totalBytes += load<u32>(sOffset(s, take - 1)) + load<u32>(sSize(s, take - 1)) - load<u32>(sOffset(s, 0));
     mask |= 1 << s;
   }
   if (mask == 0) return;
-  if (!outputFits(fragmentBound(totalSamples, totalBytes) * (mode == Mode.Muxed ? 1 : 2))) {
+  if (!outputFits(fragmentBound(mode == Mode.Muxed ? 1 : tracks, tracks, totalSamples, totalBytes))) {
     raiseFatal(Fatal.OutputOverflow, -1, <f64>totalBytes);
     return;
   }
