@@ -53,6 +53,9 @@ export function fixtureFiles(): MediaFile[] {
     .map((f) => ({ name: f, path: join(FIXTURES, f) }));
 }
 
+/** The demo's sample (demo/media/sample.ts, made by the fixture script, with its summary beside it). */
+export const DEMO_SAMPLE: MediaFile = { name: 'demo/media/sample.ts', path: join(ROOT, 'demo/media/sample.ts') };
+
 export function fixturePath(name: string): string {
   return join(FIXTURES, name);
 }

@@ -13,6 +13,7 @@ import {
   CORPUS_H264_AAC,
   corpusDir,
   corpusUnset,
+  DEMO_SAMPLE,
   fixtureFiles,
   type MediaFile,
   requireCorpus,
@@ -95,8 +96,8 @@ function chunkSuite(file: () => MediaFile, expectOutput: boolean): void {
   });
 }
 
-describe('fixtures', () => {
-  for (const f of fixtureFiles()) {
+describe('fixtures and the demo sample', () => {
+  for (const f of [...fixtureFiles(), DEMO_SAMPLE]) {
     describe(f.name, () => chunkSuite(() => f, true));
   }
 });
