@@ -27,8 +27,9 @@ import { u16be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
 import { raiseFatal } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
-import { resetVideo, videoAccessUnit, videoPesLost } from './video';
-import { audioPes, audioPesLost, looksLikeAdts, resetAudio } from './audio';
+import { resetTimeline, retime } from './timeline';
+import { resetVideo, videoAccessUnit, videoCanContinue, videoPesLost } from './video';
+import { audioLastDts90k, audioNextDts90k, audioPes, audioPesLost, audioTimed, looksLikeAdts, resetAudio } from './audio';
 
 /** stream_type values (13818-1 Table 2-34, and the registered values used by broadcasters). */
 export const enum StreamType {
@@ -52,6 +53,8 @@ const CC_NONE: u32 = 0xff;
 const SYNC_PROBES: u32 = 3;
 /** Bytes of input without a single packet after which the input is declared not MPEG-TS. */
 const NOT_TS_LIMIT: f64 = 1024 * 1024;
+/** findSync's answer when the limit passed without a packet. */
+const NOT_TS: u32 = 0xfffffffe;
 
 let stride: u32 = PACKET; // 188 (TS), 192 (M2TS: 4-byte prefix), 204 (Reed-Solomon suffix)
 let inSync: bool = false;
@@ -66,6 +69,10 @@ let psiPid: u32 = 0;
 let pmtVersion: i32 = -1;
 let pmtChangeReported: bool = false;
 let sniffed: bool = false;
+/** Slot whose PES took the payload of the last packet (-1: none): damaged if sync is lost after it. */
+let lastPacketSlot: i32 = -1;
+/** Bytes of a 192/204-byte packet's prefix or suffix still to skip at the start of the next call. */
+let skipNext: u32 = 0;
 /** Set when the last call stopped early with whole packets left to demux. */
 let deferredWork: bool = false;
 /** Packets held before the first PMT (see HOLD_BASE), the next one to replay, and whether a replay is due. */
@@ -82,11 +89,16 @@ const pesActive = new StaticArray<bool>(MAX_TRACKS);
 const pesDamaged = new StaticArray<bool>(MAX_TRACKS);
 const pesExpected = new StaticArray<u32>(MAX_TRACKS);
 const lastVideoDts = new StaticArray<i64>(MAX_TRACKS);
+/** The last positive frame interval of each video track (90 kHz), and whether it has a time yet. */
+const lastVideoStep = new StaticArray<u32>(MAX_TRACKS);
+const videoTimed = new StaticArray<bool>(MAX_TRACKS);
 const psiLength = new StaticArray<u32>(2);
 const psiCollecting = new StaticArray<bool>(2);
 
 export function resetDemuxer(): void {
   stride = PACKET;
+  lastPacketSlot = -1;
+  skipNext = 0;
   inSync = false;
   everSynced = false;
   lostSince = 0;
@@ -111,6 +123,8 @@ export function resetDemuxer(): void {
     unchecked((pesDamaged[s] = false));
     unchecked((pesExpected[s] = 0));
     unchecked((lastVideoDts[s] = 0));
+    unchecked((lastVideoStep[s] = 3000));
+    unchecked((videoTimed[s] = false));
     resetVideo(s);
     resetAudio(s);
   }
@@ -119,6 +133,7 @@ export function resetDemuxer(): void {
     unchecked((psiCollecting[i] = false));
   }
   resetClock();
+  resetTimeline();
 }
 
 @inline function route(p: u32): u32 {
@@ -147,19 +162,24 @@ export function demux(end: u32, final: bool): u32 {
     deferredWork = true;
     return 0;
   }
+  if (skipNext > 0) {
+    const skip = min<u32>(skipNext, end - INPUT_BASE);
+    q += skip;
+    skipNext -= skip;
+  }
   while (true) {
     if (!inSync) {
       const found = findSync(q, end, final);
+      if (found == NOT_TS) {
+        setByteOffset(consumed);
+        raiseFatal(Fatal.NotMpegTs, -1, NOT_TS_LIMIT);
+        return end - INPUT_BASE;
+      }
       if (found == 0xffffffff) {
         // Keep the bytes a later call may still need for the search.
         const keep = (SYNC_PROBES - 1) * 204 + PACKET;
         if (final) q = end;
         else if (end - q > keep) q = end - keep;
-        if (!everSynced && consumed + <f64>(q - INPUT_BASE) > NOT_TS_LIMIT) {
-          setByteOffset(consumed);
-          raiseFatal(Fatal.NotMpegTs, -1, consumed + <f64>(q - INPUT_BASE));
-          return end - INPUT_BASE;
-        }
         break;
       }
       const skipped = consumed + <f64>(found - INPUT_BASE) - lostSince - <f64>syncOffset();
@@ -180,6 +200,9 @@ export function demux(end: u32, final: bool): u32 {
     if (load<u8>(q) != SYNC) {
       inSync = false;
       lostSince = consumed + <f64>(q - INPUT_BASE);
+      // The packet before was cut short (its last bytes are this one's): its access unit is lost.
+      if (lastPacketSlot >= 0 && unchecked(pesActive[lastPacketSlot])) unchecked((pesDamaged[lastPacketSlot] = true));
+      lastPacketSlot = -1;
       continue;
     }
     if (!final && outputBudgetSpent()) {
@@ -196,9 +219,11 @@ export function demux(end: u32, final: bool): u32 {
       break;
     }
   }
-  // Everything before the packet (or search position) q is done. (For M2TS the 4-byte prefix of the
-  // next packet lies before q; it is never read, so it need not be kept.)
+  // Everything before the packet (or search position) q is done. With 192/204-byte packets, q may
+  // lie past the end (the next packet's M2TS prefix, or this one's Reed-Solomon suffix, was cut by
+  // the chunk): those bytes are skipped at the start of the next call.
   let done = q > end ? end : q;
+  skipNext = q > end ? q - end : 0;
   if (final) done = end;
   consumed += <f64>(done - INPUT_BASE);
   return done - INPUT_BASE;
@@ -236,6 +261,8 @@ function sniff(end: u32, final: bool): bool {
  */
 function findSync(q: u32, end: u32, final: bool): u32 {
   for (let p = q; p < end; p++) {
+    // Before the first sync, only the first NOT_TS_LIMIT bytes are searched, wherever chunks end.
+    if (!everSynced && consumed + <f64>(p - INPUT_BASE) >= NOT_TS_LIMIT) return NOT_TS;
     if (load<u8>(p) != SYNC) continue;
     for (let k = 0; k < 3; k++) {
       const s: u32 = k == 0 ? 188 : k == 1 ? 192 : 204;
@@ -308,6 +335,7 @@ function replayHeld(final: bool): bool {
 
 /** One 188-byte transport packet at q (2.4.3.2), found at `offset` in the input. */
 function packet(q: u32, offset: f64): void {
+  lastPacketSlot = -1;
   const b1 = u8at(q + 1);
   const packetPid = ((b1 & 0x1f) << 8) | u8at(q + 2);
   const r = route(packetPid);
@@ -335,6 +363,9 @@ function packet(q: u32, offset: f64): void {
     if (tei) {
       if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
       emitWarning(Warn.TransportError, slot, <f64>packetPid);
+      // Its continuity_counter is as unreliable as the rest: the next packet starts counting anew
+      // (else the same damage would be reported twice).
+      store<u8>(PID_TABLE_BASE + (packetPid << 1) + 1, <u8>CC_NONE);
       return;
     }
     // 2.4.3.3: the counter steps on every packet whose adaptation_field_control says "payload"
@@ -351,8 +382,14 @@ function packet(q: u32, offset: f64): void {
         emitWarning(Warn.ContinuityError, slot, <f64>packetPid);
       }
     }
-    if ((b3 >> 6) != 0 || !hasPayload) return; // transport_scrambling_control: nothing we can read
+    if ((b3 >> 6) != 0) {
+      // transport_scrambling_control: nothing we can read, and the PES it belongs to is incomplete.
+      if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+      return;
+    }
+    if (!hasPayload) return;
     pesPayload(slot, payload, q + PACKET - payload, pusi);
+    lastPacketSlot = slot;
     return;
   }
   if (tei || !hasPayload) return;
@@ -489,7 +526,19 @@ function declareStream(type: u32, esPid: u32): void {
 
 function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
   if (pusi) {
-    if (unchecked(pesActive[slot])) finishPes(slot);
+    if (unchecked(pesActive[slot])) {
+      const expected = unchecked(pesExpected[slot]);
+      if (expected > 0 && unchecked(pesLength[slot]) < expected) {
+        // Shorter than its PES_packet_length says: packets were lost where the continuity counter
+        // could not see it (16 in a row). Its access unit is incomplete, and only it is lost.
+        unchecked((pesActive[slot] = false));
+        setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+        emitWarning(Warn.IncompleteAccessUnit, slot, <f64>unchecked(pesLength[slot]));
+        pesLost(slot);
+      } else {
+        finishPes(slot);
+      }
+    }
     unchecked((pesActive[slot] = true));
     unchecked((pesDamaged[slot] = false));
     unchecked((pesLength[slot] = 0));
@@ -557,17 +606,36 @@ function finishPes(slot: i32): void {
   if (hasPts) {
     pts = unwrap(readTimestamp(base + 9));
     dts = ptsDts == 3 ? unwrap(readTimestamp(base + 14)) : pts;
+    const video = unchecked(kind[slot]) == TrackKind.Video;
+    const last = video ? unchecked(lastVideoDts[slot]) : audioLastDts90k(slot);
+    const expected = video ? last + <i64>unchecked(lastVideoStep[slot]) : audioNextDts90k(slot);
+    const known = video ? unchecked(videoTimed[slot]) : audioTimed(slot);
+    const off = retime(slot, dts, expected, last, known, video);
+    pts += off;
+    dts += off;
   }
   const data = base + payload;
   const size = length - payload;
   if (unchecked(kind[slot]) == TrackKind.Video) {
+    // A PES without a PTS, or with the PTS of the access unit before it (some muxers repeat it on
+    // every PES of a picture split over several), carries more of that access unit.
+    const sameUnit = hasPts && unchecked(videoTimed[slot]) && dts == unchecked(lastVideoDts[slot]);
+    if ((!hasPts || sameUnit) && videoCanContinue(slot)) {
+      videoAccessUnit(slot, data, size, 0, 0, true);
+      return;
+    }
     if (!hasPts) {
       emitWarning(Warn.MissingTimestamp, slot, 0);
-      dts = unchecked(lastVideoDts[slot]) + 3000;
+      dts = unchecked(lastVideoDts[slot]) + <i64>unchecked(lastVideoStep[slot]);
       pts = dts;
     }
+    if (unchecked(videoTimed[slot])) {
+      const step = dts - unchecked(lastVideoDts[slot]);
+      if (step > 0 && step <= 90000) unchecked((lastVideoStep[slot] = <u32>step));
+    }
     unchecked((lastVideoDts[slot] = dts));
-    videoAccessUnit(slot, data, size, dts, pts);
+    unchecked((videoTimed[slot] = true));
+    videoAccessUnit(slot, data, size, dts, pts, false);
     return;
   }
   if (unchecked(codec[slot]) == Codec.None) {
@@ -595,6 +663,7 @@ export function flushDemuxer(): void {
       unchecked((pesActive[s] = false));
       setInfoU32(s, Info.Dropped, infoU32(s, Info.Dropped) + 1);
       emitWarning(Warn.IncompleteAccessUnit, s, <f64>unchecked(pesLength[s]));
+      pesLost(s);
       continue;
     }
     finishPes(s);

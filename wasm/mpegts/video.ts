@@ -17,6 +17,7 @@ import {
   beginVideoSample,
   commitVideoSample,
   extendLastVideoSample,
+  growLastVideoSample,
   reserveSample,
   sampleWritePtr,
 } from '../remux/remuxer';
@@ -54,8 +55,18 @@ function dropAccessUnit(slot: i32): void {
   setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
 }
 
-/** Handles the payload [p, p+len) of one video PES with unwrapped 90 kHz times. */
-export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64): void {
+/** Whether a PES without a PTS can continue the last queued access unit (see videoAccessUnit). */
+export function videoCanContinue(slot: i32): bool {
+  return unchecked(lastQueued[slot]);
+}
+
+/**
+ * Handles the payload [p, p+len) of one video PES with unwrapped 90 kHz times. With `continues`,
+ * the PES has no PTS and carries more of the last access unit (13818-1 2.4.3.7: a PTS belongs to
+ * the access unit that starts in the PES; muxers that bound PES_packet_length split big pictures
+ * over several PES): its NAL units join that access unit instead of starting a new one.
+ */
+export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64, continues: bool): void {
   const end = p + len;
   const zeros = unchecked(trailingZeros[slot]);
   // Where the first NAL unit starting in this PES begins (after its start code), and where the bytes
@@ -120,6 +131,17 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64)
     // A PES without a single NAL unit: nothing decodable was lost, nothing to write.
     return;
   }
+  const size = payloadBytes + <u32>count * 4;
+  if (continues) {
+    if (!unchecked(lastQueued[slot]) || !reserveSample(slot, size)) {
+      if (unchecked(lastQueued[slot])) emitWarning(Warn.PesOverflow, slot, <f64>size);
+      unchecked((lastQueued[slot] = false));
+      return;
+    }
+    writeNals(sampleWritePtr(slot), count);
+    if (!growLastVideoSample(slot, size)) unchecked((lastQueued[slot] = false));
+    return;
+  }
   if (!unchecked(started[slot])) {
     // Output starts at the first IDR picture whose parameter sets we hold (DESIGN.md §3).
     if (!idr || !hasParameterSets(slot)) {
@@ -136,14 +158,19 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64)
     const dropped = unchecked(droppedBeforeKeyframe[slot]);
     if (dropped > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>dropped);
   }
-  const size = payloadBytes + <u32>count * 4;
   beginVideoSample(slot, dts, idr);
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     dropAccessUnit(slot);
     return;
   }
-  let o = sampleWritePtr(slot);
+  writeNals(sampleWritePtr(slot), count);
+  commitVideoSample(slot, dts, pts, size, idr);
+  unchecked((lastQueued[slot] = true));
+}
+
+/** Writes the NAL units found by videoAccessUnit at o, each behind its 4-byte length. */
+function writeNals(o: u32, count: i32): void {
   for (let i = 0; i < count; i++) {
     const s = unchecked(nalStart[i]);
     const n = unchecked(nalEnd[i]) - s;
@@ -151,6 +178,4 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64)
     memory.copy(o + 4, s, n);
     o += 4 + n;
   }
-  commitVideoSample(slot, dts, pts, size, idr);
-  unchecked((lastQueued[slot] = true));
 }

@@ -169,6 +169,20 @@ export function extendLastVideoSample(slot: i32, zeros: u32, src: u32, len: u32)
   return true;
 }
 
+/**
+ * Adds `bytes` just written at sampleWritePtr(slot) to the last queued video sample (more NAL units
+ * of the same access unit). False if the last sample's bytes are not the newest in the store.
+ */
+export function growLastVideoSample(slot: i32, bytes: u32): bool {
+  const n = unchecked(sampleCount[slot]);
+  if (n == 0) return false;
+  const end = load<u32>(sOffset(slot, n - 1)) + load<u32>(sSize(slot, n - 1));
+  if (end != unchecked(dataLength[slot])) return false;
+  store<u32>(sSize(slot, n - 1), load<u32>(sSize(slot, n - 1)) + bytes);
+  unchecked((dataLength[slot] += bytes));
+  return true;
+}
+
 /** Queues an audio frame (dts in the track's timescale, unwrapped). */
 export function queueAudioSample(slot: i32, dts: i64, duration: u32, size: u32): void {
   appendSample(slot, dts, 0, size, SampleFlags.Sync, duration);
