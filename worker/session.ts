@@ -33,6 +33,8 @@ export class Session {
     wasmMemoryBytes: 0,
   };
   private parseMs = 0;
+  /** The first sign that the input was cut short (reported as an error once everything is appended). */
+  private truncation: WeirError | undefined;
   private startJumped = false;
   /** Fallback mode: bytes posted to the main thread but not yet appended there. */
   private inFlight = 0;
@@ -131,6 +133,12 @@ export class Session {
           break;
         case 'warning':
           this.stats.warnings++;
+          if (
+            event.error.code === ErrorCodes.TRUNCATED_INPUT ||
+            event.error.code === ErrorCodes.INCOMPLETE_ACCESS_UNIT
+          ) {
+            this.truncation ??= event.error;
+          }
           this.post({ type: 'warning', error: event.error.toJSON() });
           break;
         case 'error':
@@ -218,6 +226,22 @@ export class Session {
       this.post({ type: 'end-of-stream' });
     }
     this.postStats();
+    if (this.truncation) {
+      // The input was cut short: everything complete before the cut was appended and plays, and the
+      // stream ends there. That is an error of the input, reported as one (the stream cannot go on).
+      const cut = this.truncation;
+      const error = new WeirError(
+        cut.code,
+        `${cut.message.replace(/^[A-Z_]+ \(\d+\): /, '')}: the input was cut short`,
+        {
+          ...(cut.track === undefined ? {} : { track: cut.track }),
+          ...(cut.offset === undefined ? {} : { offset: cut.offset }),
+          ...(cut.detail === undefined ? {} : { detail: cut.detail }),
+          severity: 'fatal',
+        },
+      );
+      this.post({ type: 'error', error: error.toJSON() });
+    }
   }
 
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
