@@ -209,10 +209,9 @@ export class Engine {
     this.decode(events);
     if (status !== 0) {
       const reported = events.find((e) => e.type === 'error');
+      const reason = status === 2 ? 'its event region overflowed (a bug: please report the stream)' : 'no reason given';
       this.fatal =
-        reported?.type === 'error'
-          ? reported.error
-          : new WeirError(ErrorCodes.INTERNAL, 'the core stopped without a reason');
+        reported?.type === 'error' ? reported.error : new WeirError(ErrorCodes.INTERNAL, `the core stopped: ${reason}`);
       if (!reported) events.push({ type: 'error', error: this.fatal });
       return false;
     }

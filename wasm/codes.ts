@@ -59,4 +59,5 @@ export const enum Codec {
 export const enum Status {
   Ok = 0,
   Fatal = 1, // a fatal error event was written; the instance needs reset()
+  EventsLost = 2, // the event region overflowed (a bug); the instance needs reset()
 }

@@ -23,7 +23,7 @@ import {
 } from './layout';
 import { Fatal, Status } from './codes';
 import './abort';
-import { eventCount as events, resetEvents, suppressedWarnings, emitWarning } from './events';
+import { eventCount as events, eventsOverflowed, resetEvents, suppressedWarnings } from './events';
 import { outputLength as written, outputReset } from './mp4/writer';
 import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, resetDemuxer } from './mpegts/demux';
 import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/remuxer';
@@ -33,7 +33,6 @@ let configuredFragmentMs: i32 = 0;
 /** Bytes kept at INPUT_BASE from the previous call (an incomplete packet, sync look-ahead). */
 let carried: u32 = 0;
 let flushed: bool = false;
-let lastSuppressed: u32 = 0;
 
 export function init(mode: i32, fragmentMs: i32): i32 {
   const needed = (MEMORY_END + 0xffff) >> 16;
@@ -49,7 +48,6 @@ export function init(mode: i32, fragmentMs: i32): i32 {
 export function reset(): void {
   carried = 0;
   flushed = false;
-  lastSuppressed = 0;
   resetEvents();
   outputReset();
   resetDemuxer();
@@ -67,8 +65,6 @@ export function inputCapacity(): u32 {
 function beginCall(): void {
   resetEvents();
   outputReset();
-  const s = suppressedWarnings();
-  if (s != lastSuppressed) lastSuppressed = s;
 }
 
 export function push(len: u32): i32 {
@@ -81,7 +77,7 @@ export function push(len: u32): i32 {
   const left = end - INPUT_BASE - used;
   if (left > 0 && used > 0) memory.copy(INPUT_BASE, INPUT_BASE + used, left);
   carried = left;
-  return fatalRaised ? Status.Fatal : Status.Ok;
+  return endCall();
 }
 
 /** 1 when the last push stopped early with whole packets waiting: call push(0) before more input. */
@@ -105,6 +101,15 @@ export function flush(): i32 {
   }
   flushDemuxer();
   flushRemuxer();
+  return endCall();
+}
+
+/**
+ * The status of a call. The budget in demux() keeps every call's records inside the event region;
+ * if that ever failed, records would be missing, and the stream is stopped rather than left wrong.
+ */
+function endCall(): i32 {
+  if (eventsOverflowed()) return Status.EventsLost;
   return fatalRaised ? Status.Fatal : Status.Ok;
 }
 
