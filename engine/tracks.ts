@@ -4,7 +4,7 @@
  */
 
 /** Offsets of the track info record fields (wasm/remux/track.ts `Info`). */
-const Info = {
+export const TrackInfoField = {
   Kind: 0,
   Codec: 4,
   Pid: 8,
@@ -34,6 +34,7 @@ const Info = {
   SourceStart: 120,
   Bytes: 128,
 } as const;
+const Info = TrackInfoField;
 
 export type TrackKind = 'video' | 'audio';
 export type CodecName = 'h264' | 'aac';

@@ -52,20 +52,8 @@ export function writeScratch(core: TestCore, bytes: ArrayLike<number>, at = 0): 
   return ptr;
 }
 
-/** Offsets of the track info record (wasm/remux/track.ts `Info`, read the same way by engine/tracks.ts). */
-export const Info = {
-  Width: 20,
-  Height: 24,
-  SarNum: 28,
-  SarDen: 32,
-  Profile: 36,
-  Compat: 40,
-  Level: 44,
-  BitDepth: 68,
-  ChromaFormat: 72,
-  FrameRateNum: 76,
-  FrameRateDen: 80,
-} as const;
+/** Offsets of the track info record (wasm/remux/track.ts `Info`), as the engine reads them. */
+export { TrackInfoField as Info } from '../../engine/tracks.js';
 
 /** Reads a u32 field of a track info record. */
 export function infoU32(core: TestCore, slot: number, field: number): number {
