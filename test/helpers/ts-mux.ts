@@ -24,6 +24,8 @@ export interface MuxOptions {
   psiEvery?: number;
   /** Bound PES_packet_length for audio (video is written unbounded, 0). Default true. */
   boundedAudio?: boolean;
+  /** Bound PES_packet_length for video too (each video PES must then fit in 65535 bytes). Default false. */
+  boundedVideo?: boolean;
   /** Called for each PES after its packets: extra packets to write after it (e.g. padding). */
   after?: (pes: EsPacket, cc: (pid: number) => number) => Uint8Array[];
 }
@@ -64,6 +66,7 @@ export function pesBytes(p: EsPacket, bounded: boolean): Uint8Array {
     header.push(...timestamp(2, p.pts));
   }
   const length = bounded ? 3 + header.length + p.payload.length : 0;
+  if (length > 0xffff) throw new Error(`pesBytes: ${length} bytes do not fit a bounded PES_packet_length`);
   const out = new Uint8Array(9 + header.length + p.payload.length);
   out.set([0, 0, 1, p.streamId, length >> 8, length & 0xff, 0x80, flags, header.length, ...header]);
   out.set(p.payload, 9 + header.length);
@@ -127,7 +130,7 @@ export function muxTs(pes: EsPacket[], options: MuxOptions): Uint8Array {
   const every = options.psiEvery ?? 20;
   pes.forEach((p, i) => {
     if (i >= psiAt && (i === psiAt || (i - psiAt) % every === 0)) out.push(...psi(0, pat), ...psi(pmtPid, pmt));
-    const bounded = p.streamId !== 0xe0 && (options.boundedAudio ?? true);
+    const bounded = p.streamId === 0xe0 ? (options.boundedVideo ?? false) : (options.boundedAudio ?? true);
     out.push(...packetize(p.pid, pesBytes(p, bounded), () => cc(p.pid)));
     if (options.after) out.push(...options.after(p, cc));
   });
