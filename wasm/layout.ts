@@ -86,7 +86,10 @@ export const HOLD_PACKETS: u32 = 1024;
 export const HOLD_SLOT: u32 = 8 + 188;
 export const HOLD_BASE: u32 = OUTPUT_BASE + OUTPUT_CAPACITY;
 
-export const MEMORY_END: u32 = HOLD_BASE + HOLD_PACKETS * HOLD_SLOT;
+/** The last packet with payload of each track, to tell a real duplicate (13818-1 2.4.3.3) from a loss of 16. */
+export const LAST_PACKET_BASE: u32 = HOLD_BASE + HOLD_PACKETS * HOLD_SLOT;
+
+export const MEMORY_END: u32 = LAST_PACKET_BASE + <u32>MAX_TRACKS * 188;
 
 export function carryBase(slot: i32): u32 {
   return CARRY_BASE + <u32>slot * CARRY_CAPACITY;

@@ -94,11 +94,17 @@ function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool): i64 {
 /** Writes the ADTS frame at p (its header parsed and valid) as one sample starting at `time`. */
 function emitFrame(slot: i32, p: u32, frameLength: u32, time: i64): void {
   if (!parseAdts(p)) return;
-  if (unchecked(haveNext[slot]) && time < unchecked(nextDts[slot]) - HALF_FRAME) {
-    // Starts inside the previous frame: an overlap at a splice. Only this frame is lost.
-    overlapped++;
-    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
-    return;
+  if (unchecked(haveNext[slot])) {
+    const expected = unchecked(nextDts[slot]);
+    if (time < expected - HALF_FRAME) {
+      // Starts inside the previous frame: an overlap at a splice. Only this frame is lost.
+      overlapped++;
+      setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+      return;
+    }
+    // Within half a frame of where the previous one ends is the same instant (a frame after a
+    // splice, or PES rounding): the timeline stays continuous.
+    if (time <= expected + HALF_FRAME) time = expected;
   }
   unchecked((nextDts[slot] = time + FRAME_SAMPLES * <i64>(adtsBlocks + 1)));
   unchecked((haveNext[slot] = true));

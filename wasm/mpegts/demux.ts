@@ -10,6 +10,7 @@ import {
   HOLD_PACKETS,
   HOLD_SLOT,
   INPUT_BASE,
+  LAST_PACKET_BASE,
   MAX_EVENTS,
   MAX_TRACKS,
   OUTPUT_BUDGET,
@@ -23,7 +24,7 @@ import { Codec, Fatal, TrackKind, Warn } from '../codes';
 import { emitWarning, eventCount, setByteOffset } from '../events';
 import { crc32mpeg } from '../util/crc32';
 import { outputLength } from '../mp4/writer';
-import { u16be, u8at } from '../util/bytes';
+import { bytesEqual, u16be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
 import { raiseFatal } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
@@ -171,7 +172,7 @@ export function demux(end: u32, final: bool): u32 {
     if (!inSync) {
       const found = findSync(q, end, final);
       if (found == NOT_TS) {
-        setByteOffset(consumed);
+        setByteOffset(NOT_TS_LIMIT); // where the search gave up: the same whatever the chunking
         raiseFatal(Fatal.NotMpegTs, -1, NOT_TS_LIMIT);
         return end - INPUT_BASE;
       }
@@ -223,7 +224,7 @@ export function demux(end: u32, final: bool): u32 {
   // lie past the end (the next packet's M2TS prefix, or this one's Reed-Solomon suffix, was cut by
   // the chunk): those bytes are skipped at the start of the next call.
   let done = q > end ? end : q;
-  skipNext = q > end ? q - end : 0;
+  if (q > end) skipNext = q - end; // else what the start of this call left of an earlier skip stays
   if (final) done = end;
   consumed += <f64>(done - INPUT_BASE);
   return done - INPUT_BASE;
@@ -304,6 +305,14 @@ function truncatedPacket(q: u32, end: u32): void {
   }
 }
 
+/** Whether the packet at q carries the same adaptation field length and payload as the one at `copy`. */
+function samePayload(q: u32, copy: u32, payload: u32): bool {
+  if (load<u8>(q + 3) != load<u8>(copy + 3)) return false; // flags and continuity_counter
+  if (load<u8>(q + 3) & 0x20 && load<u8>(q + 4) != load<u8>(copy + 4)) return false; // adaptation_field_length
+  const from = payload - q;
+  return from >= PACKET || bytesEqual(payload, copy + from, PACKET - from);
+}
+
 /**
  * Keeps a copy of a packet whose PID is not known yet, while no PMT has been read: the PMT may
  * declare it (13818-1 does not require a stream to start with its PAT/PMT).
@@ -362,6 +371,7 @@ function packet(q: u32, offset: f64): void {
     const slot = <i32>(r - ROUTE_TRACK);
     if (tei) {
       if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+      else pesLost(slot);
       emitWarning(Warn.TransportError, slot, <f64>packetPid);
       // Its continuity_counter is as unreliable as the rest: the next packet starts counting anew
       // (else the same damage would be reported twice).
@@ -375,13 +385,20 @@ function packet(q: u32, offset: f64): void {
     const ccAt = PID_TABLE_BASE + (packetPid << 1) + 1;
     const last = <u32>load<u8>(ccAt);
     store<u8>(ccAt, <u8>cc);
+    const copy = LAST_PACKET_BASE + <u32>slot * PACKET;
     if (last != CC_NONE && !discontinuity) {
-      if (cc == last) return; // a duplicate packet (2.4.3.3 allows one): its payload is already in
+      // A duplicate (2.4.3.3 allows one) repeats every byte but the PCR: its payload is already in.
+      // The same counter with other bytes is a loss of 16 packets (or 15 and a wrong guess).
+      if (cc == last && samePayload(q, copy, payload)) return;
       if (cc != ((last + 1) & 0xf)) {
+        // Bytes are missing here: the PES in progress is damaged, or, between two PES, whatever the
+        // next PES would have continued (a carried audio frame, a video NAL unit) is.
         if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+        else pesLost(slot);
         emitWarning(Warn.ContinuityError, slot, <f64>packetPid);
       }
     }
+    memory.copy(copy, q, PACKET);
     if ((b3 >> 6) != 0) {
       // transport_scrambling_control: nothing we can read, and the PES it belongs to is incomplete.
       if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));

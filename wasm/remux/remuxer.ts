@@ -318,10 +318,15 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
         // The last frame lasts as long as the one before it (or the VUI frame rate says).
         if (load<u32>(sDuration(s, n - 1)) == 0) store<u32>(sDuration(s, n - 1), defaultVideoDuration(s));
       }
-    } else if (!final && cutTime90k != i64.MAX_VALUE) {
-      const limit = from90k(s, cutTime90k);
-      take = 0;
-      while (take < n && load<i64>(sDts(s, take)) < limit) take++;
+    } else if (!final) {
+      if (cutTime90k != i64.MAX_VALUE) {
+        const limit = from90k(s, cutTime90k);
+        take = 0;
+        while (take < n && load<i64>(sDts(s, take)) < limit) take++;
+      }
+      // An audio track keeps its last frame queued (one frame of latency): a gap found later can
+      // still be bridged by it (bridgeAudioGap), so the track's tfdt chain never has a hole.
+      if (take == n) take = n - 1;
     }
     if (take <= 0) continue;
     unchecked((fragmentSamples[s] = take));
