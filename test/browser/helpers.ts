@@ -29,8 +29,12 @@ export async function snapshot(page: Page): Promise<DemoSnapshot> {
       bufferedEnd: v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0,
       ended: d.state.ended,
       tracks: d.state.tracks.map((t) => t.mimeType),
-      // With MSE in the worker the element's source is a MediaSourceHandle, not a blob: URL.
-      workerHasMediaSource: v.srcObject !== null && !(v.src ?? '').startsWith('blob:'),
+      // With MSE in the worker the element's source is a MediaSourceHandle (only a MediaSource constructed in a
+      // dedicated worker has one), not a blob: URL of a MediaSource on this thread.
+      workerHasMediaSource:
+        typeof MediaSourceHandle !== 'undefined' &&
+        v.srcObject instanceof MediaSourceHandle &&
+        !v.src.startsWith('blob:'),
     };
   });
 }
