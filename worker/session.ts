@@ -96,7 +96,25 @@ export class Session {
       // The handle is transferred exactly once (it cannot be cloned or sent again).
       const handle = (ms as unknown as { handle: MediaSourceHandle }).handle;
       this.post({ type: 'attach-handle', handle }, [handle as unknown as Transferable]);
-      await opened;
+      // The page attaches the handle at once; if it never does (the element is gone), say so.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new WeirError(
+                ErrorCodes.MEDIA_SOURCE_ERROR,
+                'the MediaSource was not attached to a media element within 10 s',
+              ),
+            ),
+          10_000,
+        );
+      });
+      try {
+        await Promise.race([opened, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
     } else {
       this.post({ type: 'attach-fallback' });
     }
