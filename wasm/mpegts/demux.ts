@@ -543,19 +543,9 @@ function declareStream(type: u32, esPid: u32): void {
 
 function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
   if (pusi) {
-    if (unchecked(pesActive[slot])) {
-      const expected = unchecked(pesExpected[slot]);
-      if (expected > 0 && unchecked(pesLength[slot]) < expected) {
-        // Shorter than its PES_packet_length says: packets were lost where the continuity counter
-        // could not see it (16 in a row). Its access unit is incomplete, and only it is lost.
-        unchecked((pesActive[slot] = false));
-        setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
-        emitWarning(Warn.IncompleteAccessUnit, slot, <f64>unchecked(pesLength[slot]));
-        pesLost(slot);
-      } else {
-        finishPes(slot);
-      }
-    }
+    // A PES shorter than its PES_packet_length here lost packets where the continuity counter could
+    // not see it (16 in a row).
+    if (unchecked(pesActive[slot])) closePes(slot);
     unchecked((pesActive[slot] = true));
     unchecked((pesDamaged[slot] = false));
     unchecked((pesLength[slot] = 0));
@@ -670,20 +660,26 @@ function finishPes(slot: i32): void {
   audioPes(slot, data, size, pts, hasPts);
 }
 
-/** End of input: a PES still being collected is complete if it was not damaged. */
+/**
+ * Ends the PES being collected: complete, it is demuxed; shorter than its PES_packet_length, its
+ * access unit is incomplete, and only it is lost (reported).
+ */
+function closePes(slot: i32): void {
+  const expected = unchecked(pesExpected[slot]);
+  if (expected > 0 && unchecked(pesLength[slot]) < expected) {
+    unchecked((pesActive[slot] = false));
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    emitWarning(Warn.IncompleteAccessUnit, slot, <f64>unchecked(pesLength[slot]));
+    pesLost(slot);
+    return;
+  }
+  finishPes(slot);
+}
+
+/** End of input: a PES still being collected is closed (the input may have ended inside it). */
 export function flushDemuxer(): void {
   for (let s = 0; s < MAX_TRACKS; s++) {
-    if (!unchecked(pesActive[s])) continue;
-    const expected = unchecked(pesExpected[s]);
-    if (expected > 0 && unchecked(pesLength[s]) < expected) {
-      // The input ended inside this PES: its access unit is incomplete, and only it is lost.
-      unchecked((pesActive[s] = false));
-      setInfoU32(s, Info.Dropped, infoU32(s, Info.Dropped) + 1);
-      emitWarning(Warn.IncompleteAccessUnit, s, <f64>unchecked(pesLength[s]));
-      pesLost(s);
-      continue;
-    }
-    finishPes(s);
+    if (unchecked(pesActive[s])) closePes(s);
   }
 }
 
