@@ -57,6 +57,13 @@ function fullBox(b: Box): { version: number; flags: number } {
 }
 
 /** The tracks of one init segment followed by its fragments (one muxed file, or one track's stream). */
+/** The track with this handler ('vide' or 'soun'); throws if the output has none. */
+export function trackOf(tracks: Mp4Track[], handler: 'vide' | 'soun'): Mp4Track {
+  const t = tracks.find((x) => x.handler === handler);
+  if (!t) throw new Error(`no ${handler} track in the output`);
+  return t;
+}
+
 export function readFmp4(data: Uint8Array): Mp4Track[] {
   const boxes = walkBoxes(data);
   const moov = find(boxes, 'moov');

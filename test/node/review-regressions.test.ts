@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, type EngineEvent, type OutputMode, type WeirError } from '../../engine/index.js';
 import { decodeErrors, framemd5, probe, requireFfmpeg } from '../helpers/ffmpeg.js';
-import { type Mp4Sample, type Mp4Track, readFmp4, splitByTrack } from '../helpers/fmp4.js';
+import { type Mp4Sample, type Mp4Track, readFmp4, splitByTrack, trackOf } from '../helpers/fmp4.js';
 import { fixturePath } from '../helpers/media.js';
 import { type Chunking, describeProblems, prng, type RunResult, runEngine, sha1 } from '../helpers/run-engine.js';
 import { type EsPacket, type MuxOptions, muxTs } from '../helpers/ts-mux.js';
@@ -94,12 +94,6 @@ function codes(list: WeirError[]): string[] {
 function outputTracks(r: RunResult, mode: OutputMode): Mp4Track[] {
   if (mode === 'muxed') return readFmp4(r.output);
   return [...splitByTrack(r.output, r.segments).values()].flatMap((bytes) => readFmp4(bytes));
-}
-
-function trackOf(tracks: Mp4Track[], handler: 'vide' | 'soun'): Mp4Track {
-  const t = tracks.find((x) => x.handler === handler);
-  if (!t) throw new Error(`no ${handler} track in the output`);
-  return t;
 }
 
 /** The fragments whose tfdt is not the previous tfdt plus the previous fragment's durations (empty: continuous). */

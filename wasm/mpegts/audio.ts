@@ -14,6 +14,7 @@ import { Codec, Warn } from '../codes';
 import { emitWarning } from '../events';
 import {
   adtsBlocks,
+  adtsChannels,
   adtsFrameLength,
   adtsHeaderLength,
   adtsSampleRate,
@@ -63,13 +64,23 @@ export function looksLikeAdts(p: u32, len: u32): bool {
   return len >= 7 && parseAdts(p);
 }
 
-/** The first valid header configures the track: its timescale is the sample rate. */
-function configure(slot: i32): void {
-  if (unchecked(state[slot]) == TrackState.Configured) return;
+/**
+ * The first valid header configures the track: its timescale is the sample rate. Returns false for a
+ * configuration MP4 cannot carry from ADTS alone: channel_configuration 0 means the channels are
+ * described by a program_config_element inside the raw data (13818-7 8.5), which ADTS does not expose.
+ */
+function configure(slot: i32): bool {
+  if (unchecked(state[slot]) == TrackState.Configured) return true;
+  if (adtsChannels == 0) {
+    if (unchecked(state[slot]) != TrackState.Dropped) emitWarning(Warn.TrackUnsupported, slot, 0x0f);
+    unchecked((state[slot] = TrackState.Dropped));
+    return false;
+  }
   configureFromAdts(slot);
   unchecked((codec[slot] = Codec.Aac));
   unchecked((timescale[slot] = adtsSampleRate()));
   unchecked((state[slot] = TrackState.Configured));
+  return true;
 }
 
 /**
@@ -168,7 +179,10 @@ function finishCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): 
     unchecked((carryLength[slot] = 0));
     return 0;
   }
-  configure(slot);
+  if (!configure(slot)) {
+    unchecked((carryLength[slot] = 0));
+    return end - pos;
+  }
   const frameLength = adtsFrameLength;
   const more = min<u32>(frameLength - have, end - pos - taken);
   memory.copy(carry + have, pos + taken, more);
@@ -208,7 +222,7 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
       skipped++;
       continue;
     }
-    configure(slot);
+    if (!configure(slot)) return;
     if (first) {
       first = false;
       // No time yet (the stream's first audio PES has no PTS): frames wait for the first PTS.

@@ -460,6 +460,7 @@ function psiAppend(which: i32, buf: u32, p: u32, len: u32): void {
  */
 function pat(s: u32, total: u32): void {
   if (u8at(s) != 0x00 || patSeen) return; // table_id
+  if ((u8at(s + 5) & 1) == 0) return; // current_next_indicator: 0 announces a table not valid yet
   patSeen = true;
   for (let p = s + 8; p + 4 <= s + total - 4; p += 4) {
     const program = u16be(p); // program_number
@@ -472,6 +473,7 @@ function pat(s: u32, total: u32): void {
 /** TS_program_map_section (2.4.4.8): declares the tracks. */
 function pmt(s: u32, total: u32): void {
   if (u8at(s) != 0x02) return; // table_id
+  if ((u8at(s + 5) & 1) == 0) return; // current_next_indicator: 0 announces a table not valid yet
   const program = <i32>u16be(s + 3); // program_number
   const version = <i32>((u8at(s + 5) >> 1) & 0x1f); // version_number
   if (pmtVersion >= 0) {

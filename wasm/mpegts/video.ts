@@ -109,7 +109,12 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     while (stop > start && load<u8>(stop - 1) == 0) stop--;
     if (next >= end) unchecked((trailingZeros[slot] = end - stop));
     if (stop > start) {
-      if (count == MAX_NALS) break;
+      if (count == MAX_NALS) {
+        // More NAL units than any real access unit holds (a damaged PES): dropped whole, reported.
+        emitWarning(Warn.PesInvalid, slot, <f64>len);
+        dropAccessUnit(slot);
+        return;
+      }
       unchecked((nalStart[count] = start));
       unchecked((nalEnd[count] = stop));
       count++;
