@@ -3,7 +3,7 @@
  * reports. Also the page the browser tests drive (through `window.weirDemo`).
  */
 
-import { Player, type PlayerStats, type TrackInfo, type WeirError } from '../player/index.js';
+import { Player, type PlayerOptions, type PlayerStats, type TrackInfo, type WeirError } from '../player/index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
@@ -35,16 +35,16 @@ function show(stats: PlayerStats): void {
   $('s-fragments').textContent = String(stats.fragments);
   $('s-buffered').textContent = stats.buffered.map(([s, e]) => `${s.toFixed(2)}–${e.toFixed(2)}`).join(', ') || '–';
   $('s-time').textContent = stats.currentTime.toFixed(2);
+  $('s-latency').textContent = stats.live
+    ? `${stats.latency.toFixed(2)} s (p50 ${stats.latencyP50.toFixed(2)}, p95 ${stats.latencyP95.toFixed(2)}), rate ${video.playbackRate}`
+    : 'not live';
   $('s-frames').textContent = `${stats.decodedFrames} / ${stats.droppedFrames}`;
   $('s-parse').textContent = `${stats.parseMsPerMB.toFixed(2)} ms/MB in the worker`;
   $('s-warnings').textContent = String(stats.warnings);
 }
 
 /** Loads a URL in a fresh player. Exposed for the browser tests. */
-async function start(
-  url: string,
-  options: { forceMainThreadMse?: boolean; fragmentDuration?: number } = {},
-): Promise<void> {
+async function start(url: string, options: PlayerOptions = {}): Promise<void> {
   state.player?.destroy();
   state.errors = [];
   state.warnings = [];
@@ -52,8 +52,8 @@ async function start(
   state.stats = undefined;
   state.ended = false;
   const player = new Player(video, {
+    ...options,
     forceMainThreadMse: options.forceMainThreadMse ?? $<HTMLInputElement>('fallback').checked,
-    fragmentDuration: options.fragmentDuration ?? 0,
   });
   state.player = player;
   $('s-source').textContent = url;

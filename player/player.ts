@@ -24,6 +24,13 @@ export interface PlayerOptions {
   backBufferSeconds?: number;
   /** How often (ms) the element's state is reported to the worker and `stats` emitted. Default 250. */
   statsInterval?: number;
+  /** Live streams: seconds behind the live edge to aim for. Default 0.5. */
+  liveTargetLatency?: number;
+  /** Live streams: seconds behind the live edge past which the playhead jumps to the target. Default 3. */
+  liveMaxLatency?: number;
+  /** Live streams: the playback rates used to steer latency. Defaults 0.95 and 1.1. */
+  liveMinRate?: number;
+  liveMaxRate?: number;
   /** Where to load the worker script from, if not the bundled one (e.g. a CDN). */
   workerUrl?: string | URL;
   /** Where to load the core's .wasm from, if not the bundled one. */
@@ -55,13 +62,25 @@ export interface PlayerEventMap {
 
 type Listener<T> = (value: T) => void;
 
-const DEFAULTS = { forceMainThreadMse: false, fragmentDuration: 0, backBufferSeconds: 30, statsInterval: 250 };
+const DEFAULTS = {
+  forceMainThreadMse: false,
+  fragmentDuration: 0,
+  backBufferSeconds: 30,
+  statsInterval: 250,
+  liveTargetLatency: 0.5,
+  liveMaxLatency: 3,
+  liveMinRate: 0.95,
+  liveMaxRate: 1.1,
+};
 
 function invalid(name: string, message: string): never {
   throw new WeirError(ErrorCodes.INVALID_OPTION, `option ${name}: ${message}`);
 }
 
 function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerUrl' | 'wasmUrl'>> & PlayerOptions {
+  for (const name of Object.keys(options)) {
+    if (!(name in DEFAULTS) && name !== 'workerUrl' && name !== 'wasmUrl') invalid(name, 'is not an option of Player');
+  }
   const o = { ...DEFAULTS, ...options };
   if (typeof o.forceMainThreadMse !== 'boolean') invalid('forceMainThreadMse', 'must be a boolean');
   if (!Number.isInteger(o.fragmentDuration) || o.fragmentDuration < 0 || o.fragmentDuration > 60_000) {
@@ -70,6 +89,10 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
   if (!(o.backBufferSeconds >= 0)) invalid('backBufferSeconds', 'must be a number >= 0');
   if (!Number.isInteger(o.statsInterval) || o.statsInterval < 20)
     invalid('statsInterval', 'must be an integer >= 20 (ms)');
+  if (!(o.liveTargetLatency > 0)) invalid('liveTargetLatency', 'must be a number of seconds > 0');
+  if (!(o.liveMaxLatency > o.liveTargetLatency)) invalid('liveMaxLatency', 'must be greater than liveTargetLatency');
+  if (!(o.liveMinRate > 0 && o.liveMinRate <= 1)) invalid('liveMinRate', 'must be in (0, 1]');
+  if (!(o.liveMaxRate >= 1 && o.liveMaxRate <= 2)) invalid('liveMaxRate', 'must be in [1, 2]');
   return o;
 }
 
@@ -86,6 +109,7 @@ export class Player {
   private workerStats: WorkerStats | undefined;
   private destroyed = false;
   private generation = 0;
+  private rateTimer: ReturnType<typeof setTimeout> | undefined;
   private fallbackOpen: Promise<void> = Promise.resolve();
   private fallbackReady: Promise<void> = Promise.resolve();
 
@@ -141,6 +165,12 @@ export class Player {
       fragmentDuration: this.options.fragmentDuration,
       wasmUrl: this.options.wasmUrl ? new URL(String(this.options.wasmUrl), globalThis.location?.href).href : undefined,
       backBufferSeconds: this.options.backBufferSeconds,
+      live: {
+        target: this.options.liveTargetLatency,
+        max: this.options.liveMaxLatency,
+        minRate: this.options.liveMinRate,
+        maxRate: this.options.liveMaxRate,
+      },
     };
     this.send({ type: 'load', url: href, options: loadOptions });
     this.timer = setInterval(() => this.tick(), this.options.statsInterval);
@@ -172,6 +202,9 @@ export class Player {
   private stopWorker(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
+    this.rateTimer = undefined;
+    if (this.video.playbackRate !== 1) this.video.playbackRate = 1;
     if (this.worker) {
       this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
       this.worker.terminate();
@@ -222,10 +255,29 @@ export class Player {
       case 'seek':
         this.video.currentTime = m.time;
         break;
+      case 'rate':
+        this.applyRate(m.rate, m.validForMs);
+        break;
       case 'ended':
         this.emit('ended', undefined);
         break;
     }
+  }
+
+  /**
+   * Applies a rate the worker's latency controller chose, for a limited time: if no renewal comes
+   * (the worker's decisions stop, or this thread was blocked), the rate returns to 1.0 by itself.
+   */
+  private applyRate(rate: number, validForMs: number): void {
+    if (this.video.playbackRate !== rate) this.video.playbackRate = rate;
+    if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
+    this.rateTimer =
+      rate === 1
+        ? undefined
+        : setTimeout(() => {
+            this.rateTimer = undefined;
+            this.video.playbackRate = 1;
+          }, validForMs);
   }
 
   private tick(): void {

@@ -5,6 +5,7 @@
  */
 
 import type { SerializedError, TrackInfo } from '../engine/index.js';
+import type { LatencyOptions } from './latency.js';
 
 export interface LoadOptions {
   /** Parse in the worker but append on the main thread even where MSE works in workers. */
@@ -15,6 +16,8 @@ export interface LoadOptions {
   wasmUrl: string | undefined;
   /** Seconds of media kept behind the playhead before eviction. */
   backBufferSeconds: number;
+  /** Latency control for live streams (a response without Content-Length). */
+  live: LatencyOptions;
 }
 
 export type ToWorker =
@@ -48,6 +51,12 @@ export interface WorkerStats {
   mseInWorker: boolean;
   /** The engine's WebAssembly memory size in bytes. */
   wasmMemoryBytes: number;
+  /** Whether the stream is live (no Content-Length): latency is controlled. */
+  live: boolean;
+  /** Live: seconds from the playhead to the live edge, now and over the last minute (NaN otherwise). */
+  latency: number;
+  latencyP50: number;
+  latencyP95: number;
 }
 
 export type FromWorker =
@@ -65,5 +74,7 @@ export type FromWorker =
   | { type: 'error'; error: SerializedError }
   /** The worker asks the element to move the playhead (start gap, live edge). */
   | { type: 'seek'; time: number }
+  /** Live latency control: play at `rate` for `validForMs`, then return to 1.0 unless renewed. */
+  | { type: 'rate'; rate: number; validForMs: number }
   /** The whole input was appended and the stream ended. */
   | { type: 'ended' };

@@ -6,6 +6,7 @@
 
 import { Engine, type EngineEvent, ErrorCodes, type TrackInfo, WeirError } from '../engine/index.js';
 import { AppendQueue } from './append-queue.js';
+import { LatencyController } from './latency.js';
 import { openStream } from './loader.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
 
@@ -31,7 +32,12 @@ export class Session {
     parseMsPerMB: 0,
     mseInWorker: false,
     wasmMemoryBytes: 0,
+    live: false,
+    latency: Number.NaN,
+    latencyP50: Number.NaN,
+    latencyP95: Number.NaN,
   };
+  private latency: LatencyController | undefined;
   private parseMs = 0;
   /** The first sign that the input was cut short (reported as an error once everything is appended). */
   private truncation: WeirError | undefined;
@@ -120,6 +126,9 @@ export class Session {
     }
     this.engine = await enginePromise;
     const stream = await openStream(url, this.abort.signal);
+    // A response without a length is an endless live stream: its latency is kept near the target.
+    this.stats.live = stream.length === undefined;
+    if (this.stats.live) this.latency = new LatencyController(options.live);
     for await (const chunk of stream.chunks) {
       if (this.stopped) return;
       this.stats.bytesLoaded += chunk.byteLength;
@@ -264,12 +273,22 @@ export class Session {
 
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
     const first = t.buffered[0];
-    // Start gap: audio may begin before video (kept on purpose); the element waits at 0 until told.
-    if (!this.startJumped && first && t.currentTime < first[0]) {
+    const last = t.buffered.at(-1);
+    if (!this.startJumped && first && last) {
       this.startJumped = true;
-      this.post({ type: 'seek', time: first[0] });
-    } else if (first) {
-      this.startJumped = true;
+      // Start gap: audio may begin before video (kept on purpose); the element waits at 0 until told.
+      // A live stream starts at the target distance from the live edge instead.
+      const start = this.latency ? Math.max(first[0], last[1] - (this.options?.live.target ?? 0)) : first[0];
+      if (t.currentTime < start) this.post({ type: 'seek', time: start });
+    } else if (this.latency && last) {
+      const decision = this.latency.update(t.currentTime, last[1], t.paused);
+      if (decision.action === 'seek') this.post({ type: 'seek', time: decision.time });
+      else if (decision.action === 'rate')
+        this.post({ type: 'rate', rate: decision.rate, validForMs: decision.validForMs });
+      const { p50, p95 } = this.latency.percentiles();
+      this.stats.latency = this.latency.current;
+      this.stats.latencyP50 = p50;
+      this.stats.latencyP95 = p95;
     }
     this.evict(t.currentTime);
     this.postStats();

@@ -12,6 +12,9 @@ export interface DemoSnapshot {
   ended: boolean;
   tracks: string[];
   workerHasMediaSource: boolean;
+  /** Live: the worker's latency measure (seconds), and the element's playback rate. */
+  latency: number | undefined;
+  rate: number;
 }
 
 export async function snapshot(page: Page): Promise<DemoSnapshot> {
@@ -29,6 +32,8 @@ export async function snapshot(page: Page): Promise<DemoSnapshot> {
       bufferedEnd: v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0,
       ended: d.state.ended,
       tracks: d.state.tracks.map((t) => t.mimeType),
+      latency: d.state.stats?.latency,
+      rate: v.playbackRate,
       // With MSE in the worker the element's source is a MediaSourceHandle (only a MediaSource constructed in a
       // dedicated worker has one), not a blob: URL of a MediaSource on this thread.
       workerHasMediaSource:

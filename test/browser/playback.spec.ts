@@ -101,3 +101,38 @@ test.describe('bad input', () => {
     expect(await page.evaluate(() => 1 + 1)).toBe(2);
   });
 });
+
+test.describe('live latency control (in the worker)', () => {
+  test('latency settles at the target, and a paused player catches up by rate, then by a jump', async ({ page }) => {
+    await openDemo(page);
+    await page.evaluate(() =>
+      window.weirDemo.start('/live.ts', {
+        fragmentDuration: 100,
+        liveTargetLatency: 0.5,
+        liveMaxLatency: 3,
+        liveMaxRate: 1.5,
+      }),
+    );
+    await waitFor(page, (x) => x.currentTime > 1 && x.latency !== undefined, 20_000, 'live start');
+    // Steady state: near the target (the live edge advances a fragment at a time, 100 ms).
+    await page.waitForTimeout(4000);
+    const steady = await snapshot(page);
+    expect(steady.latency!).toBeGreaterThan(0.2);
+    expect(steady.latency!).toBeLessThan(0.9);
+    // A 1.5 s pause: about 2 s behind, under the maximum. The controller speeds up, within its limit, and the
+    // latency comes back under 0.9 s without a jump.
+    await page.evaluate(() => window.weirDemo.video.pause());
+    await page.waitForTimeout(1500);
+    await page.evaluate(() => window.weirDemo.video.play());
+    const behind = await waitFor(page, (x) => x.rate > 1, 3000, 'catch-up by rate');
+    expect(behind.rate).toBeLessThanOrEqual(1.5);
+    const caught = await waitFor(page, (x) => x.latency! < 0.9 && x.rate === 1, 12_000, 'back at the target');
+    expect(caught.errors).toEqual([]);
+    // A 4 s pause: past the maximum (3 s). The controller jumps to the live edge minus the target.
+    await page.evaluate(() => window.weirDemo.video.pause());
+    await page.waitForTimeout(4000);
+    await page.evaluate(() => window.weirDemo.video.play());
+    const jumped = await waitFor(page, (x) => x.latency! < 0.9, 3000, 'jump to the live edge');
+    expect(jumped.errors).toEqual([]);
+  });
+});
