@@ -61,6 +61,8 @@ export const ErrorCodes = {
   WORKER_ERROR: 305,
   /** An option passed to the player or engine is invalid. */
   INVALID_OPTION: 306,
+  /** A live stream's connection ended, failed or stalled; the worker reconnects (recoverable); detail = attempt. */
+  RECONNECTING: 307,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
@@ -75,7 +77,7 @@ export function codeName(code: number): string {
   return names.get(code) ?? `UNKNOWN_${code}`;
 }
 
-/** Codes below 200 are repairs the stream survives; 200 and above stop it. */
+/** Codes below 200 are repairs the stream survives, and so is a reconnect; the others stop it. */
 export function isFatalCode(code: number): boolean {
-  return code >= 200;
+  return code >= 200 && code !== ErrorCodes.RECONNECTING;
 }

@@ -11,15 +11,38 @@ export interface LoaderResult {
   chunks: AsyncGenerator<Uint8Array>;
 }
 
-export async function openStream(url: string, signal: AbortSignal): Promise<LoaderResult> {
+/**
+ * Opens a streamed GET. `stallMs`: a body that delivers no byte for this long is given up with a
+ * NETWORK_ERROR (a stalled server must never look like a frozen stream).
+ */
+export async function openStream(url: string, outer: AbortSignal, stallMs = 5000): Promise<LoaderResult> {
+  // Its own controller, so that a stalled request can be cancelled without stopping the session.
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const forward = () => controller.abort();
+  outer.addEventListener('abort', forward, { once: true });
+  const release = () => {
+    outer.removeEventListener('abort', forward);
+    controller.abort();
+  };
   let response: Response;
+  let headersStalled = false;
+  const headersTimer = setTimeout(() => {
+    headersStalled = true;
+    controller.abort();
+  }, stallMs);
   try {
     response = await fetch(url, { signal, cache: 'no-store' });
   } catch (e) {
-    if (signal.aborted) throw e;
+    release();
+    if (headersStalled) throw new WeirError(ErrorCodes.NETWORK_ERROR, `${url} did not answer within ${stallMs} ms`);
+    if (outer.aborted) throw e;
     throw new WeirError(ErrorCodes.NETWORK_ERROR, `request for ${url} failed: ${String(e)}`, { cause: e });
+  } finally {
+    clearTimeout(headersTimer);
   }
   if (!response.ok || !response.body) {
+    release();
     throw new WeirError(ErrorCodes.NETWORK_ERROR, `request for ${url} failed: HTTP ${response.status}`, {
       detail: response.status,
     });
@@ -31,17 +54,27 @@ export async function openStream(url: string, signal: AbortSignal): Promise<Load
     try {
       for (;;) {
         let result: ReadableStreamReadResult<Uint8Array>;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let stalled = false;
         try {
+          timer = setTimeout(() => {
+            stalled = true;
+            controller.abort();
+          }, stallMs);
           result = await reader.read();
         } catch (e) {
-          if (signal.aborted) return;
+          if (stalled) throw new WeirError(ErrorCodes.NETWORK_ERROR, `${url} sent nothing for ${stallMs} ms`);
+          if (outer.aborted) return;
           throw new WeirError(ErrorCodes.NETWORK_ERROR, `connection to ${url} lost: ${String(e)}`, { cause: e });
+        } finally {
+          clearTimeout(timer);
         }
         if (result.done) return;
         yield result.value;
       }
     } finally {
       reader.releaseLock();
+      release();
     }
   }
   return { length, chunks: chunks() };

@@ -53,6 +53,8 @@ export interface WorkerStats {
   wasmMemoryBytes: number;
   /** Whether the stream is live (no Content-Length): latency is controlled. */
   live: boolean;
+  /** Live: how many times the connection was opened again. */
+  reconnects: number;
   /** Live: seconds from the playhead to the live edge, now and over the last minute (NaN otherwise). */
   latency: number;
   latencyP50: number;

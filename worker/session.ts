@@ -7,7 +7,7 @@
 import { Engine, type EngineEvent, ErrorCodes, type TrackInfo, WeirError } from '../engine/index.js';
 import { AppendQueue } from './append-queue.js';
 import { LatencyController } from './latency.js';
-import { openStream } from './loader.js';
+import { type LoaderResult, openStream } from './loader.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
@@ -33,6 +33,7 @@ export class Session {
     mseInWorker: false,
     wasmMemoryBytes: 0,
     live: false,
+    reconnects: 0,
     latency: Number.NaN,
     latencyP50: Number.NaN,
     latencyP95: Number.NaN,
@@ -125,18 +126,34 @@ export class Session {
       this.post({ type: 'attach-fallback' });
     }
     this.engine = await enginePromise;
-    const stream = await openStream(url, this.abort.signal);
-    // A response without a length is an endless live stream: its latency is kept near the target.
+    let stream = await openStream(url, this.abort.signal);
+    // A response without a length is an endless live stream: its latency is kept near the target, and
+    // a connection that ends, fails or stalls is opened again (capped exponential backoff, no limit:
+    // the server may come back at any time). A file's connection failing is an error.
     this.stats.live = stream.length === undefined;
     if (this.stats.live) this.latency = new LatencyController(options.live);
-    for await (const chunk of stream.chunks) {
+    for (let attempt = 0; ; ) {
+      let lost: unknown;
+      try {
+        for await (const chunk of stream.chunks) {
+          if (this.stopped) return;
+          attempt = 0;
+          this.stats.bytesLoaded += chunk.byteLength;
+          const t0 = performance.now();
+          const events = this.engine.push(chunk);
+          this.parseMs += performance.now() - t0;
+          if (!this.consume(events)) return;
+          await this.backpressure();
+        }
+      } catch (e) {
+        if (!this.stats.live || this.stopped) throw e;
+        lost = e;
+      }
       if (this.stopped) return;
-      this.stats.bytesLoaded += chunk.byteLength;
-      const t0 = performance.now();
-      const events = this.engine.push(chunk);
-      this.parseMs += performance.now() - t0;
-      if (!this.consume(events)) return;
-      await this.backpressure();
+      if (!this.stats.live) break;
+      const next = await this.reconnect(url, ++attempt, lost);
+      if (!next) return;
+      stream = next;
     }
     if (this.stopped) return;
     const t0 = performance.now();
@@ -144,6 +161,32 @@ export class Session {
     this.parseMs += performance.now() - t0;
     if (!this.consume(events)) return;
     await this.finish();
+  }
+
+  /** Opens a live stream again after a wait that doubles per failed attempt (0.5 s … 8 s). */
+  private async reconnect(url: string, attempt: number, cause: unknown): Promise<LoaderResult | undefined> {
+    for (;;) {
+      const delay = Math.min(8000, 500 * 2 ** Math.min(attempt - 1, 4));
+      this.stats.reconnects++;
+      const why = cause instanceof Error ? cause.message : 'the server ended the stream';
+      const warning = new WeirError(
+        ErrorCodes.RECONNECTING,
+        `live connection lost (${why}); reconnecting in ${delay} ms`,
+        {
+          detail: attempt,
+        },
+      );
+      this.post({ type: 'warning', error: warning.toJSON() });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.stopped) return undefined;
+      try {
+        return await openStream(url, this.abort.signal);
+      } catch (e) {
+        if (this.stopped) return undefined;
+        cause = e;
+        attempt++;
+      }
+    }
   }
 
   /** Handles engine events; false when the stream cannot go on. */

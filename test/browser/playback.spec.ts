@@ -136,3 +136,22 @@ test.describe('live latency control (in the worker)', () => {
     expect(jumped.errors).toEqual([]);
   });
 });
+
+test.describe('live connection lost', () => {
+  test('the worker reconnects, reports it, and playback goes on', async ({ page }) => {
+    await openDemo(page);
+    // The simulator drops every connection after 3 s (each new one starts its loop again: a timestamp jump too).
+    await page.evaluate(() => window.weirDemo.start('/live.ts?dropAfter=3000', { fragmentDuration: 100 }));
+    const first = await waitFor(page, (x) => x.currentTime > 1, 20_000, 'live start');
+    await page.waitForTimeout(8000);
+    const s = await snapshot(page);
+    expect(s.errors).toEqual([]);
+    expect(s.warnings.map((w) => w.codeName)).toContain('RECONNECTING');
+    // Playing across at least two reconnects: the playhead moved on with the wall clock, give or take the waits.
+    expect(s.currentTime - first.currentTime).toBeGreaterThan(5);
+    const reconnects = await page.evaluate(() => window.weirDemo.state.stats?.reconnects ?? 0);
+    expect(reconnects).toBeGreaterThanOrEqual(2);
+    // No reconnect loop: about one per 3 s connection, not dozens.
+    expect(reconnects).toBeLessThanOrEqual(6);
+  });
+});
