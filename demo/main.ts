@@ -97,10 +97,16 @@ $('block').addEventListener('click', () => block(2000));
 
 declare global {
   interface Window {
-    weirDemo: { start: typeof start; block: typeof block; state: DemoState; video: HTMLVideoElement };
+    weirDemo: {
+      start: typeof start;
+      block: typeof block;
+      state: DemoState;
+      video: HTMLVideoElement;
+      Player: typeof Player;
+    };
   }
 }
-window.weirDemo = { start, block, state, video };
+window.weirDemo = { start, block, state, video, Player };
 
 const autoplay = new URLSearchParams(location.search).get('play');
 if (autoplay === 'sample') void start('/media/sample.ts');

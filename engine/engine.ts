@@ -5,7 +5,7 @@
  */
 
 import { ErrorCodes } from './codes.js';
-import { WeirError } from './errors.js';
+import { WeirError, WeirOptionError } from './errors.js';
 import { readTrack, type TrackInfo } from './tracks.js';
 import { type CoreExports, instantiateCore, loadCoreModule, type WasmSource } from './wasm.js';
 
@@ -98,14 +98,16 @@ export class Engine {
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const output = options.output ?? 'per-track';
     if (output !== 'per-track' && output !== 'muxed') {
-      throw new WeirError(ErrorCodes.INVALID_OPTION, `output must be 'per-track' or 'muxed', got ${String(output)}`);
+      throw new WeirOptionError('output', `must be 'per-track' or 'muxed', got ${String(output)}`);
     }
     const fragmentDuration = options.fragmentDuration ?? 0;
     if (!Number.isInteger(fragmentDuration) || fragmentDuration < 0 || fragmentDuration > 60_000) {
-      throw new WeirError(
-        ErrorCodes.INVALID_OPTION,
-        `fragmentDuration must be an integer 0..60000 ms, got ${fragmentDuration}`,
-      );
+      throw new WeirOptionError('fragmentDuration', `must be an integer 0..60000 (ms), got ${fragmentDuration}`);
+    }
+    for (const name of Object.keys(options)) {
+      if (name !== 'output' && name !== 'fragmentDuration' && name !== 'wasm') {
+        throw new WeirOptionError(name, 'is not an option of Engine');
+      }
     }
     const module = await loadCoreModule(options.wasm);
     return new Engine(module, output === 'muxed' ? 1 : 0, fragmentDuration);

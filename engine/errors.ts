@@ -71,3 +71,20 @@ export interface SerializedError {
   offset: number | undefined;
   detail: number | undefined;
 }
+
+/**
+ * A bad option given to the Player or the Engine: a programming error, so a TypeError (like the
+ * platform's own APIs throw), naming the option, with the stable code INVALID_OPTION (306).
+ */
+export class WeirOptionError extends TypeError {
+  override readonly name = 'WeirOptionError';
+  readonly code = 306;
+  readonly codeName = 'INVALID_OPTION';
+  /** The option that was wrong. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(`weir: option ${option} ${message}`);
+    this.option = option;
+  }
+}

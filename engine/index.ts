@@ -10,6 +10,6 @@
 
 export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from './codes.js';
 export { Engine, type EngineEvent, type EngineOptions, type OutputMode } from './engine.js';
-export { type ErrorContext, type SerializedError, type Severity, WeirError } from './errors.js';
+export { type ErrorContext, type SerializedError, type Severity, WeirError, WeirOptionError } from './errors.js';
 export { aacCodecString, avcCodecString, type CodecName, type TrackInfo, type TrackKind } from './tracks.js';
 export { loadCoreModule, type WasmSource } from './wasm.js';

@@ -12,6 +12,6 @@
  */
 
 export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from '../engine/codes.js';
-export { type SerializedError, type Severity, WeirError } from '../engine/errors.js';
+export { type SerializedError, type Severity, WeirError, WeirOptionError } from '../engine/errors.js';
 export type { TrackInfo } from '../engine/tracks.js';
 export { Player, type PlayerEventMap, type PlayerOptions, type PlayerStats } from './player.js';

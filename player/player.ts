@@ -7,7 +7,7 @@
  */
 
 import { ErrorCodes } from '../engine/codes.js';
-import { type SerializedError, WeirError } from '../engine/errors.js';
+import { type SerializedError, WeirError, WeirOptionError } from '../engine/errors.js';
 import type { TrackInfo } from '../engine/tracks.js';
 import { AppendQueue } from '../worker/append-queue.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from '../worker/protocol.js';
@@ -74,7 +74,7 @@ const DEFAULTS = {
 };
 
 function invalid(name: string, message: string): never {
-  throw new WeirError(ErrorCodes.INVALID_OPTION, `option ${name}: ${message}`);
+  throw new WeirOptionError(name, message);
 }
 
 function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerUrl' | 'wasmUrl'>> & PlayerOptions {

@@ -155,3 +155,27 @@ test.describe('live connection lost', () => {
     expect(reconnects).toBeLessThanOrEqual(6);
   });
 });
+
+test('bad Player options are a TypeError naming the option', async ({ page }) => {
+  await openDemo(page);
+  const results = await page.evaluate(() => {
+    const Player = window.weirDemo.Player;
+    const out: { name: string; isTypeError: boolean; message: string }[] = [];
+    for (const options of [{ liveTargetLatency: -1 }, { liveMaxRate: 3 }, { bogus: true }, { fragmentDuration: -5 }]) {
+      try {
+        new Player(window.weirDemo.video, options as never);
+        out.push({ name: 'none', isTypeError: false, message: '' });
+      } catch (e) {
+        out.push({ name: (e as Error).name, isTypeError: e instanceof TypeError, message: (e as Error).message });
+      }
+    }
+    return out;
+  });
+  expect(results.map((r) => r.isTypeError)).toEqual([true, true, true, true]);
+  expect(results.map((r) => r.message.split(' ')[2])).toEqual([
+    'liveTargetLatency',
+    'liveMaxRate',
+    'bogus',
+    'fragmentDuration',
+  ]);
+});
