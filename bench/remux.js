@@ -1,329 +1,107 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: remux throughput in Node, one core, input held in memory (DESIGN.md §6).
+ * `npm run bench`: MPEG-TS → fragmented MP4 remux throughput in Node, one core, input held in memory
+ * (DESIGN.md §6), weir side by side with its peers in one run. See bench/README.md.
  *
- * Contestants, measured in one process, interleaved round by round with the order rotated so that
- * drift (thermal, other load) spreads evenly over them:
- *  - weir: lib/engine in muxed mode, the input pushed in 64 KiB chunks, fragment sizes summed (no copies);
- *  - weir-reused: the same with one engine for all runs, `reset()` between them (no instantiation, memory
- *    already paged in: the steady state of a long-lived engine);
- *  - mux.js: `muxjs.mp4.Transmuxer({ remux: true })`, same chunks, one flush at the end, 'data' sizes summed;
- *  - memcpy: the input copied chunk by chunk into one reused 64 KiB buffer (the ceiling).
+ * 1. Peers: weir (fresh engine and reused engine), mux.js, hls.js's and mpegts.js's transmuxers
+ *    (bundled from their npm sources, harness/peers.js), Mediabunny (stream copy), ffmpeg `-c copy`
+ *    (child process: in-process `-benchmark` figure and whole process) and a memcpy ceiling, on each
+ *    input. Every output is validated once (packet counts by ffprobe against the input's); then all
+ *    run interleaved round by round, the order rotated each round, a forced GC before each sample;
+ *    ratios come from the same round. Peak RSS: one child process per contestant (harness/rss-child.js).
+ * 2. Throughput against chunk size (1 KiB … 1 MiB) and against input length (cuts of one encode).
+ * 3. Results: JSON in bench/results/ (latest.json + a dated copy), bench/results/report.html, and the
+ *    README's performance table (bench/table.js).
  *
- * Inputs are generated once with ffmpeg into bench/.cache/ (git-ignored). Results are printed and
- * written to bench/results/remux-<timestamp>.json and bench/results/latest.json.
- *
- * Options: --rounds N (default 5), --inputs 1080p,360p (default both), --chunk-kib N (default 64),
- * --prepare (only generate the inputs, measure nothing).
+ * Modes: default (full); --quick (360p only, 5 rounds: well under 3 minutes);
+ * --smoke (a committed test fixture, 1 round, everything exercised once, results to --out or a
+ * temporary folder, README untouched: what `npm test` runs).
+ * Options: --rounds N, --inputs 1080p,360p, --chunk-kib N, --skip rss,chunks,lengths, --out DIR,
+ * --prepare (only generate the inputs).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { CONTESTANTS, loadLibraries, makeContestants } from './harness/contestants.js';
+import { ffmpegVersion, runFfmpeg } from './harness/ffmpeg.js';
+import { ensureCuts, ensureInput, existingInput, fail, INPUTS, MB, probe } from './harness/inputs.js';
+import { bundlePeer } from './harness/peers.js';
+import { renderReport } from './report.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CACHE = path.join(ROOT, 'bench', '.cache');
 const RESULTS = path.join(ROOT, 'bench', 'results');
-const MB = 1e6;
 /** Shortest timed sample: faster contestants repeat their pass within one sample. */
 const MIN_SAMPLE_MS = 100;
-
-/**
- * @typedef {object} InputSpec
- * @property {string} name
- * @property {number} width
- * @property {number} height
- * @property {number} fps
- * @property {number} seconds
- * @property {string} videoBitrate
- * @property {string} bufsize
- */
-
-/** @type {InputSpec[]} */
-const INPUTS = [
-  { name: '1080p', width: 1920, height: 1080, fps: 30, seconds: 60, videoBitrate: '8M', bufsize: '16M' },
-  { name: '360p', width: 640, height: 360, fps: 30, seconds: 60, videoBitrate: '1M', bufsize: '2M' },
-];
+const KIB = 1024;
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
-    inputs: { type: 'string', default: INPUTS.map((i) => i.name).join(',') },
+    rounds: { type: 'string' },
+    inputs: { type: 'string' },
     'chunk-kib': { type: 'string', default: '64' },
+    skip: { type: 'string', default: '' },
+    out: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
     prepare: { type: 'boolean', default: false },
   },
 });
-const ROUNDS = Math.max(1, Number.parseInt(args.rounds, 10) || 5);
-const CHUNK = Math.max(1, Number.parseInt(args['chunk-kib'], 10) || 64) * 1024;
-const selected = args.inputs.split(',').map((s) => s.trim());
-for (const name of selected) {
-  if (!INPUTS.some((i) => i.name === name)) fail(`unknown input "${name}" (known: ${INPUTS.map((i) => i.name)})`);
-}
 
-/** @param {string} message */
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(1);
+const MODE = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
+/** What each mode runs. */
+const PLAN = {
+  full: {
+    rounds: 7,
+    inputs: ['1080p', '360p'],
+    chunkSweep: { input: '1080p', kib: [1, 4, 16, 64, 256, 512, 1024], contestants: ['weir', 'weir-reused', 'mux.js'] },
+    lengthSweep: { input: '1080p', seconds: [10, 30, 60, 120], contestants: ['weir', 'weir-reused', 'mux.js'] },
+  },
+  quick: {
+    rounds: 5,
+    inputs: ['360p'],
+    chunkSweep: { input: '360p', kib: [1, 4, 16, 64, 256, 512, 1024], contestants: ['weir', 'weir-reused', 'mux.js'] },
+    lengthSweep: { input: '360p', seconds: [10, 30, 60, 120], contestants: ['weir', 'weir-reused', 'mux.js'] },
+  },
+  smoke: {
+    rounds: 1,
+    inputs: ['fixture'],
+    chunkSweep: { input: 'fixture', kib: [1, 64], contestants: ['weir', 'mux.js'] },
+    lengthSweep: { input: 'fixture', seconds: [1, 3], contestants: ['weir', 'mux.js'] },
+  },
+}[MODE];
+const ROUNDS = Math.max(1, Number.parseInt(args.rounds ?? '', 10) || PLAN.rounds);
+const CHUNK = Math.max(1, Number.parseInt(args['chunk-kib'], 10) || 64) * KIB;
+const SKIP = new Set(args.skip.split(',').filter(Boolean));
+const selected = args.inputs ? args.inputs.split(',').map((s) => s.trim()) : PLAN.inputs;
+if (MODE !== 'smoke') {
+  for (const name of selected) {
+    if (!INPUTS.some((i) => i.name === name)) fail(`unknown input "${name}" (known: ${INPUTS.map((i) => i.name)})`);
+  }
 }
+/** Where results go; the README is regenerated only by a full run into bench/results/. */
+const OUT = path.resolve(
+  args.out ??
+    (MODE === 'smoke'
+      ? fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-smoke-'))
+      : MODE === 'quick'
+        ? path.join(ROOT, 'bench', '.cache', 'quick')
+        : RESULTS),
+);
+/** Inputs, peer bundles and validation outputs; a smoke run keeps its own, inside OUT. */
+const CACHE = MODE === 'smoke' ? path.join(OUT, 'cache') : path.join(ROOT, 'bench', '.cache');
+const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'ts-h264-baseline-aac.ts');
 
-/** A `gc()` between runs, so that one contestant's garbage is not collected on the next one's clock. */
+/** A `gc()` between samples, so that one contestant's garbage is not collected on the next one's clock. */
 const gc = (() => {
   v8.setFlagsFromString('--expose-gc');
   return /** @type {() => void} */ (vm.runInNewContext('gc'));
 })();
-
-/**
- * Runs a tool, failing with a clear message when it is missing or fails.
- * @param {string} tool
- * @param {string[]} toolArgs
- * @param {boolean} [inherit] let the tool print to the terminal (progress)
- */
-function run(tool, toolArgs, inherit = false) {
-  const r = spawnSync(tool, toolArgs, {
-    encoding: 'utf8',
-    maxBuffer: 64 * MB,
-    stdio: inherit ? ['ignore', 'inherit', 'inherit'] : 'pipe',
-  });
-  if (r.error && /** @type {NodeJS.ErrnoException} */ (r.error).code === 'ENOENT') {
-    fail(`${tool} not found on PATH: install ffmpeg (which provides ffmpeg and ffprobe) to generate the inputs`);
-  }
-  if (r.error) fail(`${tool} failed: ${r.error.message}`);
-  if (r.status !== 0) fail(`${tool} ${toolArgs.join(' ')} exited with ${r.status}: ${(r.stderr ?? '').trim()}`);
-  return r.stdout ?? '';
-}
-
-/**
- * ffprobe summary with packets counted (`-count_packets`).
- * @param {string} file
- */
-function probe(file) {
-  const out = run('ffprobe', [
-    '-v',
-    'error',
-    '-count_packets',
-    '-show_entries',
-    'format=duration,bit_rate,size:stream=index,codec_type,codec_name,profile,width,height,r_frame_rate,sample_rate,channels,nb_read_packets',
-    '-of',
-    'json',
-    file,
-  ]);
-  const json = JSON.parse(out);
-  /** @param {string} type */
-  const stream = (type) => {
-    const s = json.streams.find((x) => x.codec_type === type);
-    if (!s) return null;
-    return {
-      codec: s.codec_name,
-      profile: s.profile,
-      ...(type === 'video' ? { width: s.width, height: s.height, frameRate: s.r_frame_rate } : {}),
-      ...(type === 'audio' ? { sampleRate: Number(s.sample_rate), channels: s.channels } : {}),
-      packets: Number(s.nb_read_packets),
-    };
-  };
-  return {
-    duration: Number(json.format.duration),
-    bitRate: Number(json.format.bit_rate),
-    video: stream('video'),
-    audio: stream('audio'),
-  };
-}
-
-/**
- * The ffmpeg arguments that make an input (H.264 High + AAC LC in MPEG-TS, CBR-ish).
- * @param {InputSpec} spec
- * @param {string} out
- */
-function ffmpegArgs(spec, out) {
-  const { width, height, fps, seconds } = spec;
-  return [
-    '-hide_banner',
-    '-v',
-    'error',
-    '-stats',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-profile:v',
-    'high',
-    '-pix_fmt',
-    'yuv420p',
-    '-preset',
-    'veryfast',
-    '-b:v',
-    spec.videoBitrate,
-    '-maxrate',
-    spec.videoBitrate,
-    '-bufsize',
-    spec.bufsize,
-    '-g',
-    String(fps * 2),
-    '-c:a',
-    'aac',
-    '-b:a',
-    '128k',
-    '-ac',
-    '2',
-    '-f',
-    'mpegts',
-    out,
-  ];
-}
-
-/**
- * Returns the cached input for a spec, generating it (and its probe summary) on first use.
- * @param {InputSpec} spec
- */
-function ensureInput(spec) {
-  fs.mkdirSync(CACHE, { recursive: true });
-  const base = `h264-aac-${spec.name}${spec.fps}-${spec.seconds}s-${spec.videoBitrate}`;
-  const file = path.join(CACHE, `${base}.ts`);
-  const summaryFile = path.join(CACHE, `${base}.json`);
-  if (!fs.existsSync(file) || !fs.existsSync(summaryFile)) {
-    const tmp = `${file}.partial`;
-    const toolArgs = ffmpegArgs(spec, tmp);
-    console.log(
-      `bench: generating ${path.relative(ROOT, file)} (${spec.seconds} s, ${spec.width}x${spec.height}, once)`,
-    );
-    console.log(`  ffmpeg ${toolArgs.map((a) => (/[\s:=]/.test(a) ? `'${a}'` : a)).join(' ')}`);
-    const t0 = performance.now();
-    run('ffmpeg', toolArgs, true);
-    fs.renameSync(tmp, file);
-    console.log(`bench: encoded in ${((performance.now() - t0) / 1000).toFixed(1)} s; counting packets with ffprobe`);
-    const summary = { ...probe(file), generatedWith: `ffmpeg ${toolArgs.slice(0, -1).join(' ')}` };
-    fs.writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
-  }
-  const summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
-  return { spec, file, summary };
-}
-
-/** Newest modification time (ms) of the files under a folder with a given suffix. */
-function newestMtime(dir, suffix) {
-  let newest = 0;
-  if (!fs.existsSync(dir)) return newest;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(suffix)) continue;
-    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** Loads weir's compiled engine, with a clear message when it has not been built. */
-async function loadWeir() {
-  const entry = path.join(ROOT, 'lib', 'engine', 'index.js');
-  const wasm = path.join(ROOT, 'build', 'weir.wasm');
-  if (!fs.existsSync(entry) || !fs.existsSync(wasm)) {
-    fail('weir is not built (lib/engine/index.js or build/weir.wasm missing): run `npm run build` first');
-  }
-  // The bench measures what is built; say so when the sources have moved on since.
-  const stale = {
-    wasm: newestMtime(path.join(ROOT, 'wasm'), '.ts') > fs.statSync(wasm).mtimeMs,
-    engine: newestMtime(path.join(ROOT, 'engine'), '.ts') > fs.statSync(entry).mtimeMs,
-  };
-  if (stale.wasm) console.warn('bench: warning: wasm/ has changes newer than build/weir.wasm (npm run build:wasm)');
-  if (stale.engine) console.warn('bench: warning: engine/ has changes newer than lib/engine (npm run build:ts)');
-  const bytes = fs.readFileSync(wasm);
-  const { Engine } = await import(pathToFileURL(entry).href);
-  return {
-    Engine,
-    wasmBytes: bytes.length,
-    wasmSha256: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
-    buildOlderThanSources: stale,
-  };
-}
-
-/**
- * @typedef {object} RunResult
- * @property {number} bytesOut
- * @property {Record<string, unknown>} [detail]
- */
-
-/**
- * weir, muxed output: a new engine per run, or `reused` after `reset()`. `sink` (validation only)
- * receives a copy of every output piece.
- * @param {any} Engine
- * @param {Uint8Array} input
- * @param {((piece: Uint8Array) => void) | null} sink
- * @param {any} [reused]
- * @returns {Promise<RunResult>}
- */
-async function runWeir(Engine, input, sink, reused) {
-  const engine = reused ?? (await Engine.create({ output: 'muxed' }));
-  if (reused) engine.reset();
-  let bytesOut = 0;
-  let fragments = 0;
-  /** @type {Map<string, number>} */
-  const problems = new Map();
-  /** @param {any[]} events */
-  const consume = (events) => {
-    for (const e of events) {
-      if (e.type === 'fragment' || e.type === 'init') {
-        bytesOut += e.data.byteLength;
-        if (e.type === 'fragment') fragments++;
-        if (sink) sink(e.data.slice());
-      } else if (e.type === 'warning' || e.type === 'error') {
-        const key = `${e.type} ${e.error.code}: ${e.error.message}`;
-        problems.set(key, (problems.get(key) ?? 0) + 1);
-      }
-    }
-  };
-  for (let off = 0; off < input.length; off += CHUNK) consume(engine.push(input.subarray(off, off + CHUNK)));
-  consume(engine.flush());
-  return { bytesOut, detail: { fragments, problems: Object.fromEntries(problems) } };
-}
-
-/**
- * mux.js, one combined (remux: true) output, flushed once at the end of the input.
- * @param {any} muxjs
- * @param {Uint8Array} input
- * @param {((piece: Uint8Array) => void) | null} sink
- * @returns {RunResult}
- */
-function runMuxjs(muxjs, input, sink) {
-  const transmuxer = new muxjs.mp4.Transmuxer({ remux: true });
-  let bytesOut = 0;
-  let segments = 0;
-  let logs = 0;
-  transmuxer.on('data', (/** @type {any} */ segment) => {
-    // Every 'data' event carries its own init segment; a file needs only the first.
-    if (segments === 0) {
-      bytesOut += segment.initSegment.byteLength;
-      if (sink) sink(segment.initSegment);
-    }
-    bytesOut += segment.data.byteLength;
-    if (sink) sink(segment.data);
-    segments++;
-  });
-  transmuxer.on('log', () => logs++);
-  for (let off = 0; off < input.length; off += CHUNK) transmuxer.push(input.subarray(off, off + CHUNK));
-  transmuxer.flush();
-  return { bytesOut, detail: { segments, logs } };
-}
-
-const copyBuffer = Buffer.alloc(CHUNK);
-/**
- * The ceiling: the input copied in chunks into one reused buffer.
- * @param {Buffer} input
- * @returns {RunResult}
- */
-function runMemcpy(input) {
-  let bytesOut = 0;
-  for (let off = 0; off < input.length; off += CHUNK) bytesOut += input.copy(copyBuffer, 0, off, off + CHUNK);
-  return { bytesOut };
-}
 
 /** @param {number[]} xs */
 function stats(xs) {
@@ -334,30 +112,8 @@ function stats(xs) {
   return { median: round(median), min: round(s[0]), max: round(s[s.length - 1]) };
 }
 
-/**
- * Writes the pieces to a file and compares its packet counts with the input's.
- * @param {string} file
- * @param {Uint8Array[]} pieces
- * @param {any} inputSummary
- */
-function validate(file, pieces, inputSummary) {
-  fs.writeFileSync(file, Buffer.concat(pieces));
-  const out = probe(file);
-  const videoIn = inputSummary.video?.packets ?? 0;
-  const audioIn = inputSummary.audio?.packets ?? 0;
-  const videoOut = out.video?.packets ?? 0;
-  const audioOut = out.audio?.packets ?? 0;
-  return {
-    file: path.relative(ROOT, file),
-    videoPackets: { input: videoIn, output: videoOut },
-    audioPackets: { input: audioIn, output: audioOut },
-    duration: out.duration,
-    samePacketCounts: videoIn === videoOut && audioIn === audioOut,
-  };
-}
-
 /** How many cores other processes kept busy over the last half second (the 1-minute load average lags). */
-async function otherLoad() {
+async function busyCores() {
   const total = () =>
     os.cpus().reduce(
       (acc, c) => {
@@ -371,186 +127,428 @@ async function otherLoad() {
   const a = total();
   await new Promise((resolve) => setTimeout(resolve, 500));
   const b = total();
-  return b.all > a.all ? ((b.busy - a.busy) / (b.all - a.all)) * os.cpus().length : 0;
+  return b.all > a.all ? Number((((b.busy - a.busy) / (b.all - a.all)) * os.cpus().length).toFixed(2)) : 0;
 }
+
+const loadAverage = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
 function gitInfo() {
   const git = (/** @type {string[]} */ a) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
   return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
 }
 
-async function main() {
-  const inputs = INPUTS.filter((i) => selected.includes(i.name)).map(ensureInput);
-  if (args.prepare) return;
-  const load = os.loadavg()[0];
-  const busyCores = await otherLoad();
-  if (busyCores > 0.25) {
-    console.warn(
-      `bench: warning: ${busyCores.toFixed(2)} cores busy before the start: other work may skew the figures`,
-    );
+/** Newest modification time (ms) of the files under a folder with a given suffix. */
+function newestMtime(/** @type {string} */ dir, /** @type {string} */ suffix) {
+  let newest = 0;
+  if (!fs.existsSync(dir)) return newest;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(suffix)) continue;
+    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
   }
-  const weir = await loadWeir();
-  const require = createRequire(import.meta.url);
-  const muxjs = require('mux.js');
-  const muxjsVersion = require('mux.js/package.json').version;
+  return newest;
+}
 
-  const machine = {
-    cpu: os.cpus()[0]?.model ?? 'unknown',
-    cores: os.cpus().length,
-    memoryBytes: os.totalmem(),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    loadAverage1m: Number(load.toFixed(2)),
-    busyCoresBeforeStart: Number(busyCores.toFixed(2)),
+/** weir's build: present, its size and hash, and whether the sources have moved on since. */
+function weirBuild() {
+  const entry = path.join(ROOT, 'lib', 'engine', 'index.js');
+  const wasm = path.join(ROOT, 'build', 'weir.wasm');
+  if (!fs.existsSync(entry) || !fs.existsSync(wasm)) {
+    fail('weir is not built (lib/engine/index.js or build/weir.wasm missing): run `npm run build` first');
+  }
+  const stale = {
+    wasm: newestMtime(path.join(ROOT, 'wasm'), '.ts') > fs.statSync(wasm).mtimeMs,
+    engine: newestMtime(path.join(ROOT, 'engine'), '.ts') > fs.statSync(entry).mtimeMs,
   };
-  console.log(
-    `bench: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${machine.node}`,
-  );
-  console.log(
-    `bench: ${ROUNDS} rounds, ${CHUNK / 1024} KiB chunks, weir core ${weir.wasmBytes} B, mux.js ${muxjsVersion}`,
-  );
+  if (stale.wasm) console.warn('bench: warning: wasm/ has changes newer than build/weir.wasm (npm run build:wasm)');
+  if (stale.engine) console.warn('bench: warning: engine/ has changes newer than lib/engine (npm run build:ts)');
+  const bytes = fs.readFileSync(wasm);
+  return {
+    wasmBytes: bytes.length,
+    wasmSha256: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
+    buildOlderThanSources: stale,
+  };
+}
 
-  const results = [];
-  for (const { spec, file, summary } of inputs) {
-    const input = fs.readFileSync(file);
-    const duration = summary.duration;
-    console.log(
-      `\n${spec.name}: ${path.relative(ROOT, file)}, ${(input.length / MB).toFixed(1)} MB, ${duration.toFixed(2)} s, ` +
-        `${summary.video.packets} video + ${summary.audio.packets} audio packets`,
-    );
+/**
+ * A timed entry of a round: `sample(passes)` runs it `passes` times and returns the time of one
+ * pass (ms) and, for ffmpeg, its own in-process figure.
+ * @typedef {{ id: string, sample: (passes: number) => Promise<{ ms: number, inProcessMs?: number }> }} Timed
+ */
 
-    /** @type {{ name: string, run: (sink: ((p: Uint8Array) => void) | null) => Promise<RunResult> | RunResult }[]} */
-    const contestants = [
-      { name: 'weir', run: (sink) => runWeir(weir.Engine, input, sink) },
-      { name: 'weir-reused', run: (sink) => runWeir(weir.Engine, input, sink, reusedEngine) },
-      { name: 'mux.js', run: (sink) => runMuxjs(muxjs, input, sink) },
-      { name: 'memcpy', run: () => runMemcpy(input) },
-    ];
-
-    const reusedEngine = await weir.Engine.create({ output: 'muxed' });
-    // Validation run (also the first warm-up): outputs written once and counted by ffprobe.
-    // weir-reused must give weir's bytes (checked by size below); memcpy has nothing to check.
-    /** @type {Record<string, any>} */
-    const validation = {};
-    /** @type {Record<string, any>} */
-    const details = {};
-    for (const c of contestants) {
-      if (c.name === 'memcpy' || c.name === 'weir-reused') continue;
-      /** @type {Uint8Array[]} */
-      const pieces = [];
-      const r = await c.run((p) => pieces.push(p));
-      details[c.name] = r.detail;
-      const outFile = path.join(CACHE, `${c.name === 'weir' ? 'weir' : 'muxjs'}-out-${spec.name}.mp4`);
-      validation[c.name] = { bytesOut: r.bytesOut, ...validate(outFile, pieces, summary) };
-      const v = validation[c.name];
-      console.log(
-        `  ${c.name} output: ${v.file}, video ${v.videoPackets.output}/${v.videoPackets.input}, ` +
-          `audio ${v.audioPackets.output}/${v.audioPackets.input} packets` +
-          (v.samePacketCounts ? '' : '  <-- packet counts differ from the input'),
-      );
-      const problems = /** @type {any} */ (r.detail)?.problems;
-      if (problems && Object.keys(problems).length > 0) {
-        for (const [k, n] of Object.entries(problems)) console.log(`  ${c.name} reported ${n}x ${k}`);
-      }
-    }
-    const reusedBytes = (await runWeir(weir.Engine, input, null, reusedEngine)).bytesOut;
-    if (reusedBytes !== validation.weir.bytesOut) {
-      console.log(`  weir-reused output: ${reusedBytes} bytes, not ${validation.weir.bytesOut} as from a new engine`);
-    }
-    // Plain warm-up, one each; it also sets how many passes make one timed sample, so that a fast
-    // contestant's sample lasts at least MIN_SAMPLE_MS (a 2 ms memcpy pass is mostly timer noise).
-    /** @type {Record<string, number>} */
-    const passes = {};
-    for (const c of contestants) {
+/**
+ * Wraps an in-process run as a timed entry.
+ * @param {string} id
+ * @param {() => unknown} run
+ * @returns {Timed}
+ */
+function timed(id, run) {
+  return {
+    id,
+    sample: async (passes) => {
       const t0 = performance.now();
-      await c.run(null);
-      passes[c.name] = Math.min(100, Math.max(1, Math.ceil(MIN_SAMPLE_MS / (performance.now() - t0))));
-    }
+      for (let i = 0; i < passes; i++) await run();
+      return { ms: (performance.now() - t0) / passes };
+    },
+  };
+}
 
-    /** @type {Record<string, { ms: number, bytesOut: number }[]>} */
-    const runs = Object.fromEntries(contestants.map((c) => [c.name, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = contestants.map((_, i) => contestants[(i + round) % contestants.length]);
-      for (const c of order) {
-        gc();
-        let bytesOut = 0;
-        const t0 = performance.now();
-        for (let i = 0; i < passes[c.name]; i++) bytesOut = (await c.run(null)).bytesOut;
-        const ms = (performance.now() - t0) / passes[c.name];
-        runs[c.name].push({ ms, bytesOut });
+/**
+ * Warms every entry up once (which also sets its passes per sample), then runs `rounds` rounds,
+ * each running every entry once in an order rotated by one per round, with a GC before each sample.
+ * @param {Timed[]} entries
+ * @param {number} rounds
+ * @param {number} [maxPasses]
+ */
+async function measure(entries, rounds, maxPasses = 200) {
+  /** @type {Record<string, number>} */
+  const passes = {};
+  for (const e of entries) {
+    gc();
+    const { ms } = await e.sample(1);
+    passes[e.id] = Math.min(maxPasses, Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 0.01))));
+  }
+  /** @type {Record<string, { ms: number, inProcessMs?: number }[]>} */
+  const samples = Object.fromEntries(entries.map((e) => [e.id, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[(i + round) % entries.length];
+      gc();
+      samples[e.id].push(await e.sample(passes[e.id]));
+    }
+  }
+  return { passes, samples };
+}
+
+/**
+ * Writes the output pieces per track and compares the packet counts ffprobe finds with the input's.
+ * Per-track outputs (hls.js, mpegts.js) are one file per track; their counts are added up.
+ * @param {string} base output path without extension
+ * @param {Map<string, Uint8Array[]>} pieces track → pieces
+ * @param {any} inputSummary
+ */
+function validate(base, pieces, inputSummary) {
+  const files = [];
+  let videoOut = 0;
+  let audioOut = 0;
+  /** @type {number[]} */
+  const durations = [];
+  for (const [track, list] of pieces) {
+    const file = track === 'muxed' ? `${base}.mp4` : `${base}-${track}.mp4`;
+    fs.writeFileSync(file, Buffer.concat(list));
+    files.push(file);
+    const out = probe(file);
+    videoOut += out.video?.packets ?? 0;
+    audioOut += out.audio?.packets ?? 0;
+    durations.push(out.duration);
+  }
+  return validationOf(files, videoOut, audioOut, durations, inputSummary);
+}
+
+/**
+ * @param {string[]} files
+ * @param {number} videoOut
+ * @param {number} audioOut
+ * @param {number[]} durations
+ * @param {any} inputSummary
+ */
+function validationOf(files, videoOut, audioOut, durations, inputSummary) {
+  const videoIn = inputSummary.video?.packets ?? 0;
+  const audioIn = inputSummary.audio?.packets ?? 0;
+  return {
+    files: files.map((f) => path.relative(ROOT, f)),
+    videoPackets: { input: videoIn, output: videoOut },
+    audioPackets: { input: audioIn, output: audioOut },
+    durations,
+    samePacketCounts: videoIn === videoOut && audioIn === audioOut,
+  };
+}
+
+/** @param {any} v */
+function validityText(v) {
+  if (!v) return '';
+  return (
+    `video ${v.videoPackets.output}/${v.videoPackets.input}, audio ${v.audioPackets.output}/${v.audioPackets.input}` +
+    (v.samePacketCounts ? '' : '  <-- packet counts differ from the input')
+  );
+}
+
+/**
+ * Peak RSS of each contestant, one child process each (harness/rss-child.js); ffmpeg's comes from its
+ * own `-benchmark` maxrss.
+ * @param {import('./harness/inputs.js').Input} input
+ * @param {string[]} names
+ */
+function peakRss(input, names) {
+  /** @type {Record<string, { peakBytes: number, baselineBytes: number, addedBytes: number } | { error: string }>} */
+  const result = {};
+  for (const name of names) {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'bench', 'harness', 'rss-child.js'), ROOT, CACHE, input.file, String(CHUNK), name, '2'],
+      { encoding: 'utf8', maxBuffer: 16 * MB },
+    );
+    const line = (r.stdout ?? '').split('\n').find((l) => l.startsWith('{'));
+    if (r.status !== 0 || !line) {
+      result[name] = { error: `exit ${r.status}: ${(r.stderr ?? '').trim().slice(-300)}` };
+      continue;
+    }
+    const { baselineBytes, peakBytes } = JSON.parse(line);
+    result[name] = { peakBytes, baselineBytes, addedBytes: peakBytes - baselineBytes };
+  }
+  return result;
+}
+
+/**
+ * The peers comparison on one input.
+ * @param {any} libs
+ * @param {import('./harness/inputs.js').Input} input
+ * @param {boolean} withFfmpeg
+ */
+async function comparePeers(libs, input, withFfmpeg) {
+  const { summary } = input;
+  const buffer = fs.readFileSync(input.file);
+  const duration = summary.duration;
+  console.log(
+    `\n${input.name}: ${path.relative(ROOT, input.file)}, ${(buffer.length / MB).toFixed(1)} MB, ${duration.toFixed(2)} s, ` +
+      `${summary.video?.packets ?? 0} video + ${summary.audio?.packets ?? 0} audio packets`,
+  );
+  const contestants = await makeContestants(libs, buffer, CHUNK);
+  const outDir = path.join(CACHE, 'out');
+  fs.mkdirSync(outDir, { recursive: true });
+
+  // Validation run (also the first warm-up): every output written once and counted by ffprobe.
+  /** @type {Record<string, any>} */
+  const validation = {};
+  /** @type {Record<string, any>} */
+  const details = {};
+  /** @type {Record<string, number>} */
+  const bytesOut = {};
+  for (const c of contestants) {
+    /** @type {Map<string, Uint8Array[]>} */
+    const pieces = new Map();
+    /** @type {import('./harness/contestants.js').RunResult} */
+    let r;
+    try {
+      r = await c.run(
+        c.validated === false
+          ? null
+          : (track, bytes) => {
+              if (!pieces.has(track)) pieces.set(track, []);
+              pieces.get(track)?.push(bytes);
+            },
+      );
+    } catch (e) {
+      fail(`${c.name} failed on ${input.name}: ${e instanceof Error ? e.stack : e}`);
+      return;
+    }
+    bytesOut[c.name] = r.bytesOut;
+    if (r.detail) details[c.name] = r.detail;
+    if (c.validated === false) continue;
+    validation[c.name] = validate(path.join(outDir, `${c.name.replace(/\W/g, '')}-${input.name}`), pieces, summary);
+    console.log(`  ${c.name.padEnd(10)} ${validityText(validation[c.name])}`);
+    const problems = /** @type {any} */ (r.detail)?.problems;
+    for (const [k, n] of Object.entries(problems ?? {})) console.log(`  ${c.name.padEnd(10)} reported ${n}x ${k}`);
+  }
+  if (bytesOut['weir-reused'] !== undefined && bytesOut['weir-reused'] !== bytesOut.weir) {
+    console.log(`  weir-reused output: ${bytesOut['weir-reused']} bytes, not ${bytesOut.weir} as from a new engine`);
+  }
+  /** @type {Timed[]} */
+  const entries = contestants.map((c) => timed(c.name, () => c.run(null)));
+  let ffmpegMaxRss = 0;
+  if (withFfmpeg) {
+    const file = path.join(outDir, `ffmpeg-${input.name}.mp4`);
+    const first = runFfmpeg(input.file, file);
+    const out = probe(file);
+    validation.ffmpeg = validationOf([file], out.video?.packets ?? 0, out.audio?.packets ?? 0, [out.duration], summary);
+    validation['ffmpeg-process'] = validation.ffmpeg;
+    bytesOut.ffmpeg = bytesOut['ffmpeg-process'] = fs.statSync(file).size;
+    ffmpegMaxRss = first.maxRssBytes;
+    console.log(`  ${'ffmpeg'.padEnd(10)} ${validityText(validation.ffmpeg)}`);
+    entries.push({
+      id: 'ffmpeg',
+      sample: async () => {
+        const r = runFfmpeg(input.file, '/dev/null');
+        ffmpegMaxRss = Math.max(ffmpegMaxRss, r.maxRssBytes);
+        return { ms: r.wallMs, inProcessMs: r.inProcessMs };
+      },
+    });
+  }
+
+  const { passes, samples } = await measure(entries, ROUNDS);
+  // ffmpeg gives two rows from the same samples: its in-process figure and the whole process.
+  /** @type {Record<string, number[]>} */
+  const times = {};
+  for (const [id, list] of Object.entries(samples)) {
+    if (id === 'ffmpeg') {
+      times.ffmpeg = list.map((s) => s.inProcessMs ?? s.ms);
+      times['ffmpeg-process'] = list.map((s) => s.ms);
+    } else times[id] = list.map((s) => s.ms);
+  }
+  const names = Object.keys(times);
+  const mbps = (/** @type {number} */ ms) => buffer.length / MB / (ms / 1000);
+  /** Per round, b's time over a's (how many times faster a is), as statistics. */
+  const ratio = (/** @type {string} */ a, /** @type {string} */ b) => stats(times[a].map((t, i) => times[b][i] / t));
+  const rows = names.map((name) => {
+    const ms = times[name];
+    const isWeir = name.startsWith('weir');
+    return {
+      input: input.name,
+      contestant: name,
+      kind: isWeir ? 'weir' : name === 'memcpy' ? 'ceiling' : 'peer',
+      inputBytes: buffer.length,
+      mediaSeconds: duration,
+      passesPerSample: passes[name === 'ffmpeg-process' ? 'ffmpeg' : name] ?? 1,
+      runsMs: ms.map((t) => Number(t.toFixed(3))),
+      mbps: stats(ms.map(mbps)),
+      realtime: stats(ms.map((t) => duration / (t / 1000))),
+      bytesOut: bytesOut[name] ?? 0,
+      ...(isWeir
+        ? {
+            ratios: Object.fromEntries(names.filter((n) => n !== name).map((n) => [n, ratio(name, n)])),
+            ...(times['mux.js'] ? { ratioToMuxjs: ratio(name, 'mux.js') } : {}),
+            ...(times.memcpy ? { ratioToMemcpy: ratio(name, 'memcpy') } : {}),
+          }
+        : {
+            weirRatio: ratio('weir', name),
+            weirReusedRatio: times['weir-reused'] ? ratio('weir-reused', name) : null,
+          }),
+      ...(details[name] ? { detail: details[name] } : {}),
+      ...(validation[name] ? { validation: validation[name] } : {}),
+    };
+  });
+  if (!SKIP.has('rss')) {
+    const rss = peakRss(input, CONTESTANTS);
+    for (const row of rows) {
+      if (row.contestant.startsWith('ffmpeg')) {
+        /** @type {any} */ (row).peakRss = { peakBytes: ffmpegMaxRss, method: 'ffmpeg -benchmark maxrss' };
+      } else if (rss[row.contestant]) {
+        /** @type {any} */ (row).peakRss = { ...rss[row.contestant], method: 'child process maxRSS' };
       }
     }
+  }
+  return rows;
+}
 
-    const mbps = (/** @type {number} */ ms) => input.length / MB / (ms / 1000);
-    const perRound = (/** @type {string} */ a, /** @type {string} */ b) => runs[a].map((r, i) => runs[b][i].ms / r.ms);
-    for (const c of contestants) {
-      const rs = runs[c.name];
-      results.push({
-        input: spec.name,
-        contestant: c.name,
-        inputBytes: input.length,
-        mediaSeconds: duration,
-        passesPerSample: passes[c.name],
-        runsMs: rs.map((r) => Number(r.ms.toFixed(3))),
-        mbps: stats(rs.map((r) => mbps(r.ms))),
-        realtime: stats(rs.map((r) => duration / (r.ms / 1000))),
-        bytesOut: rs[0].bytesOut,
-        ...(!c.name.startsWith('weir') ? {} : { ratioToMuxjs: stats(perRound(c.name, 'mux.js')) }),
-        ratioToMemcpy: stats(perRound(c.name, 'memcpy')),
-        ...(details[c.name] ? { detail: details[c.name] } : {}),
-        ...(validation[c.name] ? { validation: validation[c.name] } : {}),
+/**
+ * Throughput against chunk size: each (contestant, chunk size) an entry of the same rounds.
+ * @param {any} libs
+ * @param {import('./harness/inputs.js').Input} input
+ * @param {number[]} kibs
+ * @param {string[]} names
+ */
+async function chunkSweep(libs, input, kibs, names) {
+  const buffer = fs.readFileSync(input.file);
+  console.log(`\nchunk sizes on ${input.name}: ${kibs.map((k) => `${k} KiB`).join(', ')} (${names.join(', ')})`);
+  /** @type {Timed[]} */
+  const entries = [];
+  for (const kib of kibs) {
+    for (const c of await makeContestants(libs, buffer, kib * KIB, names)) {
+      entries.push(timed(`${c.name}@${kib}`, () => c.run(null)));
+    }
+  }
+  const { samples } = await measure(entries, ROUNDS);
+  const rows = [];
+  for (const name of names) {
+    for (const kib of kibs) {
+      const ms = samples[`${name}@${kib}`].map((s) => s.ms);
+      rows.push({
+        contestant: name,
+        chunkBytes: kib * KIB,
+        runsMs: ms.map((t) => Number(t.toFixed(3))),
+        mbps: stats(ms.map((t) => buffer.length / MB / (t / 1000))),
       });
     }
   }
+  return { input: input.name, inputBytes: buffer.length, chunkBytes: kibs.map((k) => k * KIB), rows };
+}
 
-  printTable(results);
-
-  const date = new Date();
-  const report = {
-    date: date.toISOString(),
-    machine,
-    weir: {
-      ...gitInfo(),
-      wasmBytes: weir.wasmBytes,
-      wasmSha256: weir.wasmSha256,
-      buildOlderThanSources: weir.buildOlderThanSources,
-    },
-    muxjs: muxjsVersion,
-    config: { rounds: ROUNDS, chunkBytes: CHUNK, weirOutput: 'muxed', muxjsOptions: { remux: true } },
-    inputs: inputs.map(({ spec, file, summary }) => ({
-      name: spec.name,
-      file: path.relative(ROOT, file),
-      bytes: fs.statSync(file).size,
-      ...summary,
-    })),
-    results,
+/**
+ * Least-squares line ms = fixedMs + bytes / (marginal MB/s): how cost grows with length.
+ * @param {{ bytes: number, ms: number }[]} points
+ */
+function linearFit(points) {
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.bytes, 0) / n;
+  const my = points.reduce((s, p) => s + p.ms, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (const p of points) {
+    sxy += (p.bytes - mx) * (p.ms - my);
+    sxx += (p.bytes - mx) ** 2;
+    syy += (p.ms - my) ** 2;
+  }
+  const slope = sxx > 0 ? sxy / sxx : 0;
+  const fixedMs = my - slope * mx;
+  const deviations = points.map((p) => Math.abs(p.ms - (fixedMs + slope * p.bytes)) / p.ms);
+  return {
+    fixedMs: Number(fixedMs.toPrecision(4)),
+    marginalMbps: slope > 0 ? Number((1 / slope / 1000).toPrecision(4)) : null,
+    r2: syy > 0 ? Number(((sxy * sxy) / (sxx * syy)).toFixed(5)) : 1,
+    maxDeviationPct: Number((Math.max(...deviations) * 100).toFixed(2)),
   };
-  fs.mkdirSync(RESULTS, { recursive: true });
-  const stamp = date
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-  const json = `${JSON.stringify(report, null, 2)}\n`;
-  const dated = path.join(RESULTS, `remux-${stamp}.json`);
-  fs.writeFileSync(dated, json);
-  fs.writeFileSync(path.join(RESULTS, 'latest.json'), json);
-  console.log(`\nbench: wrote ${path.relative(ROOT, dated)} and bench/results/latest.json`);
-  // The README's performance table always shows the latest run (bench/table.js).
-  spawnSync(process.execPath, [path.join(ROOT, 'bench/table.js')], { stdio: 'inherit' });
+}
+
+/**
+ * Throughput against input length: cuts of one encode, each (contestant, length) an entry.
+ * @param {any} libs
+ * @param {(import('./harness/inputs.js').Input & { seconds: number })[]} cuts
+ * @param {string[]} names
+ * @param {string} sourceName
+ */
+async function lengthSweep(libs, cuts, names, sourceName) {
+  console.log(`\nlengths of ${sourceName}: ${cuts.map((c) => `${c.seconds} s`).join(', ')} (${names.join(', ')})`);
+  /** @type {Timed[]} */
+  const entries = [];
+  /** @type {Record<number, number>} */
+  const sizes = {};
+  for (const cut of cuts) {
+    const buffer = fs.readFileSync(cut.file);
+    sizes[cut.seconds] = buffer.length;
+    for (const c of await makeContestants(libs, buffer, CHUNK, names)) {
+      entries.push(timed(`${c.name}@${cut.seconds}`, () => c.run(null)));
+    }
+  }
+  const { samples } = await measure(entries, ROUNDS);
+  const rows = [];
+  /** @type {Record<string, ReturnType<typeof linearFit>>} */
+  const fits = {};
+  for (const name of names) {
+    const points = [];
+    for (const cut of cuts) {
+      const ms = samples[`${name}@${cut.seconds}`].map((s) => s.ms);
+      const bytes = sizes[cut.seconds];
+      const msStats = stats(ms);
+      points.push({ bytes, ms: msStats.median });
+      rows.push({
+        contestant: name,
+        seconds: cut.seconds,
+        mediaSeconds: cut.summary.duration,
+        inputBytes: bytes,
+        ms: msStats,
+        runsMs: ms.map((t) => Number(t.toFixed(3))),
+        mbps: stats(ms.map((t) => bytes / MB / (t / 1000))),
+      });
+    }
+    fits[name] = linearFit(points);
+  }
+  return { source: sourceName, chunkBytes: CHUNK, rows, fits };
 }
 
 /** @param {any[]} results */
 function printTable(results) {
-  const rows = [['input', 'contestant', 'MB/s median', 'min-max', 'x realtime', 'output bytes', 'vs mux.js']];
+  const rows = [['input', 'contestant', 'MB/s median', 'min-max', 'x realtime', 'peak RSS', 'valid', 'weir ÷ it']];
   for (const r of results) {
+    const v = r.validation;
     rows.push([
       r.input,
       r.contestant,
       r.mbps.median.toFixed(0),
       `${r.mbps.min.toFixed(0)}-${r.mbps.max.toFixed(0)}`,
       r.realtime.median.toFixed(0),
-      String(r.bytesOut),
-      r.ratioToMuxjs ? `${r.ratioToMuxjs.median.toFixed(2)}x` : '',
+      r.peakRss?.peakBytes ? `${(r.peakRss.peakBytes / 2 ** 20).toFixed(0)} MiB` : '',
+      v ? (v.samePacketCounts ? 'yes' : `NO (${v.videoPackets.output}/${v.audioPackets.output})`) : '',
+      r.weirRatio ? `${r.weirRatio.median.toFixed(2)}x` : '',
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
@@ -559,7 +557,153 @@ function printTable(results) {
     console.log(row.map((cell, j) => (j < 2 ? cell.padEnd(widths[j]) : cell.padStart(widths[j]))).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
-  console.log('MB = 10^6 bytes of input; x realtime = media duration / wall time; vs mux.js = per-round time ratio.');
+  console.log('MB = 10^6 bytes of input; x realtime = media duration / wall time; weir ÷ it = per-round time ratio.');
+}
+
+async function main() {
+  const started = performance.now();
+  fs.mkdirSync(CACHE, { recursive: true });
+  /** @type {import('./harness/inputs.js').Input[]} */
+  let inputs;
+  /** @type {(import('./harness/inputs.js').Input & { seconds: number })[]} */
+  let cuts = [];
+  let cutSource = '';
+  if (MODE === 'smoke') {
+    inputs = [existingInput('fixture', FIXTURE)];
+    if (!SKIP.has('lengths')) {
+      cuts = ensureCuts(inputs[0], PLAN.lengthSweep.seconds, CACHE, ROOT);
+      cutSource = path.relative(ROOT, FIXTURE);
+    }
+  } else {
+    inputs = INPUTS.filter((i) => selected.includes(i.name)).map((spec) => ensureInput(spec, CACHE, ROOT));
+    if (!SKIP.has('lengths')) {
+      const spec = INPUTS.find((i) => i.name === PLAN.lengthSweep.input);
+      if (!spec) throw new Error('no length sweep input');
+      const longest = Math.max(...PLAN.lengthSweep.seconds);
+      const long = ensureInput({ ...spec, seconds: longest }, CACHE, ROOT);
+      cuts = ensureCuts(long, PLAN.lengthSweep.seconds, CACHE, ROOT);
+      cutSource = path.relative(ROOT, long.file);
+    }
+  }
+  if (args.prepare) return;
+
+  const load = { before: loadAverage(), busyCoresBefore: await busyCores() };
+  if (load.busyCoresBefore > 0.25) {
+    console.warn(`bench: warning: ${load.busyCoresBefore} cores busy before the start: other work may skew figures`);
+  }
+  const build = weirBuild();
+  await bundlePeer('hls.js', CACHE);
+  await bundlePeer('mpegts.js', CACHE);
+  const libs = await loadLibraries(ROOT, CACHE);
+  const ffmpeg = ffmpegVersion();
+  if (!ffmpeg) fail('ffmpeg not found on PATH');
+
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    nice: os.getPriority(),
+    loadAverage1m: load.before[0],
+    busyCoresBeforeStart: load.busyCoresBefore,
+  };
+  console.log(
+    `bench (${MODE}): ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ` +
+      `Node ${machine.node}, load ${load.before.join(' ')}`,
+  );
+  console.log(
+    `bench: ${ROUNDS} rounds, ${CHUNK / KIB} KiB chunks, weir core ${build.wasmBytes} B, ` +
+      Object.entries(libs.versions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') +
+      `, ${ffmpeg}`,
+  );
+
+  const results = [];
+  for (const input of inputs) results.push(...((await comparePeers(libs, input, true)) ?? []));
+  printTable(results);
+
+  let chunks = null;
+  if (!SKIP.has('chunks')) {
+    const input = inputs.find((i) => i.name === PLAN.chunkSweep.input) ?? inputs[0];
+    chunks = await chunkSweep(libs, input, PLAN.chunkSweep.kib, PLAN.chunkSweep.contestants);
+    for (const r of chunks.rows) {
+      console.log(
+        `  ${r.contestant.padEnd(12)} ${String(r.chunkBytes / KIB).padStart(5)} KiB  ${r.mbps.median.toFixed(0).padStart(6)} MB/s`,
+      );
+    }
+  }
+  let lengths = null;
+  if (cuts.length > 0) {
+    lengths = await lengthSweep(libs, cuts, PLAN.lengthSweep.contestants, cutSource);
+    for (const r of lengths.rows) {
+      console.log(
+        `  ${r.contestant.padEnd(12)} ${String(r.seconds).padStart(4)} s  ${(r.inputBytes / MB).toFixed(1).padStart(6)} MB  ` +
+          `${r.ms.median.toFixed(1).padStart(8)} ms  ${r.mbps.median.toFixed(0).padStart(6)} MB/s`,
+      );
+    }
+    for (const [name, f] of Object.entries(lengths.fits)) {
+      console.log(
+        `  ${name}: time = ${f.fixedMs} ms + bytes / ${f.marginalMbps} MB/s (r² ${f.r2}, largest deviation ${f.maxDeviationPct} %)`,
+      );
+    }
+  }
+
+  const date = new Date();
+  const report = {
+    date: date.toISOString(),
+    mode: MODE,
+    durationSeconds: 0,
+    machine: { ...machine, loadAverageBefore: load.before, loadAverageAfter: loadAverage() },
+    weir: { ...gitInfo(), ...build },
+    muxjs: libs.versions['mux.js'],
+    peers: { ...libs.versions, ffmpeg },
+    config: {
+      rounds: ROUNDS,
+      chunkBytes: CHUNK,
+      minSampleMs: MIN_SAMPLE_MS,
+      weirOutput: 'muxed',
+      muxjsOptions: { remux: true },
+      hlsjs: 'transmuxer bundled from src/, progressive: true, ArrayBuffer chunks, one flush',
+      mpegtsjs: 'TSDemuxer + MP4Remuxer bundled from src/, stash like IOController, flushStashedSamples()',
+      mediabunny: "Conversion, BufferSource → Mp4OutputFormat({ fastStart: 'fragmented' }), copy forced",
+      ffmpeg: '-c copy -bsf:a aac_adtstoasc -movflags frag_keyframe+empty_moov+default_base_moof+delay_moov -f mp4',
+      peakRss: 'child process per contestant (2 runs), maxRSS; ffmpeg: -benchmark maxrss',
+    },
+    inputs: inputs.map((i) => ({
+      name: i.name,
+      file: path.relative(ROOT, i.file),
+      bytes: fs.statSync(i.file).size,
+      ...i.summary,
+    })),
+    results,
+    chunkSweep: chunks,
+    lengthSweep: lengths,
+  };
+  report.durationSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
+  fs.mkdirSync(OUT, { recursive: true });
+  const stamp = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const written = [];
+  if (MODE === 'full') {
+    const dated = path.join(OUT, `remux-${stamp}.json`);
+    fs.writeFileSync(dated, json);
+    written.push(dated);
+  }
+  const latest = path.join(OUT, MODE === 'full' ? 'latest.json' : `${MODE}.json`);
+  fs.writeFileSync(latest, json);
+  const html = path.join(OUT, 'report.html');
+  fs.writeFileSync(html, renderReport(report));
+  written.push(latest, html);
+  console.log(`\nbench: ${report.durationSeconds} s; wrote ${written.map((f) => path.relative(ROOT, f)).join(', ')}`);
+  if (MODE === 'full' && OUT === RESULTS) {
+    // The README's performance table always shows the latest full run (bench/table.js).
+    spawnSync(process.execPath, [path.join(ROOT, 'bench', 'table.js')], { stdio: 'inherit' });
+  }
 }
 
 await main();

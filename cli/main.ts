@@ -1,5 +1,6 @@
 /**
- * The `weir` command line: `weir remux <input> -o <output.mp4>` and `weir probe <input>`.
+ * The `weir` command line: `weir remux <input> -o <output.mp4>`, `weir probe <input>` and
+ * `weir bench <input>`.
  * Reads its input in chunks (constant memory, any size), from a file or an http(s) URL.
  * Every failure is one line on stderr and a non-zero exit: 1 for input problems, 2 for usage.
  */
@@ -10,6 +11,7 @@ import { Engine, type EngineEvent, type TrackInfo, type WeirError } from '../eng
 const USAGE = `usage:
   weir remux <input.ts|url> -o <output.mp4> [--fragment-duration <ms>] [--quiet]
   weir probe <input.ts|url>
+  weir bench <input.ts|url> [--runs <n>] [--chunk-kib <n>] [--json]
   weir --help | --version`;
 
 const CHUNK = 1 << 20;
@@ -36,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === 'remux') return await remux(rest);
     if (command === 'probe') return await probe(rest);
+    if (command === 'bench') return await bench(rest);
     throw new UsageError(`unknown command '${command}'`);
   } catch (e) {
     if (e instanceof UsageError) {
@@ -284,4 +287,200 @@ async function probe(rest: string[]): Promise<number> {
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+// ---------------------------------------------------------------------------------------------
+// weir bench: the user's own stream through weir, several times, with throughput and a breakdown
+// of where the time goes as far as the host side can see it.
+
+interface BenchArgs {
+  input: string;
+  runs: number;
+  chunk: number;
+  json: boolean;
+}
+
+function parseBenchArgs(args: string[]): BenchArgs {
+  let input: string | undefined;
+  let runs = 5;
+  // 64 KiB, as `npm run bench` pushes (and about what a fetch delivers), so the figures compare.
+  let chunkKib = 64;
+  let json = false;
+  const whole = (name: string, value: string | undefined, min: number, max: number): number => {
+    const v = Number(value);
+    if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`${name} needs a whole number ${min}..${max}`);
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--runs') runs = whole(a, args[++i], 1, 1000);
+    else if (a === '--chunk-kib') chunkKib = whole(a, args[++i], 1, 1 << 20);
+    else if (a === '--json') json = true;
+    else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}'`);
+    else if (input === undefined) input = a;
+    else throw new UsageError(`unexpected argument '${a}'`);
+  }
+  if (!input) throw new UsageError('no input given');
+  return { input, runs, chunk: chunkKib * 1024, json };
+}
+
+interface BenchRun {
+  instantiateMs: number;
+  pushMs: number;
+  flushMs: number;
+  totalMs: number;
+  bytesOut: number;
+  fragments: number;
+}
+
+/** One pass of the whole input through a new engine; the muxed output is counted, not kept. */
+async function benchRun(
+  input: Uint8Array,
+  chunk: number,
+  summary: Summary | null,
+): Promise<BenchRun & { engine: Engine }> {
+  const t0 = performance.now();
+  const engine = await Engine.create({ output: 'muxed' });
+  const t1 = performance.now();
+  let bytesOut = 0;
+  let fragments = 0;
+  const consume = (events: EngineEvent[]) => {
+    for (const e of events) {
+      if (e.type === 'init' || e.type === 'fragment') {
+        bytesOut += e.data.byteLength;
+        if (e.type === 'fragment') fragments++;
+      } else if (summary) record(summary, e);
+    }
+  };
+  let pushMs = 0;
+  for (let off = 0; off < input.length; off += chunk) {
+    const p0 = performance.now();
+    const events = engine.push(input.subarray(off, off + chunk));
+    pushMs += performance.now() - p0;
+    consume(events);
+  }
+  const f0 = performance.now();
+  const events = engine.flush();
+  const flushMs = performance.now() - f0;
+  consume(events);
+  const totalMs = performance.now() - t0;
+  return { engine, instantiateMs: t1 - t0, pushMs, flushMs, totalMs, bytesOut, fragments };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function spread(xs: number[]): { median: number; min: number; max: number } {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+async function bench(rest: string[]): Promise<number> {
+  const args = parseBenchArgs(rest);
+  const isUrl = /^https?:\/\//i.test(args.input);
+  // 1. The input into memory, timed: how fast the source delivers, apart from the remux.
+  const r0 = performance.now();
+  const pieces: Uint8Array[] = [];
+  let size = 0;
+  for await (const piece of readInput(args.input)) {
+    pieces.push(piece.slice());
+    size += piece.byteLength;
+  }
+  const readMs = performance.now() - r0;
+  if (size === 0) throw new InputError(`${args.input}: empty input`);
+  const input = new Uint8Array(size);
+  let at = 0;
+  for (const p of pieces) {
+    input.set(p, at);
+    at += p.byteLength;
+  }
+  pieces.length = 0;
+
+  // 2. A warm-up run (compiles the core, checks the stream), then the timed runs.
+  const summary: Summary = { warnings: new Map(), error: undefined };
+  const warm = await benchRun(input, args.chunk, summary);
+  if (summary.error) {
+    console.error(`weir: ${args.input}: ${summary.error.message}`);
+    return 1;
+  }
+  const tracks = warm.engine.tracks();
+  const duration =
+    Math.max(0, ...tracks.map((t) => t.lastPresentationEnd)) - Math.min(...tracks.map((t) => t.firstPresentationTime));
+  const runs: BenchRun[] = [];
+  for (let i = 0; i < args.runs; i++) {
+    const { engine: _engine, ...run } = await benchRun(input, args.chunk, null);
+    runs.push(run);
+  }
+
+  const mb = size / 1e6;
+  const engineMs = runs.map((r) => r.pushMs + r.flushMs);
+  const stage = (pick: (r: BenchRun) => number) => {
+    const s = spread(runs.map(pick));
+    return { ...s, share: s.median / median(runs.map((r) => r.totalMs)) };
+  };
+  const report = {
+    input: args.input,
+    bytes: size,
+    duration: round(duration),
+    tracks: tracks.map((t) => describeTrack(t)),
+    chunkBytes: args.chunk,
+    runs: args.runs,
+    source: { kind: isUrl ? 'fetch' : 'read', ms: round(readMs), mbps: round(mb / (readMs / 1000)) },
+    firstRun: { instantiateMs: round(warm.instantiateMs), note: 'includes compiling the WebAssembly core' },
+    throughput: {
+      mbps: mapSpread(spread(engineMs.map((ms) => mb / (ms / 1000)))),
+      realtime: round(duration / (median(engineMs) / 1000)),
+      perStreamMbps: round(mb / (median(runs.map((r) => r.totalMs)) / 1000)),
+      endToEndMbps: round(mb / ((readMs + median(runs.map((r) => r.totalMs))) / 1000)),
+    },
+    stages: {
+      instantiate: mapStage(stage((r) => r.instantiateMs)),
+      push: mapStage(stage((r) => r.pushMs)),
+      flush: mapStage(stage((r) => r.flushMs)),
+      total: mapStage(stage((r) => r.totalMs)),
+    },
+    output: { bytes: warm.bytesOut, fragments: warm.fragments },
+    warnings: Object.fromEntries([...summary.warnings].map(([name, { count }]) => [name, count])),
+    perStageCounters: false,
+  };
+  if (args.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return 0;
+  }
+  const f = (x: number, digits = 1) => x.toFixed(digits);
+  const t = report.throughput;
+  const lines = [
+    `weir bench: ${args.input}, ${f(mb)} MB, ${f(duration, 2)} s of media (${report.tracks.join('; ')})`,
+    `${isUrl ? 'fetch' : 'read'}: ${f(readMs)} ms, ${f(report.source.mbps, 0)} MB/s (input held in memory for the runs)`,
+    `${args.runs} runs after a warm-up, ${args.chunk / 1024} KiB chunks, a new engine per run, muxed output discarded`,
+    `throughput: ${f(t.mbps.median, 0)} MB/s (${f(t.mbps.min, 0)}-${f(t.mbps.max, 0)}), ${f(t.realtime, 0)}x realtime (push + flush)`,
+    `per stream: ${f(t.perStreamMbps, 0)} MB/s with instantiation; end to end with the ${isUrl ? 'fetch' : 'read'}: ${f(t.endToEndMbps, 0)} MB/s`,
+    'stage          median ms      min-max ms   share',
+  ];
+  for (const [name, s] of Object.entries(report.stages)) {
+    lines.push(
+      `  ${name.padEnd(12)} ${f(s.median, 2).padStart(9)}  ${`${f(s.min, 2)}-${f(s.max, 2)}`.padStart(14)}  ${f(s.share * 100, 0).padStart(4)} %`,
+    );
+  }
+  lines.push(
+    `first run: instantiate ${f(warm.instantiateMs, 2)} ms (includes compiling the core)`,
+    `output: ${warm.bytesOut} bytes in ${warm.fragments} fragments; warnings: ${
+      summary.warnings.size === 0
+        ? 'none'
+        : [...summary.warnings].map(([name, { count }]) => `${name} x${count}`).join(', ')
+    }`,
+    'the core has no per-stage counters (demux, parse, mux): push time includes copying each chunk into its memory',
+  );
+  console.log(lines.join('\n'));
+  return 0;
+}
+
+function mapSpread(s: { median: number; min: number; max: number }) {
+  return { median: round(s.median), min: round(s.min), max: round(s.max) };
+}
+
+function mapStage(s: { median: number; min: number; max: number; share: number }) {
+  return { ...mapSpread(s), share: round(s.share) };
 }

@@ -1,0 +1,63 @@
+/**
+ * ffmpeg as a reference remuxer: `-c copy` from the MPEG-TS file to fragmented MP4 (the flags
+ * TOOLCHAIN.md gives: `-bsf:a aac_adtstoasc`, `frag_keyframe+empty_moov+default_base_moof+delay_moov`).
+ * One ffmpeg process per run; two figures from each run:
+ *  - whole process: wall time from spawn to exit, measured here (process start, probing, the remux,
+ *    exit);
+ *  - in process: `-benchmark`'s `rtime`, ffmpeg's own clock around its transcode loop (it leaves out
+ *    start-up and opening/probing the input, but includes reading the file, from the page cache).
+ * Timed runs write to /dev/null (the output is discarded, as weir's is); the validation run writes a
+ * file. `-benchmark` also reports the process's peak RSS (`maxrss`).
+ */
+import { spawnSync } from 'node:child_process';
+
+/**
+ * @param {string} input
+ * @param {string} output
+ */
+export function ffmpegArgs(input, output) {
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    '-benchmark',
+    '-i',
+    input,
+    '-map',
+    '0',
+    '-c',
+    'copy',
+    '-bsf:a',
+    'aac_adtstoasc',
+    '-movflags',
+    'frag_keyframe+empty_moov+default_base_moof+delay_moov',
+    '-f',
+    'mp4',
+    '-y',
+    output,
+  ];
+}
+
+/** ffmpeg's version line, or null when it is not installed. */
+export function ffmpegVersion() {
+  const r = spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return (r.stdout.split('\n')[0] ?? '').replace(/ Copyright.*/, '');
+}
+
+/**
+ * One remux by ffmpeg.
+ * @param {string} input
+ * @param {string} output
+ * @returns {{ wallMs: number, inProcessMs: number, maxRssBytes: number }}
+ */
+export function runFfmpeg(input, output) {
+  const t0 = performance.now();
+  const r = spawnSync('ffmpeg', ffmpegArgs(input, output), { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const wallMs = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`ffmpeg exited with ${r.status}: ${(r.stderr ?? '').trim().slice(-500)}`);
+  const rtime = /bench: utime=[\d.]+s stime=[\d.]+s rtime=([\d.]+)s/.exec(r.stderr);
+  const maxrss = /bench: maxrss=(\d+)kB/.exec(r.stderr);
+  if (!rtime || !maxrss) throw new Error(`ffmpeg printed no -benchmark figures:\n${r.stderr.slice(-500)}`);
+  return { wallMs, inProcessMs: Number(rtime[1]) * 1000, maxRssBytes: Number(maxrss[1]) * 1024 };
+}
