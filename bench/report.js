@@ -271,7 +271,7 @@ ${lineChart(series, { xTicks: lengths, xTickLabel: (s) => `${s} s`, xLabel: 'inp
   }
 
   const peers = Object.entries(report.peers ?? { 'mux.js': report.muxjs })
-    .map(([k, v]) => `${esc(k)} ${esc(v)}`)
+    .map(([k, v]) => `${esc(k)} ${esc(String(v).replace(/^ffmpeg version /, ''))}`)
     .join(', ');
   const cfg = report.config ?? {};
   return `<!doctype html>

@@ -67,7 +67,7 @@ if (ls) {
   lines.push(
     `weir (engine reused) against input length: ${rows.map((r) => `${r.seconds} s ${num(r.mbps.median)}`).join(', ')} MB/s ` +
       `(cost = ${num(fit.fixedMs)} ms + bytes ÷ ${num(fit.marginalMbps)} MB/s, r² ${fit.r2}` +
-      (fresh ? `; a fresh engine adds ${num(fresh.fixedMs)} ms per stream` : '') +
+      (fresh ? `; with a fresh engine per stream the fixed cost is ${num(fresh.fixedMs)} ms` : '') +
       '). Charts: bench/results/report.html.',
   );
 }

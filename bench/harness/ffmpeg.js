@@ -7,7 +7,10 @@
  *  - in process: `-benchmark`'s `rtime`, ffmpeg's own clock around its transcode loop (it leaves out
  *    start-up and opening/probing the input, but includes reading the file, from the page cache).
  * Timed runs write to /dev/null (the output is discarded, as weir's is); the validation run writes a
- * file. `-benchmark` also reports the process's peak RSS (`maxrss`).
+ * file. `-benchmark` also reports the process's peak RSS (`maxrss`), which is only right when ffmpeg
+ * is not forked from the bench itself: a process forked from a large one starts with the parent's
+ * resident pages counted and exec keeps that as a floor of maxrss (Linux). `viaShell` starts it from
+ * a small `sh` instead, for the RSS figure (and not for timing).
  */
 import { spawnSync } from 'node:child_process';
 
@@ -38,22 +41,27 @@ export function ffmpegArgs(input, output) {
   ];
 }
 
-/** ffmpeg's version line, or null when it is not installed. */
+/** ffmpeg's version (e.g. 5.1.9-0+deb12u1), or null when it is not installed. */
 export function ffmpegVersion() {
   const r = spawnSync('ffmpeg', ['-hide_banner', '-version'], { encoding: 'utf8' });
   if (r.status !== 0) return null;
-  return (r.stdout.split('\n')[0] ?? '').replace(/ Copyright.*/, '');
+  return (r.stdout.split('\n')[0] ?? '').replace(/ Copyright.*/, '').replace(/^ffmpeg version /, '');
 }
 
 /**
  * One remux by ffmpeg.
  * @param {string} input
  * @param {string} output
+ * @param {boolean} [viaShell] start it from `sh` (for a right maxrss; adds the shell's start-up)
  * @returns {{ wallMs: number, inProcessMs: number, maxRssBytes: number }}
  */
-export function runFfmpeg(input, output) {
+export function runFfmpeg(input, output, viaShell = false) {
+  const args = ffmpegArgs(input, output);
   const t0 = performance.now();
-  const r = spawnSync('ffmpeg', ffmpegArgs(input, output), { encoding: 'utf8', maxBuffer: 16 << 20 });
+  // `; exit $?` keeps sh from exec'ing ffmpeg in its own place: sh forks it, small.
+  const r = viaShell
+    ? spawnSync('sh', ['-c', '"$@"; exit $?', 'sh', 'ffmpeg', ...args], { encoding: 'utf8', maxBuffer: 16 << 20 })
+    : spawnSync('ffmpeg', args, { encoding: 'utf8', maxBuffer: 16 << 20 });
   const wallMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`ffmpeg exited with ${r.status}: ${(r.stderr ?? '').trim().slice(-500)}`);
   const rtime = /bench: utime=[\d.]+s stime=[\d.]+s rtime=([\d.]+)s/.exec(r.stderr);
