@@ -14,7 +14,9 @@ const USAGE = `usage:
   weir bench <input.ts|url> [--runs <n>] [--chunk-kib <n>] [--json]
   weir --help | --version`;
 
-const CHUNK = 1 << 20;
+// Half the core's input region: one chunk is always one core call (a bigger one is split, and the output of
+// the first part must then be copied out of WebAssembly memory before the second overwrites it).
+const CHUNK = 512 * 1024;
 
 class UsageError extends Error {}
 class InputError extends Error {}
