@@ -1,0 +1,422 @@
+// Invariants of weir's fragmented MP4 output (ISO/IEC 14496-12), checked by a reader written from the spec that
+// shares no code with wasm/mp4 (it follows test/helpers/isobmff.ts and fmp4.ts, ported to plain JS and made strict:
+// every size is checked, not only followed).
+//
+// One OutputStream is fed the init segment and the fragments of one output stream (a track's stream in per-track
+// mode, the file in muxed mode), in order, and reports what breaks:
+// - bmff:         a box whose size does not fit its parent, a box missing where 14496-12 requires it, a fragment
+//                 event that is not exactly one moof followed by one mdat, a trun whose size disagrees with its
+//                 sample_count and flags;
+// - mdat-size:    the sample sizes of a moof's runs do not add up to its mdat's payload;
+// - data-offset:  a run's data_offset does not point inside the mdat, or two runs share bytes;
+// - tfdt-backwards: a track's baseMediaDecodeTime is earlier than in its previous fragment;
+// - tfdt-gap, tfdt-overlap: a track's baseMediaDecodeTime is later (a hole) or earlier (a repeat) than the
+//                 previous one plus the previous fragment's durations (weir promises one continuous timeline:
+//                 README "Timeline");
+// - sample-structure: an H.264 sample is not a sequence of length-prefixed NAL units that fills it exactly;
+// - foreign-bytes: a sample (an AAC frame, or an H.264 NAL unit) is not found in the input (see
+//                 ts-index.mjs referenceStreams for how "in the input" is defined).
+
+const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'mvex', 'moof', 'traf', 'dinf', 'edts']);
+const TFHD_BASE_DATA_OFFSET = 0x01;
+const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x02;
+const TFHD_DEFAULT_DURATION = 0x08;
+const TFHD_DEFAULT_SIZE = 0x10;
+const TFHD_DEFAULT_FLAGS = 0x20;
+const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
+const TRUN_DATA_OFFSET = 0x01;
+const TRUN_FIRST_SAMPLE_FLAGS = 0x04;
+const TRUN_DURATION = 0x100;
+const TRUN_SIZE = 0x200;
+const TRUN_FLAGS = 0x400;
+const TRUN_CTO = 0x800;
+
+/** @typedef {{ kind: string, message: string }} Failure */
+/** @typedef {{ type: string, offset: number, size: number, header: number, children: Box[] }} Box */
+
+class CheckError extends Error {
+  /** @param {string} kind @param {string} message */
+  constructor(kind, message) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+/** A track's kind and id, for messages. @param {{ handler: string, id: number }} t */
+function name(t) {
+  return `${t.handler === 'vide' ? 'video' : t.handler === 'soun' ? 'audio' : t.handler} track ${t.id}`;
+}
+
+/** @param {Uint8Array} b */
+function view(b) {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Splits [start, end) into boxes; descends into containers. Throws a bmff CheckError on any size that does not fit.
+ * @param {Uint8Array} b @param {number} start @param {number} end
+ * @returns {Box[]}
+ */
+export function walkBoxes(b, start = 0, end = b.length) {
+  const v = view(b);
+  /** @type {Box[]} */
+  const boxes = [];
+  let o = start;
+  while (o < end) {
+    if (end - o < 8) throw new CheckError('bmff', `${end - o} bytes left at ${o}: not a box header`);
+    let size = v.getUint32(o);
+    const type = String.fromCharCode(b[o + 4], b[o + 5], b[o + 6], b[o + 7]);
+    let header = 8;
+    if (size === 1) {
+      if (end - o < 16) throw new CheckError('bmff', `box '${type}' at ${o}: truncated largesize`);
+      size = Number(v.getBigUint64(o + 8));
+      header = 16;
+    } else if (size === 0) {
+      throw new CheckError('bmff', `box '${type}' at ${o}: size 0 (to end of file) in a segment`);
+    }
+    if (size < header || o + size > end)
+      throw new CheckError('bmff', `box '${type}' at ${o}: size ${size} does not fit in ${end - o}`);
+    const children = CONTAINERS.has(type) ? walkBoxes(b, o + header, o + size) : [];
+    boxes.push({ type, offset: o, size, header, children });
+    o += size;
+  }
+  return boxes;
+}
+
+/** @param {Box[]} boxes @param {string} type @param {string} where */
+function need(boxes, type, where) {
+  const box = boxes.find((x) => x.type === type);
+  if (!box) throw new CheckError('bmff', `${where}: no '${type}'`);
+  return box;
+}
+
+/** The payload of a box (after its header). @param {Uint8Array} b @param {Box} box */
+function payload(b, box) {
+  return b.subarray(box.offset + box.header, box.offset + box.size);
+}
+
+/**
+ * @typedef {object} TrackState
+ * @property {number} id
+ * @property {string} handler   'vide' | 'soun' | ...
+ * @property {number} timescale
+ * @property {{ duration: number, size: number, flags: number }} defaults  from trex
+ * @property {number | undefined} nextTfdt  tfdt + durations of the last fragment
+ * @property {number | undefined} lastTfdt
+ * @property {number} samples
+ * @property {number} fragments
+ * @property {number} firstTfdt
+ * @property {number} lastEnd  decode end of the last sample (timescale units)
+ * @property {{pid: number, at: number} | undefined} hint  where the last sample was found in the input
+ */
+
+/** The stream of one output (a track's init + fragments, or the muxed file). */
+export class OutputStream {
+  /**
+   * @param {string} label
+   * @param {(kind: string, message: string) => void} fail
+   * @param {((sample: Uint8Array, track: TrackState) => boolean) | null} findSample  the foreign-bytes check
+   */
+  constructor(label, fail, findSample) {
+    this.label = label;
+    this.fail = fail;
+    this.findSample = findSample;
+    /** @type {Map<number, TrackState>} */
+    this.tracks = new Map();
+    this.sequence = -1;
+    this.inits = 0;
+    this.fragments = 0;
+    this.gaps = 0;
+  }
+
+  /** @param {Uint8Array} b */
+  init(b) {
+    try {
+      const boxes = walkBoxes(b);
+      need(boxes, 'ftyp', `${this.label} init`);
+      const moov = need(boxes, 'moov', `${this.label} init`);
+      const trex = new Map();
+      for (const box of need(moov.children, 'mvex', 'moov').children.filter((x) => x.type === 'trex')) {
+        const p = view(payload(b, box));
+        trex.set(p.getUint32(4), { duration: p.getUint32(12), size: p.getUint32(16), flags: p.getUint32(20) }); // track_ID, defaults
+      }
+      for (const trak of moov.children.filter((x) => x.type === 'trak')) {
+        const tkhd = payload(b, need(trak.children, 'tkhd', 'trak'));
+        const mdia = need(trak.children, 'mdia', 'trak');
+        const mdhd = payload(b, need(mdia.children, 'mdhd', 'mdia'));
+        const hdlr = payload(b, need(mdia.children, 'hdlr', 'mdia'));
+        need(need(need(mdia.children, 'minf', 'mdia').children, 'stbl', 'minf').children, 'stsd', 'stbl');
+        const id = view(tkhd).getUint32(tkhd[0] === 1 ? 20 : 12); // track_ID
+        const timescale = view(mdhd).getUint32(mdhd[0] === 1 ? 20 : 12); // timescale
+        if (timescale === 0) throw new CheckError('bmff', `${this.label}: track ${id} has timescale 0`);
+        const handler = String.fromCharCode(.../** @type {number[]} */ ([...hdlr.subarray(8, 12)])); // handler_type
+        const old = this.tracks.get(id);
+        this.tracks.set(id, {
+          id,
+          handler,
+          timescale,
+          defaults: trex.get(id) ?? { duration: 0, size: 0, flags: 0 },
+          nextTfdt: old?.nextTfdt,
+          lastTfdt: old?.lastTfdt,
+          samples: old?.samples ?? 0,
+          fragments: old?.fragments ?? 0,
+          firstTfdt: old?.firstTfdt ?? -1,
+          lastEnd: old?.lastEnd ?? 0,
+          hint: old?.hint,
+        });
+      }
+      if (!this.tracks.size) throw new CheckError('bmff', `${this.label} init: no trak`);
+      this.inits++;
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  /**
+   * One fragment event: exactly moof + mdat.
+   * @param {Uint8Array} b
+   * @returns {{ samples: number, ok: boolean }}
+   */
+  fragment(b) {
+    let samples = 0;
+    let ok = false;
+    try {
+      if (!this.inits) throw new CheckError('bmff', `${this.label}: fragment before any init segment`);
+      const boxes = walkBoxes(b);
+      if (boxes.length !== 2 || boxes[0]?.type !== 'moof' || boxes[1]?.type !== 'mdat') {
+        throw new CheckError(
+          'bmff',
+          `${this.label}: fragment is [${boxes.map((x) => x.type).join(',')}], not [moof,mdat]`,
+        );
+      }
+      const moof = /** @type {Box} */ (boxes[0]);
+      const mdat = /** @type {Box} */ (boxes[1]);
+      const mfhd = payload(b, need(moof.children, 'mfhd', 'moof'));
+      const sequence = view(mfhd).getUint32(4); // sequence_number
+      if (sequence <= this.sequence)
+        throw new CheckError('bmff', `${this.label}: mfhd sequence ${sequence} after ${this.sequence}`);
+      this.sequence = sequence;
+      const dataStart = mdat.offset + mdat.header;
+      const dataEnd = mdat.offset + mdat.size;
+      /** @type {[number, number][]} */
+      const ranges = [];
+      let total = 0;
+      const trafs = moof.children.filter((x) => x.type === 'traf');
+      if (!trafs.length) throw new CheckError('bmff', `${this.label}: moof without traf`);
+      for (const traf of trafs) {
+        samples += this.traf(b, moof, traf, dataStart, dataEnd, ranges, (n) => {
+          total += n;
+        });
+      }
+      if (total !== dataEnd - dataStart) {
+        throw new CheckError(
+          'mdat-size',
+          `${this.label}: samples add up to ${total} bytes, mdat holds ${dataEnd - dataStart}`,
+        );
+      }
+      ranges.sort((x, y) => x[0] - y[0]);
+      for (let i = 1; i < ranges.length; i++) {
+        if (/** @type {[number, number]} */ (ranges[i])[0] < /** @type {[number, number]} */ (ranges[i - 1])[1]) {
+          throw new CheckError('data-offset', `${this.label}: two runs share mdat bytes`);
+        }
+      }
+      this.fragments++;
+      ok = true;
+    } catch (e) {
+      this.report(e);
+    }
+    return { samples, ok };
+  }
+
+  /**
+   * @param {Uint8Array} b @param {Box} moof @param {Box} traf @param {number} dataStart @param {number} dataEnd
+   * @param {[number, number][]} ranges @param {(n: number) => void} count
+   */
+  traf(b, moof, traf, dataStart, dataEnd, ranges, count) {
+    const tfhdBox = need(traf.children, 'tfhd', 'traf');
+    const tfhd = payload(b, tfhdBox);
+    const tv = view(tfhd);
+    const flags = tv.getUint32(0) & 0xffffff;
+    const id = tv.getUint32(4); // track_ID
+    const track = this.tracks.get(id);
+    if (!track)
+      throw new CheckError('bmff', `${this.label}: traf of track ${id}, which the init segment does not declare`);
+    let o = 8;
+    let base = moof.offset;
+    if (!(flags & TFHD_DEFAULT_BASE_IS_MOOF) && !(flags & TFHD_BASE_DATA_OFFSET)) {
+      throw new CheckError(
+        'bmff',
+        `${this.label}: tfhd without default-base-is-moof or base_data_offset (MSE needs one)`,
+      );
+    }
+    if (flags & TFHD_BASE_DATA_OFFSET) {
+      base = Number(tv.getBigUint64(o)); // base_data_offset
+      o += 8;
+    }
+    if (flags & TFHD_SAMPLE_DESCRIPTION_INDEX) o += 4;
+    let { duration: defaultDuration, size: defaultSize } = track.defaults;
+    if (flags & TFHD_DEFAULT_DURATION) {
+      defaultDuration = tv.getUint32(o);
+      o += 4;
+    }
+    if (flags & TFHD_DEFAULT_SIZE) {
+      defaultSize = tv.getUint32(o);
+      o += 4;
+    }
+    if (flags & TFHD_DEFAULT_FLAGS) o += 4; // default_sample_flags
+    if (o !== tfhd.length)
+      throw new CheckError('bmff', `${this.label}: tfhd of ${tfhd.length} bytes, its flags say ${o}`);
+    const tfdtPayload = payload(b, need(traf.children, 'tfdt', 'traf'));
+    const version = tfdtPayload[0];
+    if (tfdtPayload.length !== (version === 1 ? 12 : 8))
+      throw new CheckError('bmff', `${this.label}: tfdt of ${tfdtPayload.length} bytes`);
+    const tfdt = version === 1 ? Number(view(tfdtPayload).getBigUint64(4)) : view(tfdtPayload).getUint32(4); // baseMediaDecodeTime
+    if (track.lastTfdt !== undefined && tfdt < track.lastTfdt) {
+      throw new CheckError('tfdt-backwards', `${this.label} ${name(track)}: tfdt ${tfdt} after ${track.lastTfdt}`);
+    }
+    if (track.nextTfdt !== undefined && tfdt !== track.nextTfdt) {
+      // A hole (gap) or a repeat (overlap) in the track's timeline between two fragments.
+      this.gaps++;
+      const kind = tfdt > track.nextTfdt ? 'tfdt-gap' : 'tfdt-overlap';
+      this.fail(
+        kind,
+        `${this.label} ${name(track)}: tfdt ${tfdt}, previous fragment ended at ${track.nextTfdt} (${((tfdt - track.nextTfdt) / track.timescale).toFixed(6)} s)`,
+      );
+    }
+    if (track.firstTfdt < 0) track.firstTfdt = tfdt;
+    let dts = tfdt;
+    let samples = 0;
+    let dataAt = base;
+    for (const trunBox of traf.children.filter((x) => x.type === 'trun')) {
+      const trun = payload(b, trunBox);
+      const rv = view(trun);
+      const rflags = rv.getUint32(0) & 0xffffff;
+      const n = rv.getUint32(4); // sample_count
+      const perSample = [TRUN_DURATION, TRUN_SIZE, TRUN_FLAGS, TRUN_CTO].filter((f) => rflags & f).length * 4;
+      const fixed = 8 + (rflags & TRUN_DATA_OFFSET ? 4 : 0) + (rflags & TRUN_FIRST_SAMPLE_FLAGS ? 4 : 0);
+      if (fixed + n * perSample !== trun.length) {
+        throw new CheckError(
+          'bmff',
+          `${this.label}: trun of ${trun.length} bytes for ${n} samples (flags 0x${rflags.toString(16)})`,
+        );
+      }
+      let p = 8;
+      if (rflags & TRUN_DATA_OFFSET) {
+        dataAt = base + rv.getInt32(p); // data_offset
+        p += 4;
+      }
+      if (rflags & TRUN_FIRST_SAMPLE_FLAGS) p += 4;
+      const runStart = dataAt;
+      if (n > 0 && (runStart < dataStart || runStart > dataEnd)) {
+        throw new CheckError(
+          'data-offset',
+          `${this.label} ${name(track)}: data starts at ${runStart}, mdat payload is [${dataStart}, ${dataEnd})`,
+        );
+      }
+      for (let i = 0; i < n; i++) {
+        let duration = defaultDuration;
+        let size = defaultSize;
+        if (rflags & TRUN_DURATION) {
+          duration = rv.getUint32(p); // sample_duration
+          p += 4;
+        }
+        if (rflags & TRUN_SIZE) {
+          size = rv.getUint32(p); // sample_size
+          p += 4;
+        }
+        if (rflags & TRUN_FLAGS) p += 4;
+        if (rflags & TRUN_CTO) p += 4;
+        if (dataAt + size > dataEnd) {
+          throw new CheckError(
+            'data-offset',
+            `${this.label} ${name(track)}: sample ${i} ends at ${dataAt + size}, past the mdat end ${dataEnd}`,
+          );
+        }
+        this.sample(b.subarray(dataAt, dataAt + size), track, i);
+        dts += duration;
+        dataAt += size;
+        count(size);
+      }
+      if (n > 0) ranges.push([runStart, dataAt]);
+      samples += n;
+    }
+    track.lastTfdt = tfdt;
+    track.nextTfdt = dts;
+    track.lastEnd = dts;
+    track.samples += samples;
+    track.fragments++;
+    return samples;
+  }
+
+  /** @param {Uint8Array} data @param {TrackState} track @param {number} index */
+  sample(data, track, index) {
+    if (track.handler === 'vide') {
+      // 14496-15 5.3.2: NALUnitLength (4 bytes, weir's avcC says lengthSizeMinusOne = 3) + NAL unit, to the end.
+      let o = 0;
+      while (o < data.length) {
+        if (data.length - o < 5)
+          throw new CheckError(
+            'sample-structure',
+            `${this.label} ${name(track)}: sample ${index}: ${data.length - o} bytes left, no NAL unit`,
+          );
+        const n = view(data).getUint32(o);
+        if (n === 0 || o + 4 + n > data.length) {
+          throw new CheckError(
+            'sample-structure',
+            `${this.label} ${name(track)}: sample ${index}: NAL unit length ${n} at ${o} of ${data.length}`,
+          );
+        }
+        const nal = data.subarray(o + 4, o + 4 + n);
+        if (this.findSample && !this.findSample(nal, track)) {
+          throw new CheckError(
+            'foreign-bytes',
+            `${this.label} ${name(track)}: sample ${index}: a NAL unit of ${n} bytes (nal_unit_type ${nal[0] & 31}) is not in the input's video stream`,
+          );
+        }
+        o += 4 + n;
+      }
+    } else if (this.findSample && !this.findSample(data, track)) {
+      throw new CheckError(
+        'foreign-bytes',
+        `${this.label} ${name(track)}: sample ${index}: ${data.length} bytes not in the input's elementary streams`,
+      );
+    }
+  }
+
+  /** @param {unknown} e */
+  report(e) {
+    if (e instanceof CheckError) this.fail(e.kind, e.message);
+    else this.fail('checker', `${this.label}: ${String(e)}`);
+  }
+}
+
+/**
+ * A sample finder over the reference streams: the sample must be a contiguous substring of one PID's stream. It
+ * looks first where the track's previous sample was found (samples come in stream order), then everywhere.
+ * @param {() => Map<number, Buffer>} streams  computed on first use
+ * @returns {(sample: Uint8Array, track: TrackState) => boolean}
+ */
+export function sampleFinder(streams) {
+  /** @type {Map<number, Buffer> | undefined} */
+  let refs;
+  return (sample, track) => {
+    refs ??= streams();
+    const needle = Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength);
+    if (track.hint) {
+      const ref = refs.get(track.hint.pid);
+      const at = ref ? ref.indexOf(needle, track.hint.at) : -1;
+      if (at >= 0) {
+        track.hint.at = at + 1;
+        return true;
+      }
+    }
+    for (const [pid, ref] of refs) {
+      const at = ref.indexOf(needle);
+      if (at >= 0) {
+        track.hint = { pid, at: at + 1 };
+        return true;
+      }
+    }
+    return false;
+  };
+}

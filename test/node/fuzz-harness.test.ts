@@ -1,0 +1,42 @@
+// The fuzz harness's own checks fire: a fake engine (test/fuzz/testing/misbehaving-engine.mjs) that hangs, grows its
+// memory, throws, traps, reports an unknown code, writes a broken box or nothing at all must give the matching
+// failure kind, and a hang must be stopped within its bound. Without this, a harness that never fails would look
+// like a core that never breaks.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkBuild, Pool, runOnPool } from '../fuzz/harness.mjs';
+import { Behaviour } from '../fuzz/testing/misbehaving-engine.mjs';
+
+const spec = { output: 'per-track', fragmentDuration: 0, chunking: { kind: 'whole' } } as const;
+
+describe('fuzz harness: each check fires on an engine that misbehaves', () => {
+  let pool: Pool;
+  beforeAll(() => {
+    checkBuild();
+    pool = new Pool(1, { engineUrl: new URL('../fuzz/testing/misbehaving-engine.mjs', import.meta.url) });
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+
+  const cases: [string, number, string][] = [
+    ['a WebAssembly loop that never ends', Behaviour.HANG, 'hang'],
+    ['memory that grows', Behaviour.GROW_MEMORY, 'memory-growth'],
+    ['an exception out of push()', Behaviour.THROW, 'thrown'],
+    ['a trap out of push()', Behaviour.TRAP, 'trap'],
+    ['INTERNAL caused by a trap', Behaviour.INTERNAL_TRAP, 'trap'],
+    ['a code engine/codes.ts does not know', Behaviour.UNKNOWN_CODE, 'unknown-code'],
+    ['a box whose size does not fit', Behaviour.BAD_BOX, 'bmff'],
+    ['neither output nor an error', Behaviour.NOTHING, 'no-outcome'],
+  ];
+  for (const [label, behaviour, kind] of cases) {
+    it(`${label}: ${kind}`, async () => {
+      // A short bound (the fake does no work), confirmed once at twice the bound, as a real hang would be at 10x.
+      const input = new Uint8Array(200).fill(behaviour);
+      const started = performance.now();
+      const { failures } = await runOnPool(pool, input, spec, { bound: 1000, confirm: 2 });
+      expect(failures.map((f) => f.kind)).toContain(kind);
+      expect(performance.now() - started).toBeLessThan(10_000);
+    });
+  }
+});
