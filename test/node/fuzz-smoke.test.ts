@@ -31,8 +31,9 @@ describe('fuzz smoke run', () => {
         (known.length ? ` (cases ${known.map((f) => f.case).join(', ')})` : ''),
     );
     expect(summary.cases).toBe(CASES);
-    // The mutations must leave most inputs playable, or the checks on output would rarely run.
-    expect(summary.outcomes.output ?? 0).toBeGreaterThan(CASES / 3);
+    // Enough mutated inputs must stay playable for the output checks to run (with WEIR_CORPUS, WebM and HEVC-only
+    // sources end in fatal errors: about 40 % of cases give output then, over 95 % without the corpus).
+    expect(summary.outcomes.output ?? 0).toBeGreaterThan(CASES / 5);
     const unknown = summary.failures.filter((f) => !f.known).map((f) => `${rerun} ${f.case}: ${f.kind}: ${f.message}`);
     expect(unknown).toEqual([]);
   });
