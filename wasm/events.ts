@@ -26,6 +26,11 @@ export function resetEvents(): void {
   overflowed = false;
 }
 
+/** A new stream: problems before its first packet are at offset 0, not where the last stream ended. */
+export function resetByteOffset(): void {
+  byteOffset = 0;
+}
+
 export function eventCount(): u32 {
   return count;
 }

@@ -23,7 +23,7 @@ import {
 } from './layout';
 import { Fatal, Status } from './codes';
 import './abort';
-import { eventCount as events, eventsOverflowed, resetEvents, suppressedWarnings } from './events';
+import { eventCount as events, eventsOverflowed, resetByteOffset, resetEvents, suppressedWarnings } from './events';
 import { outputLength as written, outputReset } from './mp4/writer';
 import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, resetDemuxer } from './mpegts/demux';
 import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/remuxer';
@@ -49,6 +49,7 @@ export function reset(): void {
   carried = 0;
   flushed = false;
   resetEvents();
+  resetByteOffset();
   outputReset();
   resetDemuxer();
   resetRemuxer(configuredMode, configuredFragmentMs);

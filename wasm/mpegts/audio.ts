@@ -85,7 +85,7 @@ function configure(slot: i32): bool {
 
 /**
  * The time of the first frame starting in a PES (track timescale), from its PTS; without a PTS, the
- * end of the previous frame. A gap up to a second is bridged here (see the header comment).
+ * end of the previous frame.
  */
 function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool): i64 {
   const expected = unchecked(nextDts[slot]);
@@ -95,10 +95,7 @@ function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool): i64 {
   if (!unchecked(haveNext[slot])) return t;
   const diff = t - expected;
   if (diff <= HALF_FRAME && diff >= -HALF_FRAME) return expected;
-  if (diff > 0) {
-    emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / rate));
-    if (diff <= rate) bridgeAudioGap(slot, t);
-  }
+  if (diff > 0) emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / rate)); // emitFrame bridges it
   return t; // an overlap is reported by emitFrame, frame by frame
 }
 
@@ -114,17 +111,21 @@ function emitFrame(slot: i32, p: u32, frameLength: u32, time: i64): void {
       return;
     }
     // Within half a frame of where the previous one ends is the same instant (a frame after a
-    // splice, or PES rounding): the timeline stays continuous.
+    // splice, or PES rounding): the timeline stays continuous. Later, a frame before it was lost
+    // (damaged, dropped): the frame before the hole lasts until this one, so it stays continuous too.
     if (time <= expected + HALF_FRAME) time = expected;
+    else bridgeAudioGap(slot, time);
   }
-  unchecked((nextDts[slot] = time + FRAME_SAMPLES * <i64>(adtsBlocks + 1)));
-  unchecked((haveNext[slot] = true));
   if (adtsBlocks != 0) {
-    // Several raw_data_blocks in one ADTS frame have no single-sample MP4 form; no encoder we
-    // know writes them. Reported, and only this frame is lost.
+    // Several raw_data_blocks in one ADTS frame have no single-sample MP4 form, and no encoder we
+    // know writes them: in practice a damaged header. Reported, and only this frame is lost (the
+    // frame after it bridges the hole, as above).
     emitWarning(Warn.TrackUnsupported, slot, 0xadb);
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
+  unchecked((nextDts[slot] = time + FRAME_SAMPLES));
+  unchecked((haveNext[slot] = true));
   const size = frameLength - adtsHeaderLength;
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);

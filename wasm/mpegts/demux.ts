@@ -404,7 +404,17 @@ function packet(q: u32, offset: f64): void {
       if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
       return;
     }
-    if (!hasPayload) return;
+    if (!hasPayload) {
+      // A PES start without a single payload byte (adaptation_field_control '11' with a 183-byte
+      // adaptation field): the PES before it is complete, and the one it starts has no header, so
+      // the packets after it cannot be placed: they are dropped until the next start.
+      if (pusi && unchecked(pesActive[slot])) {
+        closePes(slot);
+        pesLost(slot);
+        emitWarning(Warn.PesInvalid, slot, 0);
+      }
+      return;
+    }
     pesPayload(slot, payload, q + PACKET - payload, pusi);
     lastPacketSlot = slot;
     return;
@@ -637,6 +647,14 @@ function finishPes(slot: i32): void {
       emitWarning(Warn.MissingTimestamp, slot, 0);
       dts = unchecked(lastVideoDts[slot]) + <i64>unchecked(lastVideoStep[slot]);
       pts = dts;
+    } else if (unchecked(videoTimed[slot]) && dts < unchecked(lastVideoDts[slot])) {
+      // Behind the last decode time (one bad timestamp, see timeline.ts): timed from the cadence,
+      // so decode times only go forward. (Equal, with nothing to continue, is a PES of parameter
+      // sets before its picture: the picture keeps the time.)
+      const shift = unchecked(lastVideoDts[slot]) + <i64>unchecked(lastVideoStep[slot]) - dts;
+      emitWarning(Warn.TimestampJump, slot, <f64>(-shift / 90));
+      dts += shift;
+      pts += shift;
     }
     if (unchecked(videoTimed[slot])) {
       const step = dts - unchecked(lastVideoDts[slot]);

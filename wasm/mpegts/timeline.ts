@@ -18,9 +18,17 @@ const offset = new StaticArray<i64>(MAX_TRACKS);
 let haveJump: bool = false;
 let jumpSource: i64 = 0; // unwrapped source time where the last jump was met
 let jumpOffset: i64 = 0; // the offset chosen then
+/** Consecutive video PES behind the track's last decode time (see retime). */
+const behindRun = new StaticArray<u32>(MAX_TRACKS);
+/** Set by retime: this video PES is behind the last decode time and must be timed by the cadence. */
+export let behind: bool = false;
 
 export function resetTimeline(): void {
-  for (let s = 0; s < MAX_TRACKS; s++) unchecked((offset[s] = 0));
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    unchecked((offset[s] = 0));
+    unchecked((behindRun[s] = 0));
+  }
+  behind = false;
   haveJump = false;
   jumpSource = 0;
   jumpOffset = 0;
@@ -29,27 +37,46 @@ export function resetTimeline(): void {
 /**
  * The offset to add to this PES's unwrapped times. `expected` is where the track's last frame ends
  * (90 kHz, already on the output clock), `last` the last frame's decode time; `known` is false
- * before the track's first frame.
+ * before the track's first frame. Sets `behind` when a video PES is still behind the last decode
+ * time after it: the caller then times that access unit from the cadence (a repair).
+ *
+ * A move of more than a second is a jump. A video decode time that goes back by less is one bad
+ * timestamp (damage; the access unit is repaired) unless the next ones stay behind too: the third
+ * in a row makes it a jump. A jump another track met already is taken whenever it explains this
+ * track's times better, so the tracks of a program move together.
  */
 export function retime(slot: i32, source: i64, expected: i64, last: i64, known: bool, video: bool): i64 {
+  behind = false;
   let off = unchecked(offset[slot]);
   if (!known) return off;
-  const t = source + off;
-  const delta = t - expected;
-  // Video decode times only go forward; an equal one is the same access unit again (some muxers
-  // repeat the PTS on every PES of a picture split over several: Mediabunny's no-aud.ts).
-  const jumped = video ? t < last || delta > SECOND : delta > SECOND || delta < -SECOND;
+  let t = source + off;
+  let delta = t - expected;
+  if (haveJump && jumpOffset != off && abs<i64>(source - jumpSource) < 10 * SECOND) {
+    const shared = source + jumpOffset - expected;
+    if (abs<i64>(shared) < abs<i64>(delta) && abs<i64>(shared) <= SECOND && (!video || source + jumpOffset > last)) {
+      unchecked((offset[slot] = jumpOffset));
+      unchecked((behindRun[slot] = 0));
+      return jumpOffset;
+    }
+  }
+  let jumped = delta > SECOND || delta < -SECOND;
+  if (!jumped && video) {
+    // Equal is the same access unit again (muxers repeat the PTS on each PES of a split picture).
+    if (t < last) {
+      unchecked((behindRun[slot] += 1));
+      if (unchecked(behindRun[slot]) >= 3) jumped = true;
+      else behind = true;
+    } else {
+      unchecked((behindRun[slot] = 0));
+    }
+  }
   if (!jumped) return off;
   emitWarning(Warn.TimestampJump, slot, <f64>(delta / 90));
-  const shared = source + jumpOffset - expected;
-  if (haveJump && abs<i64>(source - jumpSource) < 10 * SECOND && shared <= SECOND && shared >= -SECOND) {
-    off = jumpOffset; // the jump another track met already
-  } else {
-    off = expected - source;
-    haveJump = true;
-    jumpSource = source;
-    jumpOffset = off;
-  }
+  unchecked((behindRun[slot] = 0));
+  off = expected - source;
+  haveJump = true;
+  jumpSource = source;
+  jumpOffset = off;
   unchecked((offset[slot] = off));
   return off;
 }

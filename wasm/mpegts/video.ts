@@ -163,14 +163,14 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     const dropped = unchecked(droppedBeforeKeyframe[slot]);
     if (dropped > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>dropped);
   }
-  beginVideoSample(slot, dts, idr);
+  const queuedDts = beginVideoSample(slot, dts, idr);
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     dropAccessUnit(slot);
     return;
   }
   writeNals(sampleWritePtr(slot), count);
-  commitVideoSample(slot, dts, pts, size, idr);
+  commitVideoSample(slot, queuedDts, pts + (queuedDts - dts), size, idr);
   unchecked((lastQueued[slot] = true));
 }
 

@@ -53,6 +53,8 @@ export let fatalRaised: bool = false;
 
 /** Frame duration of each video track (90 kHz), for the last sample and for repaired gaps. */
 const lastDuration = new StaticArray<u32>(MAX_TRACKS);
+/** Each output track's time origin in its own timescale (see startOutput). */
+const trackBase = new StaticArray<i64>(MAX_TRACKS);
 /** Unwrapped DTS of each track's last queued sample (track timescale). */
 const lastDts = new StaticArray<i64>(MAX_TRACKS);
 
@@ -119,17 +121,20 @@ export function reserveSample(slot: i32, bytes: u32): bool {
 /**
  * Announces a video access unit before its bytes are written: the previous sample's duration is now
  * known, and a fragment may be cut here (at a keyframe, or when the target duration is reached).
- * dts is the unwrapped 90 kHz source time.
+ * dts is the unwrapped 90 kHz source time; returns the decode time to queue the unit at (the same,
+ * unless it was not after the previous one).
  */
-export function beginVideoSample(slot: i32, dts: i64, sync: bool): void {
+export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
   const n = unchecked(sampleCount[slot]);
-  if (n == 0) return;
+  if (n == 0) return dts;
   let d = dts - unchecked(lastDts[slot]);
   if (d <= 0 || d > 10 * 90000) {
-    // Not a frame interval: a jump in the source clock. Keep the cadence for the sample that
-    // ends here and report it; the next sample keeps its own source time.
+    // Not a frame interval (the demuxer's timeline repairs should have left none): the sample that
+    // ends here keeps the cadence, and so does this one's decode time, so decode times only go
+    // forward and the track's timeline stays continuous. Reported.
     emitWarning(Warn.TimestampJump, slot, <f64>(d / 90));
     d = <i64>(unchecked(lastDuration[slot]) > 0 ? unchecked(lastDuration[slot]) : 3000);
+    dts = unchecked(lastDts[slot]) + d;
   }
   store<u32>(sDuration(slot, n - 1), <u32>d);
   unchecked((lastDuration[slot] = <u32>d));
@@ -137,6 +142,7 @@ export function beginVideoSample(slot: i32, dts: i64, sync: bool): void {
     const first = load<i64>(sDts(slot, 0));
     if (sync || (target90k > 0 && dts - first >= target90k)) cut(dts, false, false);
   }
+  return dts;
 }
 
 /** Queues the video access unit whose bytes the demuxer just wrote at sampleWritePtr(slot). */
@@ -273,6 +279,15 @@ export function startOutput(): void {
   }
   if (mask == 0) return;
   base90k = base;
+  // Each track's own origin, in its timescale. Converting the 90 kHz base rounds (44.1 kHz does not
+  // divide 90 kHz), so a track never starts before its origin: the track that defines the base starts
+  // exactly at 0, the others within one tick of their source offset.
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    if (!(mask & (1 << s))) continue;
+    const first = load<i64>(sDts(s, 0));
+    const converted = from90k(s, base);
+    unchecked((trackBase[s] = converted < first ? converted : first));
+  }
   outputMask = mask;
   initDone = true;
   for (let s = 0; s < MAX_TRACKS; s++) {
@@ -331,7 +346,7 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
     if (take <= 0) continue;
     unchecked((fragmentSamples[s] = take));
     const firstDts = load<i64>(sDts(s, 0));
-    let rel = firstDts - from90k(s, base90k);
+    let rel = firstDts - unchecked(trackBase[s]);
     if (rel < 0) rel = 0;
     unchecked((fragmentDecodeTime[s] = <u64>rel));
     totalSamples += take;
@@ -403,7 +418,7 @@ function fragmentEnd(mask: u32): f64 {
 /** Updates the track info record (sample counts, first/last times) for samples just written. */
 function recordStats(slot: i32, n: i32): void {
   const ts = <f64>unchecked(timescale[slot]);
-  const rebase = from90k(slot, base90k);
+  const rebase = unchecked(trackBase[slot]);
   const before = infoU32(slot, Info.Samples);
   let minPts = before == 0 ? f64.MAX_VALUE : infoF64(slot, Info.MinPts);
   let maxEnd = before == 0 ? -f64.MAX_VALUE : infoF64(slot, Info.MaxPtsEnd);
