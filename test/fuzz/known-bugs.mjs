@@ -15,11 +15,11 @@ export const KNOWN_SOAK_BUGS = [
     id: 'video-late-timestamp-desync',
     summary:
       'One video PES whose PTS/DTS is late by less than a second (a bit error in the field) is taken as frames lost ' +
-      'before it: the frame before it is stretched to meet it (a gap, kept). The correct PES after it then fall behind ' +
-      'its time; the first two are timed from the cadence, the third makes timeline.ts take a jump of the video alone, ' +
-      'so the rest of the video is late against the audio by the error. (An early one, and any error over a second, ' +
-      'is repaired.) Telling an outlier from a real gap needs the access unit after it: re-time the still-queued ' +
-      'outlier when the next PES comes back on the old cadence.',
+      'before it: the frame before it is stretched to meet it. When the next PES comes back on the old cadence, ' +
+      'demux.ts repairLateOutlier() moves the late one back, but only while the frame before it is still queued. With ' +
+      'short live fragments, or when the late one is a keyframe (a fragment is cut there), it has gone out already; the correct PES after the late one then fall behind, the ' +
+      'third makes timeline.ts take a jump of the video alone, and the rest of the video is late against the audio by ' +
+      'the error. (Early errors, errors over a second, and late ones with GOP-long fragments are repaired.)',
     damageKind: 'bad-timestamp',
   },
 ];

@@ -26,9 +26,9 @@ import { crc32mpeg } from '../util/crc32';
 import { outputLength } from '../mp4/writer';
 import { bytesEqual, u16be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
-import { raiseFatal } from '../remux/remuxer';
+import { raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
-import { resetTimeline, retime } from './timeline';
+import { resetTimeline, retime, videoOffset } from './timeline';
 import { resetVideo, videoAccessUnit, videoCanContinue, videoPesLost } from './video';
 import { audioLastDts90k, audioNextDts90k, audioPes, audioPesLost, audioTimed, looksLikeAdts, resetAudio } from './audio';
 
@@ -93,6 +93,9 @@ const lastVideoDts = new StaticArray<i64>(MAX_TRACKS);
 /** The last positive frame interval of each video track (90 kHz), and whether it has a time yet. */
 const lastVideoStep = new StaticArray<u32>(MAX_TRACKS);
 const videoTimed = new StaticArray<bool>(MAX_TRACKS);
+/** The decode time and frame interval before the last ones: to recognise one late timestamp. */
+const prevVideoDts = new StaticArray<i64>(MAX_TRACKS);
+const prevVideoStep = new StaticArray<u32>(MAX_TRACKS);
 const psiLength = new StaticArray<u32>(2);
 const psiCollecting = new StaticArray<bool>(2);
 
@@ -126,6 +129,8 @@ export function resetDemuxer(): void {
     unchecked((lastVideoDts[s] = 0));
     unchecked((lastVideoStep[s] = 3000));
     unchecked((videoTimed[s] = false));
+    unchecked((prevVideoDts[s] = 0));
+    unchecked((prevVideoStep[s] = 3000));
     resetVideo(s);
     resetAudio(s);
   }
@@ -626,9 +631,10 @@ function finishPes(slot: i32): void {
     pts = unwrap(readTimestamp(base + 9));
     dts = ptsDts == 3 ? unwrap(readTimestamp(base + 14)) : pts;
     const video = unchecked(kind[slot]) == TrackKind.Video;
+    const known = video ? unchecked(videoTimed[slot]) : audioTimed(slot);
+    if (video && known) repairLateOutlier(slot, dts);
     const last = video ? unchecked(lastVideoDts[slot]) : audioLastDts90k(slot);
     const expected = video ? last + <i64>unchecked(lastVideoStep[slot]) : audioNextDts90k(slot);
-    const known = video ? unchecked(videoTimed[slot]) : audioTimed(slot);
     const off = retime(slot, dts, expected, last, known, video);
     pts += off;
     dts += off;
@@ -658,8 +664,10 @@ function finishPes(slot: i32): void {
     }
     if (unchecked(videoTimed[slot])) {
       const step = dts - unchecked(lastVideoDts[slot]);
+      unchecked((prevVideoStep[slot] = unchecked(lastVideoStep[slot])));
       if (step > 0 && step <= 90000) unchecked((lastVideoStep[slot] = <u32>step));
     }
+    unchecked((prevVideoDts[slot] = unchecked(lastVideoDts[slot])));
     unchecked((lastVideoDts[slot] = dts));
     unchecked((videoTimed[slot] = true));
     videoAccessUnit(slot, data, size, dts, pts, false);
@@ -678,6 +686,26 @@ function finishPes(slot: i32): void {
     setInfoU32(slot, Info.Codec, Codec.Aac);
   }
   audioPes(slot, data, size, pts, hasPts);
+}
+
+/**
+ * One late video timestamp (a bit error under a second) looks like frames lost before it, until the
+ * next access unit comes back on the old cadence: two frame intervals after the one before the late
+ * one. Then the late one was wrong: it is moved back onto the cadence while it is still queued, and
+ * the video keeps its relation to the audio. (An early one is repaired by timeline.ts.)
+ */
+function repairLateOutlier(slot: i32, source: i64): void {
+  const last = unchecked(lastVideoDts[slot]);
+  const before = unchecked(prevVideoDts[slot]);
+  const step = <i64>unchecked(prevVideoStep[slot]);
+  const t = source + videoOffset(slot);
+  if (t >= last || last - before <= step + step / 2) return;
+  const onCadence = before + 2 * step;
+  if (abs<i64>(t - onCadence) > step / 2) return;
+  if (!retimeLastVideoSample(slot, before + step)) return;
+  emitWarning(Warn.TimestampJump, slot, <f64>((before + step - last) / 90));
+  unchecked((lastVideoDts[slot] = before + step));
+  unchecked((lastVideoStep[slot] = <u32>step));
 }
 
 /**

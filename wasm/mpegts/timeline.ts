@@ -23,6 +23,11 @@ const behindRun = new StaticArray<u32>(MAX_TRACKS);
 /** Set by retime: this video PES is behind the last decode time and must be timed by the cadence. */
 export let behind: bool = false;
 
+/** The offset currently added to a track's source times. */
+export function videoOffset(slot: i32): i64 {
+  return unchecked(offset[slot]);
+}
+
 export function resetTimeline(): void {
   for (let s = 0; s < MAX_TRACKS; s++) {
     unchecked((offset[s] = 0));

@@ -145,6 +145,23 @@ export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
   return dts;
 }
 
+/**
+ * Moves the last queued video sample to `dts` (and its presentation time with it), the sample before
+ * it then lasting until there. For one late timestamp found late: the access unit after it came back
+ * on the old cadence. False when the samples are no longer both queued (the change would not show).
+ */
+export function retimeLastVideoSample(slot: i32, dts: i64): bool {
+  const n = unchecked(sampleCount[slot]);
+  if (n < 2) return false;
+  const d = dts - load<i64>(sDts(slot, n - 2));
+  if (d <= 0 || d > 90000) return false;
+  store<i64>(sDts(slot, n - 1), dts);
+  store<u32>(sDuration(slot, n - 2), <u32>d);
+  unchecked((lastDts[slot] = dts));
+  unchecked((lastDuration[slot] = <u32>d));
+  return true;
+}
+
 /** Queues the video access unit whose bytes the demuxer just wrote at sampleWritePtr(slot). */
 export function commitVideoSample(slot: i32, dts: i64, pts: i64, size: u32, sync: bool): void {
   appendSample(slot, dts, <i32>(pts - dts), size, sync ? SampleFlags.Sync : SampleFlags.NonSync, 0);
