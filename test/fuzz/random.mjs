@@ -2,8 +2,8 @@
 // a case is fully determined by (run seed, case index), so any failure can be produced again from its note.
 
 /**
- * mulberry32: a small 32-bit PRNG with good enough statistics for choosing mutations (the same generator as
- * test/helpers/run-engine.ts).
+ * mulberry32: a small 32-bit PRNG with good enough statistics for choosing mutations; the one PRNG of every test
+ * (test/helpers/run-engine.ts and engine-runner.mjs re-use it).
  * @param {number} seed
  * @returns {() => number} uniform in [0, 1)
  */

@@ -6,19 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 
-const { Engine } = await import(new URL('../../lib/engine/index.js', import.meta.url).href);
+import { prng } from '../fuzz/random.mjs';
 
-/** mulberry32, as in run-engine.ts. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { Engine } = await import(new URL('../../lib/engine/index.js', import.meta.url).href);
 
 async function run(data, output, fragmentDuration, chunk) {
   const engine = await Engine.create({ output, fragmentDuration });

@@ -20,17 +20,10 @@ export interface RunResult {
   thrown?: unknown;
 }
 
-/** mulberry32: a tiny seeded PRNG, so "random" chunkings and mutations are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the one seeded PRNG of the tests (test/fuzz/random.mjs): "random" chunkings are the same every run. */
+export { prng } from '../fuzz/random.mjs';
+
+import { prng } from '../fuzz/random.mjs';
 
 /** Random chunk sizes in [min, max], from a seed. */
 export function randomChunks(seed: number, min = 1, max = 70000): Chunking {
