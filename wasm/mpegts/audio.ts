@@ -102,6 +102,14 @@ function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool): i64 {
 /** Writes the ADTS frame at p (its header parsed and valid) as one sample starting at `time`. */
 function emitFrame(slot: i32, p: u32, frameLength: u32, time: i64): void {
   if (!parseAdts(p)) return;
+  if (adtsBlocks != 0) {
+    // Several raw_data_blocks in one ADTS frame have no single-sample MP4 form, and no encoder we
+    // know writes them: in practice a damaged header. Reported, and only this frame is lost; it
+    // changes no timing (the frame after it bridges the hole, below).
+    emitWarning(Warn.TrackUnsupported, slot, 0xadb);
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
   if (unchecked(haveNext[slot])) {
     const expected = unchecked(nextDts[slot]);
     if (time < expected - HALF_FRAME) {
@@ -115,14 +123,6 @@ function emitFrame(slot: i32, p: u32, frameLength: u32, time: i64): void {
     // (damaged, dropped): the frame before the hole lasts until this one, so it stays continuous too.
     if (time <= expected + HALF_FRAME) time = expected;
     else bridgeAudioGap(slot, time);
-  }
-  if (adtsBlocks != 0) {
-    // Several raw_data_blocks in one ADTS frame have no single-sample MP4 form, and no encoder we
-    // know writes them: in practice a damaged header. Reported, and only this frame is lost (the
-    // frame after it bridges the hole, as above).
-    emitWarning(Warn.TrackUnsupported, slot, 0xadb);
-    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
-    return;
   }
   unchecked((nextDts[slot] = time + FRAME_SAMPLES));
   unchecked((haveNext[slot] = true));
