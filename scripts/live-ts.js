@@ -52,7 +52,7 @@ function readPesTs(b, o) {
  * were (we must "set nothing else").
  * @param {Uint8Array} b @param {number} o @param {number} v already reduced modulo 2^33
  */
-function writePesTs(b, o, v) {
+export function writePesTs(b, o, v) {
   const hi = Math.floor(v / TWO_30); // 0..7
   const rest = v - hi * TWO_30; // < 2^30, safe for bitwise ops
   const mid = rest >>> 15;
@@ -78,7 +78,7 @@ function readPcrBase(b, o) {
  * 27 MHz remainder; adding a whole number of 90 kHz ticks never changes it).
  * @param {Uint8Array} b @param {number} o @param {number} v already reduced modulo 2^33
  */
-function writePcrBase(b, o, v) {
+export function writePcrBase(b, o, v) {
   const top32 = Math.floor(v / 2); // < 2^32
   b[o] = Math.floor(top32 / 2 ** 24) & 0xff;
   b[o + 1] = (top32 >>> 16) & 0xff;

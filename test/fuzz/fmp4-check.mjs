@@ -18,18 +18,19 @@
 //                 ts-index.mjs referenceStreams for how "in the input" is defined).
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'mvex', 'moof', 'traf', 'dinf', 'edts']);
-const TFHD_BASE_DATA_OFFSET = 0x01;
-const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x02;
-const TFHD_DEFAULT_DURATION = 0x08;
-const TFHD_DEFAULT_SIZE = 0x10;
-const TFHD_DEFAULT_FLAGS = 0x20;
-const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
-const TRUN_DATA_OFFSET = 0x01;
-const TRUN_FIRST_SAMPLE_FLAGS = 0x04;
-const TRUN_DURATION = 0x100;
-const TRUN_SIZE = 0x200;
-const TRUN_FLAGS = 0x400;
-const TRUN_CTO = 0x800;
+/** tfhd and trun flags (ISO/IEC 14496-12 8.8.7, 8.8.8), shared with test/helpers/fmp4.ts. */
+export const TFHD_BASE_DATA_OFFSET = 0x01;
+export const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x02;
+export const TFHD_DEFAULT_DURATION = 0x08;
+export const TFHD_DEFAULT_SIZE = 0x10;
+export const TFHD_DEFAULT_FLAGS = 0x20;
+export const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
+export const TRUN_DATA_OFFSET = 0x01;
+export const TRUN_FIRST_SAMPLE_FLAGS = 0x04;
+export const TRUN_DURATION = 0x100;
+export const TRUN_SIZE = 0x200;
+export const TRUN_FLAGS = 0x400;
+export const TRUN_CTO = 0x800;
 
 /** @typedef {{ kind: string, message: string }} Failure */
 /** @typedef {{ type: string, offset: number, size: number, header: number, children: Box[] }} Box */

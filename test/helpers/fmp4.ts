@@ -34,18 +34,20 @@ export interface Mp4Track {
   samples: Mp4Sample[];
 }
 
-const TFHD_BASE_DATA_OFFSET = 0x01;
-const TFHD_SAMPLE_DESCRIPTION_INDEX = 0x02;
-const TFHD_DEFAULT_DURATION = 0x08;
-const TFHD_DEFAULT_SIZE = 0x10;
-const TFHD_DEFAULT_FLAGS = 0x20;
-const TFHD_DEFAULT_BASE_IS_MOOF = 0x020000;
-const TRUN_DATA_OFFSET = 0x01;
-const TRUN_FIRST_SAMPLE_FLAGS = 0x04;
-const TRUN_DURATION = 0x100;
-const TRUN_SIZE = 0x200;
-const TRUN_FLAGS = 0x400;
-const TRUN_CTO = 0x800;
+import {
+  TFHD_BASE_DATA_OFFSET,
+  TFHD_DEFAULT_BASE_IS_MOOF,
+  TFHD_DEFAULT_DURATION,
+  TFHD_DEFAULT_FLAGS,
+  TFHD_DEFAULT_SIZE,
+  TFHD_SAMPLE_DESCRIPTION_INDEX,
+  TRUN_CTO,
+  TRUN_DATA_OFFSET,
+  TRUN_DURATION,
+  TRUN_FIRST_SAMPLE_FLAGS,
+  TRUN_FLAGS,
+  TRUN_SIZE,
+} from '../fuzz/fmp4-check.mjs';
 
 function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);

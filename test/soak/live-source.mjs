@@ -13,7 +13,7 @@
 // failure. The media clock of each track (without jumps, unwrapped) is reported per loop, for the drift checks.
 // A WebM source for the same soak would implement the same next() contract.
 
-import { indexClip } from '../../scripts/live-ts.js';
+import { indexClip, writePcrBase, writePesTs } from '../../scripts/live-ts.js';
 import { Random } from '../fuzz/random.mjs';
 import { readPackets } from '../fuzz/ts-index.mjs';
 
@@ -291,27 +291,4 @@ function concat(...parts) {
     at += p.length;
   }
   return out;
-}
-
-/** The 33-bit PES timestamp at o, keeping its prefix and marker bits (as scripts/live-ts.js writes it). */
-function writePesTs(/** @type {Uint8Array} */ b, o, v) {
-  const hi = Math.floor(v / TWO_30);
-  const rest = v - hi * TWO_30;
-  const mid = rest >>> 15;
-  const lo = rest & 0x7fff;
-  b[o] = (b[o] & 0xf1) | (hi << 1);
-  b[o + 1] = mid >>> 7;
-  b[o + 2] = ((mid & 0x7f) << 1) | (b[o + 2] & 1);
-  b[o + 3] = lo >>> 7;
-  b[o + 4] = ((lo & 0x7f) << 1) | (b[o + 4] & 1);
-}
-
-/** The 33-bit PCR base at o, leaving the reserved bits and the extension as they are. */
-function writePcrBase(/** @type {Uint8Array} */ b, o, v) {
-  const top32 = Math.floor(v / 2);
-  b[o] = Math.floor(top32 / 2 ** 24) & 0xff;
-  b[o + 1] = (top32 >>> 16) & 0xff;
-  b[o + 2] = (top32 >>> 8) & 0xff;
-  b[o + 3] = top32 & 0xff;
-  b[o + 4] = (b[o + 4] & 0x7f) | ((v % 2) << 7);
 }
