@@ -53,6 +53,12 @@ export const enum Codec {
   None = 0,
   H264 = 1,
   Aac = 2,
+  Hevc = 3,
+  Mp3 = 4, // MPEG-1/2 audio layer III
+  Mp2 = 5, // MPEG-1/2 audio layers I and II
+  Ac3 = 6,
+  Eac3 = 7,
+  Opus = 8,
 }
 
 /** Result of init(), push() and flush(). */

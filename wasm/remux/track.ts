@@ -33,6 +33,15 @@ export const enum Info {
   MaxPtsEnd = 112, // f64 seconds, largest presentation time + duration written
   SourceStart = 120, // f64 seconds, unwrapped source PTS of the first sample written
   Bytes = 128, // f64 sample bytes written
+  Language = 136, // u32 ISO 639-2 code from the PMT, three ASCII bytes (c0 << 16 | c1 << 8 | c2); 0 = undetermined
+  ProfileSpace = 140, // u32 HEVC general_profile_space
+  Tier = 144, // u32 HEVC general_tier_flag
+  CompatFlags = 148, // u32 HEVC general_profile_compatibility_flag[0..31], flag 0 in the top bit
+  ConstraintHi = 152, // u32 HEVC general constraint flags: the first 4 of their 6 bytes, big-endian
+  ConstraintLo = 156, // u32 HEVC general constraint flags: the last 2 bytes in the low 16 bits
+  ConfigLength = 160, // u32 bytes of codec configuration box payload at configBase(slot) (dac3, dec3, dOps)
+  AudioIndex = 164, // u32 order of the audio track in the PMT (0 = first)
+  Default = 168, // u32 1 when the track is the default of its kind
 }
 
 export const enum TrackState {
