@@ -3,6 +3,7 @@
 // 14496-14 5.6). An ADTS frame of 1024 samples becomes one MP4 sample without its header.
 
 import { Info, setInfoU32 } from '../remux/track';
+import { FrameParse, setFrame } from './frame';
 import { boxEnd, boxStart, Fourcc, fullBoxStart, w16, w24, w32, w8, wZeros } from '../mp4/writer';
 
 // Table 1.18 (sampling_frequency_index → Hz); 13..15 are reserved.
@@ -44,6 +45,21 @@ export function parseAdts(p: u32): bool {
   adtsChannels = channels;
   adtsBlocks = blocks;
   return true;
+}
+
+/**
+ * The ADTS header at p as a frame (codecs/frame.ts): the MP4 sample is the raw_data_block after
+ * the header. Decides from the first two bytes whether a header can start at p.
+ */
+export function parseAdtsFrame(p: u32, avail: u32): i32 {
+  if (avail < 7) {
+    if (avail >= 1 && load<u8>(p) != 0xff) return FrameParse.NotHeader;
+    if (avail >= 2 && (load<u8>(p + 1) & 0xf6) != 0xf0) return FrameParse.NotHeader;
+    return FrameParse.NeedMore;
+  }
+  if (!parseAdts(p)) return FrameParse.NotHeader;
+  setFrame(adtsFrameLength, adtsHeaderLength, 1024, adtsSampleRate(), adtsChannels);
+  return FrameParse.Header;
 }
 
 export function adtsSampleRate(): u32 {

@@ -71,14 +71,31 @@ function tkhd(slot: i32, trackId: u32): void {
   boxEnd(box);
 }
 
-/** Media Header Box (8.4.2), version 0, language 'und'. */
+/**
+ * The track's ISO 639-2 language packed as mdhd wants it (8.4.2.3: three 5-bit letters, each its
+ * ASCII code minus 0x60); 'und' when the PMT gave none or something that is not three lowercase
+ * letters (a few muxers write upper case: folded).
+ */
+function packedLanguage(slot: i32): u32 {
+  const code = infoU32(slot, Info.Language);
+  let packed: u32 = 0;
+  for (let i = 2; i >= 0; i--) {
+    let c = (code >> (<u32>i * 8)) & 0xff;
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c < 0x61 || c > 0x7a) return 0x55c4; // 'und'
+    packed = (packed << 5) | (c - 0x60);
+  }
+  return packed;
+}
+
+/** Media Header Box (8.4.2), version 0. */
 function mdhd(slot: i32): void {
   const box = fullBoxStart(Fourcc.mdhd, 0, 0);
   w32(0); // creation_time
   w32(0); // modification_time
   w32(unchecked(timescale[slot])); // timescale
   w32(0); // duration
-  w16(0x55c4); // pad, language 'und' (ISO-639-2/T packed as 3 x 5 bits)
+  w16(packedLanguage(slot)); // pad, language (ISO-639-2/T packed as 3 x 5 bits)
   w16(0); // pre_defined
   boxEnd(box);
 }

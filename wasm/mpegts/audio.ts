@@ -1,6 +1,9 @@
-// AAC frames from PES payloads carrying ADTS (ISO/IEC 13818-1 2.4.3.7 + 13818-7 6.2). A frame may
-// straddle two PES packets, and one PES may hold several frames: the PES PTS belongs to the first
-// frame that starts in it (2.4.3.7), the others follow at 1024 samples each.
+// Audio frames from PES payloads (ISO/IEC 13818-1 2.4.3.7), for every framed audio codec weir reads
+// from TS: AAC in ADTS, MPEG-1/2 audio, AC-3/E-AC-3 and Opus. The codec parsers (codecs/*.ts) answer
+// one question through codecs/frame.ts — does a frame start here, how long is it, how many samples
+// does it carry — and everything else is shared. A frame may straddle two PES packets, and one PES
+// may hold several frames: the PES PTS belongs to the first frame that starts in it (2.4.3.7), the
+// others follow at their own sample counts.
 //
 // Timing, in the track's timescale (the sample rate): a frame starts where the previous one ended
 // when its PES time says so within half a frame (PES times are rounded to 90 kHz). A gap up to a
@@ -9,30 +12,28 @@
 // audio keeps its source relation to video. Both are reported. Larger jumps are handled for the
 // whole program by timeline.ts before the times reach here.
 
-import { carryBase, MAX_TRACKS } from '../layout';
+import { CARRY_CAPACITY, carryBase, MAX_TRACKS } from '../layout';
 import { Codec, Warn } from '../codes';
 import { emitWarning } from '../events';
-import {
-  adtsBlocks,
-  adtsChannels,
-  adtsFrameLength,
-  adtsHeaderLength,
-  adtsSampleRate,
-  configureFromAdts,
-  parseAdts,
-} from '../codecs/aac';
+import { adtsBlocks, adtsChannels, configureFromAdts, parseAdts, parseAdtsFrame } from '../codecs/aac';
+import { FrameParse, frameLength, frameRate, frameSamples, frameSkip, MAX_HEADER } from '../codecs/frame';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
-import { audioPesDone, bridgeAudioGap, queueAudioSample, reserveSample, sampleWritePtr } from '../remux/remuxer';
-
-const FRAME_SAMPLES: i64 = 1024;
-const HALF_FRAME: i64 = FRAME_SAMPLES / 2;
+import {
+  audioPesDone,
+  bridgeAudioGap,
+  growLastSample,
+  queueAudioSample,
+  reserveSample,
+  sampleWritePtr,
+} from '../remux/remuxer';
 
 /** A frame cut by a PES boundary: its first bytes, and its time (`carryTimed` false: none yet). */
 const carryLength = new StaticArray<u32>(MAX_TRACKS);
 const carryTime = new StaticArray<i64>(MAX_TRACKS);
 const carryTimed = new StaticArray<bool>(MAX_TRACKS);
-/** Where the last frame written ends, and whether there was one. */
+/** Where the last frame written ends, its sample count, and whether there was one. */
 const nextDts = new StaticArray<i64>(MAX_TRACKS);
+const lastSamples = new StaticArray<u32>(MAX_TRACKS);
 const haveNext = new StaticArray<bool>(MAX_TRACKS);
 /** Frames dropped as overlapping in the current PES (reported once per PES). */
 let overlapped: u32 = 0;
@@ -42,6 +43,7 @@ export function resetAudio(slot: i32): void {
   unchecked((carryTimed[slot] = false));
   unchecked((haveNext[slot] = false));
   unchecked((nextDts[slot] = 0));
+  unchecked((lastSamples[slot] = 1024));
 }
 
 /** Whether the track has timed a frame yet (see timeline.ts). */
@@ -56,7 +58,7 @@ export function audioNextDts90k(slot: i32): i64 {
 
 /** The decode time of the track's last frame, in 90 kHz ticks on the output clock. */
 export function audioLastDts90k(slot: i32): i64 {
-  return ((unchecked(nextDts[slot]) - FRAME_SAMPLES) * 90000) / <i64>unchecked(timescale[slot]);
+  return ((unchecked(nextDts[slot]) - <i64>unchecked(lastSamples[slot])) * 90000) / <i64>unchecked(timescale[slot]);
 }
 
 /** True when the payload starts like ADTS: used to check what a PMT calls "MPEG audio". */
@@ -64,45 +66,65 @@ export function looksLikeAdts(p: u32, len: u32): bool {
   return len >= 7 && parseAdts(p);
 }
 
+/** Parses the frame header of the track's codec at p (codecs/frame.ts). */
+function parseFrame(slot: i32, p: u32, avail: u32): i32 {
+  const c = unchecked(codec[slot]);
+  if (c == Codec.Aac) return parseAdtsFrame(p, avail);
+  return FrameParse.NotHeader;
+}
+
 /**
  * The first valid header configures the track: its timescale is the sample rate. Returns false for a
- * configuration MP4 cannot carry from ADTS alone: channel_configuration 0 means the channels are
- * described by a program_config_element inside the raw data (13818-7 8.5), which ADTS does not expose.
+ * configuration MP4 cannot carry; the track is then dropped (reported once).
  */
 function configure(slot: i32): bool {
-  if (unchecked(state[slot]) == TrackState.Configured) return true;
-  if (adtsChannels == 0) {
-    if (unchecked(state[slot]) != TrackState.Dropped) emitWarning(Warn.TrackUnsupported, slot, 0x0f);
+  const st = unchecked(state[slot]);
+  if (st == TrackState.Configured) return true;
+  if (st == TrackState.Dropped) return false;
+  const c = unchecked(codec[slot]);
+  let ok = false;
+  if (c == Codec.Aac) {
+    // channel_configuration 0 means the channels are described by a program_config_element inside
+    // the raw data (13818-7 8.5), which ADTS does not expose.
+    ok = adtsChannels != 0;
+    if (ok) configureFromAdts(slot);
+  }
+  if (!ok) {
+    emitWarning(Warn.TrackUnsupported, slot, <f64>infoU32(slot, Info.StreamType));
     unchecked((state[slot] = TrackState.Dropped));
     return false;
   }
-  configureFromAdts(slot);
-  unchecked((codec[slot] = Codec.Aac));
-  unchecked((timescale[slot] = adtsSampleRate()));
+  unchecked((timescale[slot] = frameRate));
   unchecked((state[slot] = TrackState.Configured));
   return true;
 }
 
 /**
  * The time of the first frame starting in a PES (track timescale), from its PTS; without a PTS, the
- * end of the previous frame.
+ * end of the previous frame. `samples` is the frame's length.
  */
-function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool): i64 {
+function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool, samples: u32): i64 {
   const expected = unchecked(nextDts[slot]);
   if (!hasPts) return expected;
   const rate = <i64>unchecked(timescale[slot]);
   const t = (pts90k * rate) / 90000;
   if (!unchecked(haveNext[slot])) return t;
   const diff = t - expected;
-  if (diff <= HALF_FRAME && diff >= -HALF_FRAME) return expected;
+  const half = <i64>(samples >> 1);
+  if (diff <= half && diff >= -half) return expected;
   if (diff > 0) emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / rate)); // emitFrame bridges it
   return t; // an overlap is reported by emitFrame, frame by frame
 }
 
-/** Writes the ADTS frame at p (its header parsed and valid) as one sample starting at `time`. */
-function emitFrame(slot: i32, p: u32, frameLength: u32, time: i64): void {
-  if (!parseAdts(p)) return;
-  if (adtsBlocks != 0) {
+/** Samples of the frames dropped as overlapping in the current PES (reported once per PES). */
+let overlappedSamples: i64 = 0;
+
+/** Writes the frame at p (length bytes, a valid header) as one sample starting at `time`. */
+function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
+  if (parseFrame(slot, p, length) != FrameParse.Header) return;
+  const samples = frameSamples;
+  const skip = frameSkip;
+  if (unchecked(codec[slot]) == Codec.Aac && adtsBlocks != 0) {
     // Several raw_data_blocks in one ADTS frame have no single-sample MP4 form, and no encoder we
     // know writes them: in practice a damaged header. Reported, and only this frame is lost; it
     // changes no timing (the frame after it bridges the hole, below).
@@ -110,40 +132,48 @@ function emitFrame(slot: i32, p: u32, frameLength: u32, time: i64): void {
     setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
+  const size = length - skip;
+  if (samples == 0) {
+    // Part of the previous sample (an E-AC-3 dependent substream completes the frame before it).
+    if (!unchecked(haveNext[slot]) || !reserveSample(slot, size)) return;
+    memory.copy(sampleWritePtr(slot), p + skip, size);
+    if (!growLastSample(slot, size)) setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
   if (unchecked(haveNext[slot])) {
     const expected = unchecked(nextDts[slot]);
-    if (time < expected - HALF_FRAME) {
+    const half = <i64>(samples >> 1);
+    if (time < expected - half) {
       // Starts inside the previous frame: an overlap at a splice. Only this frame is lost.
-      overlapped++;
+      overlappedSamples += <i64>samples;
       setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
       return;
     }
     // Within half a frame of where the previous one ends is the same instant (a frame after a
     // splice, or PES rounding): the timeline stays continuous. Later, a frame before it was lost
     // (damaged, dropped): the frame before the hole lasts until this one, so it stays continuous too.
-    if (time <= expected + HALF_FRAME) time = expected;
+    if (time <= expected + half) time = expected;
     else bridgeAudioGap(slot, time);
   }
-  unchecked((nextDts[slot] = time + FRAME_SAMPLES));
+  unchecked((nextDts[slot] = time + <i64>samples));
+  unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));
-  const size = frameLength - adtsHeaderLength;
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     return;
   }
-  memory.copy(sampleWritePtr(slot), p + adtsHeaderLength, size);
-  queueAudioSample(slot, time, <u32>FRAME_SAMPLES, size);
+  memory.copy(sampleWritePtr(slot), p + skip, size);
+  queueAudioSample(slot, time, samples, size);
 }
 
 /**
- * Keeps the start of a frame cut by the PES boundary. Fewer than 7 bytes are kept only if they can
- * begin an ADTS header (syncword); anything else is not audio and is skipped (returns false).
+ * Keeps the start of a frame cut by the PES boundary. Bytes too few to hold a header are kept only
+ * if they can begin one; anything else is not audio and is skipped (returns false).
  */
 function keepCarry(slot: i32, pos: u32, end: u32, time: i64, timed: bool): bool {
   const n = end - pos;
-  if (n < 7) {
-    if (load<u8>(pos) != 0xff || (n >= 2 && (load<u8>(pos + 1) & 0xf6) != 0xf0)) return false;
-  }
+  if (n > CARRY_CAPACITY) return false;
+  if (parseFrame(slot, pos, n) == FrameParse.NotHeader) return false;
   memory.copy(carryBase(slot), pos, n);
   unchecked((carryLength[slot] = n));
   unchecked((carryTime[slot] = time));
@@ -166,36 +196,45 @@ function finishCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): 
   const kept = unchecked(carryLength[slot]);
   let have = kept;
   let taken: u32 = 0;
-  if (have < 7) {
-    taken = min<u32>(7 - have, end - pos);
-    memory.copy(carry + have, pos, taken);
-    have += taken;
-    if (have < 7) {
-      unchecked((carryLength[slot] = have));
-      return taken;
-    }
+  let r = parseFrame(slot, carry, have);
+  while (r == FrameParse.NeedMore && have < MAX_HEADER && pos + taken < end) {
+    const n = min<u32>(MAX_HEADER - have, end - pos - taken);
+    memory.copy(carry + have, pos + taken, n);
+    have += n;
+    taken += n;
+    r = parseFrame(slot, carry, have);
   }
-  if (!parseAdts(carry)) {
+  if (r == FrameParse.NeedMore && have < MAX_HEADER) {
+    unchecked((carryLength[slot] = have)); // this PES ended too: wait for the next one
+    return taken;
+  }
+  const length = frameLength;
+  if (r != FrameParse.Header || length > CARRY_CAPACITY || (have > length && have - length > taken)) {
     emitWarning(Warn.AdtsSyncLost, slot, <f64>kept);
     unchecked((carryLength[slot] = 0));
     return 0;
+  }
+  if (have > length) {
+    // A frame shorter than the header look-ahead: the bytes after it stay in the PES.
+    taken -= have - length;
+    have = length;
   }
   if (!configure(slot)) {
     unchecked((carryLength[slot] = 0));
     return end - pos;
   }
-  const frameLength = adtsFrameLength;
-  const more = min<u32>(frameLength - have, end - pos - taken);
+  const more = min<u32>(length - have, end - pos - taken);
   memory.copy(carry + have, pos + taken, more);
   have += more;
   taken += more;
   unchecked((carryLength[slot] = have));
-  if (have < frameLength) return taken;
+  if (have < length) return taken;
   unchecked((carryLength[slot] = 0));
   // A frame whose first bytes came before any PTS takes its time from this PES, as the first frame.
   const timed = unchecked(carryTimed[slot]);
   if (!timed && !hasPts && !unchecked(haveNext[slot])) return taken;
-  emitFrame(slot, carry, frameLength, timed ? unchecked(carryTime[slot]) : firstFrameTime(slot, pts90k, hasPts));
+  const samples = frameSamples;
+  emitFrame(slot, carry, length, timed ? unchecked(carryTime[slot]) : firstFrameTime(slot, pts90k, hasPts, samples));
   return taken;
 }
 
@@ -203,7 +242,7 @@ function finishCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): 
 export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool): void {
   const end = p + len;
   let pos = p;
-  overlapped = 0;
+  overlappedSamples = 0;
   if (unchecked(carryLength[slot]) > 0) {
     pos += finishCarry(slot, pos, end, pts90k, hasPts);
     if (unchecked(carryLength[slot]) > 0) return; // this PES did not complete it
@@ -212,40 +251,49 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
   let time: i64 = 0;
   let timed = false;
   let skipped: u32 = 0;
+  let previousSamples: u32 = 0;
   while (pos < end) {
-    if (end - pos < 7) {
-      // A header cut by the PES boundary: keep its bytes for the next PES.
-      if (!keepCarry(slot, pos, end, time, timed)) skipped += end - pos;
+    const r = parseFrame(slot, pos, end - pos);
+    if (r == FrameParse.NeedMore) {
+      // A header cut by the PES boundary: keep its bytes for the next PES. A frame starting here
+      // takes this PES's PTS when it is the first (2.4.3.7).
+      if (first) {
+        timed = hasPts || unchecked(haveNext[slot]);
+        if (timed) time = firstFrameTime(slot, pts90k, hasPts, unchecked(lastSamples[slot]));
+      }
+      if (!keepCarry(slot, pos, end, time + <i64>previousSamples, timed)) skipped += end - pos;
       break;
     }
-    if (!parseAdts(pos)) {
+    if (r == FrameParse.NotHeader) {
       pos++;
       skipped++;
       continue;
     }
     if (!configure(slot)) return;
+    const length = frameLength;
+    const samples = frameSamples;
     if (first) {
       first = false;
       // No time yet (the stream's first audio PES has no PTS): frames wait for the first PTS.
       timed = hasPts || unchecked(haveNext[slot]);
-      if (timed) time = firstFrameTime(slot, pts90k, hasPts);
+      if (timed) time = firstFrameTime(slot, pts90k, hasPts, samples);
     } else if (timed) {
-      time += FRAME_SAMPLES;
+      time += <i64>previousSamples;
     }
-    const frameLength = adtsFrameLength;
-    if (pos + frameLength > end) {
+    previousSamples = samples;
+    if (pos + length > end) {
       // A frame cut by the PES boundary: completed by the start of the next PES.
-      keepCarry(slot, pos, end, time, timed);
+      if (!keepCarry(slot, pos, end, time, timed)) skipped += end - pos;
       break;
     }
-    if (timed) emitFrame(slot, pos, frameLength, time);
+    if (timed) emitFrame(slot, pos, length, time);
     else setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
-    pos += frameLength;
+    pos += length;
   }
   if (skipped > 0) emitWarning(Warn.AdtsSyncLost, slot, <f64>skipped);
-  if (overlapped > 0) {
+  if (overlappedSamples > 0) {
     // Reported as a jump back by the length of the frames dropped, in milliseconds.
-    emitWarning(Warn.TimestampJump, slot, -<f64>((<i64>overlapped * FRAME_SAMPLES * 1000) / <i64>unchecked(timescale[slot])));
+    emitWarning(Warn.TimestampJump, slot, -<f64>((overlappedSamples * 1000) / <i64>unchecked(timescale[slot])));
   }
   audioPesDone(slot);
 }

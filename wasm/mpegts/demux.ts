@@ -24,7 +24,7 @@ import { Codec, Fatal, TrackKind, Warn } from '../codes';
 import { emitWarning, eventCount, setByteOffset } from '../events';
 import { crc32mpeg } from '../util/crc32';
 import { outputLength } from '../mp4/writer';
-import { bytesEqual, u16be, u8at } from '../util/bytes';
+import { bytesEqual, u16be, u32be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
 import { raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
@@ -36,9 +36,34 @@ import { audioLastDts90k, audioNextDts90k, audioPes, audioPesLost, audioTimed, l
 export const enum StreamType {
   Mpeg1Audio = 0x03,
   Mpeg2Audio = 0x04,
+  PrivateData = 0x06, // PES private data: DVB AC-3/E-AC-3, Opus; the descriptors say which
   AacAdts = 0x0f,
+  AacLatm = 0x11,
   H264 = 0x1b,
+  Hevc = 0x24,
+  AtscAc3 = 0x81, // ATSC A/52 Annex A
+  AtscEac3 = 0x87, // ATSC A/52 Annex G
 }
+
+/** descriptor_tag values read from the PMT's ES_info (13818-1 Table 2-45, ETSI EN 300 468 Table 12). */
+const enum Descriptor {
+  Registration = 0x05, // 2.6.8: format_identifier
+  Language = 0x0a, // 2.6.18: ISO_639_language_descriptor
+  DvbAc3 = 0x6a, // EN 300 468 D.3: AC-3_descriptor
+  DvbEac3 = 0x7a, // EN 300 468 D.5: enhanced_AC-3_descriptor
+  DvbExtension = 0x7f, // EN 300 468 6.2.16: extension_descriptor
+}
+
+/** format_identifier values of registration descriptors (SMPTE-RA). */
+const enum Registration {
+  Ac3 = 0x41432d33, // 'AC-3'
+  Eac3 = 0x45414333, // 'EAC3'
+  Opus = 0x4f707573, // 'Opus'
+  Hevc = 0x48455643, // 'HEVC'
+}
+
+/** Extension descriptor tag of the Opus audio descriptor (Opus in MPEG-TS, ETSI TS 102 366-style 0x80 user-defined). */
+const OPUS_EXTENSION: u32 = 0x80;
 
 const SYNC: u32 = 0x47;
 const PACKET: u32 = 188;
@@ -517,30 +542,94 @@ function pmt(s: u32, total: u32): void {
     const type = u8at(p); // stream_type
     const esPid = u16be(p + 1) & 0x1fff; // elementary_PID
     const esInfo = u16be(p + 3) & 0xfff; // ES_info_length
-    declareStream(type, esPid);
-    p += 5 + esInfo;
+    const infoEnd = p + 5 + esInfo;
+    declareStream(type, esPid, p + 5, infoEnd <= end ? infoEnd : end);
+    p = infoEnd;
   }
 }
 
-function declareStream(type: u32, esPid: u32): void {
-  let slot: i32 = -1;
+/** What a PMT's ES_info descriptors say about one elementary stream (see readDescriptors). */
+let descRegistration: u32 = 0;
+let descLanguage: u32 = 0;
+let descAc3: bool = false;
+let descEac3: bool = false;
+let descOpusChannels: i32 = -1;
+
+function readDescriptors(p: u32, end: u32): void {
+  descRegistration = 0;
+  descLanguage = 0;
+  descAc3 = false;
+  descEac3 = false;
+  descOpusChannels = -1;
+  while (p + 2 <= end) {
+    const tag = u8at(p); // descriptor_tag
+    const len = u8at(p + 1); // descriptor_length
+    const body = p + 2;
+    if (body + len > end) break;
+    if (tag == Descriptor.Registration && len >= 4) descRegistration = u32be(body);
+    else if (tag == Descriptor.Language && len >= 4 && descLanguage == 0) {
+      // ISO_639_language_code: three ISO 8859-1 letters (the first entry of the loop).
+      descLanguage = (u8at(body) << 16) | (u8at(body + 1) << 8) | u8at(body + 2);
+    } else if (tag == Descriptor.DvbAc3) descAc3 = true;
+    else if (tag == Descriptor.DvbEac3) descEac3 = true;
+    else if (tag == Descriptor.DvbExtension && len >= 2 && u8at(body) == OPUS_EXTENSION) {
+      descOpusChannels = <i32>u8at(body + 1); // channel_config_code
+    }
+    p = body + len;
+  }
+}
+
+/**
+ * Which track a PMT entry becomes, from its stream_type and descriptors. Audio codecs are checked
+ * against the payload later (audio.ts): the PMT only proposes the family.
+ */
+function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
+  readDescriptors(desc, descEnd);
   let trackKind = TrackKind.None;
   let trackCodec = Codec.None;
   if (type == StreamType.H264) {
     trackKind = TrackKind.Video;
     trackCodec = Codec.H264;
-    slot = 0;
-  } else if (type == StreamType.AacAdts || type == StreamType.Mpeg1Audio || type == StreamType.Mpeg2Audio) {
-    // 0x03/0x04 are checked against the payload: broadcasters label AAC as MPEG-2 audio.
+  } else if (type == StreamType.Hevc || (type == StreamType.PrivateData && descRegistration == Registration.Hevc)) {
+    trackKind = TrackKind.Video;
+    trackCodec = Codec.Hevc;
+  } else if (type == StreamType.AacAdts) {
     trackKind = TrackKind.Audio;
-    trackCodec = type == StreamType.AacAdts ? Codec.Aac : Codec.None;
-    slot = 1;
+    trackCodec = Codec.Aac;
+  } else if (type == StreamType.Mpeg1Audio || type == StreamType.Mpeg2Audio) {
+    // Decided by the payload: broadcasters label AAC as MPEG-2 audio.
+    trackKind = TrackKind.Audio;
+  } else if (type == StreamType.AtscAc3 || type == StreamType.AtscEac3) {
+    trackKind = TrackKind.Audio;
+    trackCodec = Codec.Ac3; // AC-3 or E-AC-3: the bsid of the first frame decides
+  } else if (type == StreamType.PrivateData) {
+    if (descAc3 || descEac3 || descRegistration == Registration.Ac3 || descRegistration == Registration.Eac3) {
+      trackKind = TrackKind.Audio;
+      trackCodec = Codec.Ac3;
+    } else if (descRegistration == Registration.Opus) {
+      trackKind = TrackKind.Audio;
+      trackCodec = Codec.Opus;
+    }
   }
-  if (slot < 0) {
+  if (trackKind == TrackKind.None || !codecBuilt(trackCodec)) {
+    // Not media weir outputs (yet): subtitles, data, LATM... reported once, by stream_type.
     emitWarning(Warn.TrackUnsupported, -1, <f64>type);
     return;
   }
-  if (unchecked(state[slot]) != TrackState.Free) {
+  let slot: i32 = -1;
+  let audioIndex: u32 = 0;
+  if (trackKind == TrackKind.Video) {
+    if (unchecked(state[0]) == TrackState.Free) slot = 0;
+  } else {
+    for (let s = 1; s < MAX_TRACKS; s++) {
+      if (unchecked(state[s]) == TrackState.Free) {
+        slot = s;
+        break;
+      }
+      audioIndex++;
+    }
+  }
+  if (slot < 0) {
     emitWarning(Warn.ExtraTrackSkipped, -1, <f64>type);
     return;
   }
@@ -552,7 +641,15 @@ function declareStream(type: u32, esPid: u32): void {
   setInfoU32(slot, Info.Codec, trackCodec);
   setInfoU32(slot, Info.Pid, esPid);
   setInfoU32(slot, Info.StreamType, type);
+  setInfoU32(slot, Info.Language, descLanguage);
+  setInfoU32(slot, Info.AudioIndex, audioIndex);
+  if (trackCodec == Codec.Opus) setInfoU32(slot, Info.Channels, descOpusChannels < 0 ? 2 : <u32>descOpusChannels);
   setRoute(esPid, ROUTE_TRACK + <u32>slot);
+}
+
+/** Codecs this build writes into MP4 (the others are declared unsupported, by stream_type). */
+function codecBuilt(c: i32): bool {
+  return c == Codec.None || c == Codec.H264 || c == Codec.Aac;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import {
   beginVideoSample,
   commitVideoSample,
   extendLastVideoSample,
-  growLastVideoSample,
+  growLastSample,
   reserveSample,
   sampleWritePtr,
 } from '../remux/remuxer';
@@ -144,7 +144,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
       return;
     }
     writeNals(sampleWritePtr(slot), count);
-    if (!growLastVideoSample(slot, size)) unchecked((lastQueued[slot] = false));
+    if (!growLastSample(slot, size)) unchecked((lastQueued[slot] = false));
     return;
   }
   if (!unchecked(started[slot])) {

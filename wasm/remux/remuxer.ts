@@ -193,10 +193,11 @@ export function extendLastVideoSample(slot: i32, zeros: u32, src: u32, len: u32)
 }
 
 /**
- * Adds `bytes` just written at sampleWritePtr(slot) to the last queued video sample (more NAL units
- * of the same access unit). False if the last sample's bytes are not the newest in the store.
+ * Adds `bytes` just written at sampleWritePtr(slot) to the last queued sample (more NAL units of the
+ * same access unit, an E-AC-3 dependent substream). False if the last sample's bytes are not the
+ * newest in the store.
  */
-export function growLastVideoSample(slot: i32, bytes: u32): bool {
+export function growLastSample(slot: i32, bytes: u32): bool {
   const n = unchecked(sampleCount[slot]);
   if (n == 0) return false;
   const end = load<u32>(sOffset(slot, n - 1)) + load<u32>(sSize(slot, n - 1));
