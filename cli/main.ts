@@ -9,7 +9,7 @@ import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'no
 import { Engine, type EngineEvent, type TrackInfo, type WeirError } from '../engine/index.js';
 
 const USAGE = `usage:
-  weir remux <input.ts|url> -o <output.mp4> [--fragment-duration <ms>] [--quiet]
+  weir remux <input.ts|url> -o <output.mp4> [--fragment-duration <ms>] [--audio <n>] [--quiet]
   weir probe <input.ts|url>
   weir bench <input.ts|url> [--runs <n>] [--chunk-kib <n>] [--json]
   weir --help | --version`;
@@ -56,6 +56,8 @@ interface Args {
   input: string;
   output?: string;
   fragmentDuration: number;
+  /** --audio N: keep only the N-th audio track (as probe lists them); undefined: every one. */
+  audio?: number;
   quiet: boolean;
 }
 
@@ -64,6 +66,7 @@ function parseArgs(args: string[], needOutput: boolean): Args {
   let output: string | undefined;
   let fragmentDuration = 0;
   let quiet = false;
+  let audio: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-o' || a === '--output') {
@@ -74,6 +77,10 @@ function parseArgs(args: string[], needOutput: boolean): Args {
       if (!Number.isInteger(v) || v < 0)
         throw new UsageError('--fragment-duration needs a whole number of milliseconds');
       fragmentDuration = v;
+    } else if (a === '--audio') {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 0 || v > 255) throw new UsageError('--audio needs a track index (0, 1, ...)');
+      audio = v;
     } else if (a === '--quiet' || a === '-q') {
       quiet = true;
     } else if (a.startsWith('-') && a !== '-') {
@@ -86,7 +93,7 @@ function parseArgs(args: string[], needOutput: boolean): Args {
   }
   if (!input) throw new UsageError('no input given');
   if (needOutput && !output) throw new UsageError('no output given (-o <output.mp4>)');
-  return { input, ...(output ? { output } : {}), fragmentDuration, quiet };
+  return { input, ...(output ? { output } : {}), ...(audio !== undefined ? { audio } : {}), fragmentDuration, quiet };
 }
 
 /** Yields the input in chunks: a file read through one reused buffer, or a streamed HTTP body. */
@@ -150,7 +157,11 @@ function record(summary: Summary, event: EngineEvent): void {
 
 /** Runs the whole input through an engine; `sink` sees every event as it comes. */
 async function run(args: Args, sink: (e: EngineEvent) => void): Promise<{ engine: Engine; summary: Summary }> {
-  const engine = await Engine.create({ output: 'muxed', fragmentDuration: args.fragmentDuration });
+  const engine = await Engine.create({
+    output: 'muxed',
+    fragmentDuration: args.fragmentDuration,
+    audioTrack: args.audio ?? 'all',
+  });
   const summary: Summary = { warnings: new Map(), error: undefined };
   const handle = (events: EngineEvent[]) => {
     for (const e of events) {
@@ -240,7 +251,7 @@ async function remux(rest: string[]): Promise<number> {
 function describeTrack(t: TrackInfo): string {
   return t.kind === 'video'
     ? `${t.codecString} ${t.width}x${t.height}, ${t.samples} frames`
-    : `${t.codecString} ${t.sampleRate} Hz ${t.channels} ch, ${t.samples} frames`;
+    : `${t.codecString} ${t.sampleRate} Hz ${t.channels} ch (${t.language}), ${t.samples} frames`;
 }
 
 async function probe(rest: string[]): Promise<number> {
@@ -267,7 +278,7 @@ async function probe(rest: string[]): Promise<number> {
       streamType: t.streamType,
       ...(t.kind === 'video'
         ? { width: t.width, height: t.height, sampleAspectRatio: t.sampleAspectRatio, frameRate: t.frameRate }
-        : { sampleRate: t.sampleRate, channels: t.channels }),
+        : { sampleRate: t.sampleRate, channels: t.channels, language: t.language, audioIndex: t.audioIndex }),
       samples: t.samples,
       dropped: t.dropped,
       bytes: t.bytes,

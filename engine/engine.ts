@@ -24,6 +24,11 @@ export interface EngineOptions {
    * a small value (e.g. 100, or 1 for every frame) gives the short fragments low-latency live needs.
    */
   fragmentDuration?: number;
+  /**
+   * Audio tracks to output: `'all'` (default; each is its own track, e.g. for a player's audio
+   * switching or a file that keeps every language) or the index of one, in the order `probe` lists them.
+   */
+  audioTrack?: 'all' | number;
   /** The core to use (module, bytes or URL); default: build/weir.wasm next to this package. */
   wasm?: WasmSource;
 }
@@ -57,13 +62,13 @@ const messages: Record<number, string> = {
   104: 'invalid PES header: its access unit was dropped',
   105: 'video before the first keyframe was dropped',
   106: 'elementary stream not supported by this build: skipped',
-  107: 'bytes that are not ADTS frames were skipped',
+  107: 'bytes that are not audio frames were skipped',
   108: 'input ends inside a packet',
   109: 'access unit too large: dropped',
   110: 'timestamp jump',
   111: 'track without decodable data: left out',
   112: 'PES without timestamp: timing derived',
-  113: 'further track not output by this build: skipped',
+  113: 'further track not output (one video, three audio at most): skipped',
   114: 'last access unit incomplete: dropped',
   115: 'invalid PAT/PMT section ignored',
   116: 'PMT changed: keeping the first version',
@@ -82,15 +87,17 @@ export class Engine {
   private readonly module: WebAssembly.Module;
   private readonly mode: number;
   private readonly fragmentMs: number;
+  private readonly audioTrack: number;
   private dead = false;
   /** The fatal error that stopped this stream; every later call reports it again, and nothing else. */
   private fatal: WeirError | undefined;
   private bytesIn = 0;
 
-  private constructor(module: WebAssembly.Module, mode: number, fragmentMs: number) {
+  private constructor(module: WebAssembly.Module, mode: number, fragmentMs: number, audioTrack: number) {
     this.module = module;
     this.mode = mode;
     this.fragmentMs = fragmentMs;
+    this.audioTrack = audioTrack;
     this.core = this.instantiate();
   }
 
@@ -104,18 +111,22 @@ export class Engine {
     if (!Number.isInteger(fragmentDuration) || fragmentDuration < 0 || fragmentDuration > 60_000) {
       throw new WeirOptionError('fragmentDuration', `must be an integer 0..60000 (ms), got ${fragmentDuration}`);
     }
+    const audioTrack = options.audioTrack ?? 'all';
+    if (audioTrack !== 'all' && (!Number.isInteger(audioTrack) || audioTrack < 0 || audioTrack > 255)) {
+      throw new WeirOptionError('audioTrack', `must be 'all' or an integer 0..255, got ${String(audioTrack)}`);
+    }
     for (const name of Object.keys(options)) {
-      if (name !== 'output' && name !== 'fragmentDuration' && name !== 'wasm') {
+      if (name !== 'output' && name !== 'fragmentDuration' && name !== 'audioTrack' && name !== 'wasm') {
         throw new WeirOptionError(name, 'is not an option of Engine');
       }
     }
     const module = await loadCoreModule(options.wasm);
-    return new Engine(module, output === 'muxed' ? 1 : 0, fragmentDuration);
+    return new Engine(module, output === 'muxed' ? 1 : 0, fragmentDuration, audioTrack === 'all' ? -1 : audioTrack);
   }
 
   private instantiate(): CoreExports {
     const core = instantiateCore(this.module);
-    if (core.init(this.mode, this.fragmentMs) !== 0) {
+    if (core.init(this.mode, this.fragmentMs, this.audioTrack) !== 0) {
       throw new WeirError(ErrorCodes.INTERNAL, 'the WebAssembly core could not reserve its memory');
     }
     return core;

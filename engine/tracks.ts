@@ -33,11 +33,32 @@ export const TrackInfoField = {
   MaxPtsEnd: 112,
   SourceStart: 120,
   Bytes: 128,
+  Language: 136,
+  ProfileSpace: 140,
+  Tier: 144,
+  CompatFlags: 148,
+  ConstraintHi: 152,
+  ConstraintLo: 156,
+  ConfigLength: 160,
+  AudioIndex: 164,
+  Default: 168,
 } as const;
 const Info = TrackInfoField;
 
 export type TrackKind = 'video' | 'audio';
-export type CodecName = 'h264' | 'aac';
+export type CodecName = 'h264' | 'hevc' | 'aac' | 'mp3' | 'mp2' | 'ac3' | 'eac3' | 'opus';
+
+/** Codec ids of the track info record (wasm/codes.ts `Codec`). */
+const CODEC_NAMES: Record<number, CodecName> = {
+  1: 'h264',
+  2: 'aac',
+  3: 'hevc',
+  4: 'mp3',
+  5: 'mp2',
+  6: 'ac3',
+  7: 'eac3',
+  8: 'opus',
+};
 
 /** One output track: its codec configuration and what has been written of it so far. */
 export interface TrackInfo {
@@ -63,6 +84,9 @@ export interface TrackInfo {
   /** Audio: sample rate and channels from the codec configuration. */
   sampleRate?: number;
   channels?: number;
+  /** Audio: ISO 639-2 language from the PMT (`und` when it says none), and the track's place among the audio tracks. */
+  language?: string;
+  audioIndex?: number;
   /** Samples and sample bytes written to fragments so far, and access units dropped. */
   samples: number;
   bytes: number;
@@ -88,6 +112,54 @@ export function aacCodecString(objectType: number): string {
   return `mp4a.40.${objectType}`;
 }
 
+/**
+ * RFC 6381 codec string of an HEVC track (ISO/IEC 14496-15 E.3): hvc1.<space><profile>.<compat>.<tier><level>
+ * [.<constraint byte>...], the compatibility flags bit-reversed in hex, trailing zero constraint bytes left out.
+ */
+export function hevcCodecString(
+  profileSpace: number,
+  profile: number,
+  compatFlags: number,
+  tier: number,
+  level: number,
+  constraints: number[],
+): string {
+  let reversed = 0;
+  for (let i = 0; i < 32; i++) if (compatFlags & (1 << i)) reversed |= 1 << (31 - i);
+  const bytes = [...constraints];
+  while (bytes.length && bytes[bytes.length - 1] === 0) bytes.pop();
+  const space = ['', 'A', 'B', 'C'][profileSpace] ?? '';
+  const tail = bytes.map((b) => `.${b.toString(16).toUpperCase()}`).join('');
+  return `hvc1.${space}${profile}.${(reversed >>> 0).toString(16).toUpperCase()}.${tier ? 'H' : 'L'}${level}${tail}`;
+}
+
+/** RFC 6381 codec string of an audio track of the given codec (objectType: AAC audioObjectType or MP4 OTI). */
+export function audioCodecString(codec: CodecName, objectType: number): string {
+  switch (codec) {
+    case 'aac':
+      return aacCodecString(objectType);
+    case 'mp3':
+    case 'mp2':
+      // MPEG-1 audio is objectTypeIndication 0x6B, MPEG-2 (13818-3) 0x69 (14496-1 Table 5).
+      return `mp4a.${objectType.toString(16).toUpperCase()}`;
+    case 'ac3':
+      return 'ac-3';
+    case 'eac3':
+      return 'ec-3';
+    case 'opus':
+      return 'opus';
+    default:
+      return codec;
+  }
+}
+
+/** ISO 639-2 code from the track info record (three ASCII bytes), `und` when there is none. */
+function languageOf(code: number): string {
+  if (!code) return 'und';
+  const s = String.fromCharCode((code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff).toLowerCase();
+  return /^[a-z]{3}$/.test(s) ? s : 'und';
+}
+
 /** Reads the track in `slot` from the core's memory; undefined for an empty slot. */
 export function readTrack(memory: ArrayBuffer, base: number, size: number, slot: number): TrackInfo | undefined {
   const view = new DataView(memory, base + slot * size, size);
@@ -111,14 +183,30 @@ export function readTrack(memory: ArrayBuffer, base: number, size: number, slot:
     lastPresentationEnd: samples ? f64(Info.MaxPtsEnd) : 0,
     sourceStartTime: samples ? f64(Info.SourceStart) : 0,
   };
+  const codec = CODEC_NAMES[codecValue];
+  if (!codec) return undefined;
   if (kindValue === 1) {
-    const codecString = avcCodecString(u32(Info.Profile), u32(Info.Compat), u32(Info.Level));
+    const codecString =
+      codec === 'hevc'
+        ? hevcCodecString(
+            u32(Info.ProfileSpace),
+            u32(Info.Profile),
+            u32(Info.CompatFlags),
+            u32(Info.Tier),
+            u32(Info.Level),
+            [
+              ...[24, 16, 8, 0].map((shift) => (u32(Info.ConstraintHi) >>> shift) & 0xff),
+              (u32(Info.ConstraintLo) >>> 8) & 0xff,
+              u32(Info.ConstraintLo) & 0xff,
+            ],
+          )
+        : avcCodecString(u32(Info.Profile), u32(Info.Compat), u32(Info.Level));
     const rateNum = u32(Info.FrameRateNum);
     const rateDen = u32(Info.FrameRateDen);
     return {
       ...common,
       kind: 'video',
-      codec: 'h264',
+      codec,
       codecString,
       mimeType: `video/mp4; codecs="${codecString}"`,
       width: u32(Info.Width),
@@ -128,14 +216,16 @@ export function readTrack(memory: ArrayBuffer, base: number, size: number, slot:
       ...(rateNum && rateDen ? { frameRate: rateNum / rateDen } : {}),
     };
   }
-  const codecString = aacCodecString(u32(Info.Profile));
+  const codecString = audioCodecString(codec, u32(Info.Profile));
   return {
     ...common,
     kind: 'audio',
-    codec: 'aac',
+    codec,
     codecString,
     mimeType: `audio/mp4; codecs="${codecString}"`,
     sampleRate: u32(Info.SampleRate),
     channels: u32(Info.Channels),
+    language: languageOf(u32(Info.Language)),
+    audioIndex: u32(Info.AudioIndex),
   };
 }

@@ -94,6 +94,10 @@ let pmtProgram: i32 = -1;
 let psiPid: u32 = 0;
 let pmtVersion: i32 = -1;
 let pmtChangeReported: bool = false;
+/** The one audio track to output (its index among the outputtable audio tracks of the PMT), or -1: all. */
+let audioSelection: i32 = -1;
+/** Outputtable audio tracks met so far in the PMT being read. */
+let audioInPmt: u32 = 0;
 let sniffed: bool = false;
 /** Slot whose PES took the payload of the last packet (-1: none): damaged if sync is lost after it. */
 let lastPacketSlot: i32 = -1;
@@ -124,7 +128,8 @@ const prevVideoStep = new StaticArray<u32>(MAX_TRACKS);
 const psiLength = new StaticArray<u32>(2);
 const psiCollecting = new StaticArray<bool>(2);
 
-export function resetDemuxer(): void {
+export function resetDemuxer(audioTrack: i32): void {
+  audioSelection = audioTrack;
   stride = PACKET;
   lastPacketSlot = -1;
   skipNext = 0;
@@ -535,6 +540,7 @@ function pmt(s: u32, total: u32): void {
     replaying = true;
     replayNext = held > HOLD_PACKETS ? held - HOLD_PACKETS : 0;
   }
+  audioInPmt = 0;
   const infoLength = u16be(s + 10) & 0xfff; // program_info_length
   let p = s + 12 + infoLength;
   const end = s + total - 4; // before CRC_32
@@ -617,16 +623,17 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
     return;
   }
   let slot: i32 = -1;
-  let audioIndex: u32 = 0;
+  const audioIndex = audioInPmt;
   if (trackKind == TrackKind.Video) {
     if (unchecked(state[0]) == TrackState.Free) slot = 0;
   } else {
+    audioInPmt++;
+    if (audioSelection >= 0 && <u32>audioSelection != audioIndex) return; // not the one asked for
     for (let s = 1; s < MAX_TRACKS; s++) {
       if (unchecked(state[s]) == TrackState.Free) {
         slot = s;
         break;
       }
-      audioIndex++;
     }
   }
   if (slot < 0) {
