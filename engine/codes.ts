@@ -15,7 +15,7 @@ export const ErrorCodes = {
   DROPPED_BEFORE_KEYFRAME: 105,
   /** An elementary stream this build cannot output was skipped; detail = stream_type. */
   TRACK_UNSUPPORTED: 106,
-  /** Bytes in an AAC stream that are not ADTS frames were skipped; detail = bytes. */
+  /** Bytes in an audio stream that are not frames of its codec were skipped; detail = bytes. */
   ADTS_SYNC_LOST: 107,
   /** The input ended inside a packet; detail = bytes of the partial packet. */
   TRUNCATED_INPUT: 108,
@@ -27,7 +27,7 @@ export const ErrorCodes = {
   TRACK_NO_DATA: 111,
   /** A PES without a PTS; its timing was derived from the previous frame. */
   MISSING_TIMESTAMP: 112,
-  /** A further video or audio track was not output (this build outputs one of each). */
+  /** A further video or audio track was not output (one video and three audio tracks at most). */
   EXTRA_TRACK_SKIPPED: 113,
   /** The last access unit was cut short by the end of input and dropped. */
   INCOMPLETE_ACCESS_UNIT: 114,
@@ -37,6 +37,8 @@ export const ErrorCodes = {
   PMT_CHANGED: 116,
   /** A new SPS arrived mid-stream; this build keeps the first one. */
   PARAMETER_SET_CHANGED: 117,
+  /** A timed metadata record (ID3 tag, SCTE-35 section) was incomplete or did not fit, and was dropped; detail = bytes. */
+  METADATA_DROPPED: 118,
   /** No MPEG-TS packet structure was found in the input. */
   NOT_MPEG_TS: 201,
   /** The input is a container this build cannot demux (WebM/Matroska, MP4). */

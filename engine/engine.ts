@@ -6,6 +6,7 @@
 
 import { ErrorCodes } from './codes.js';
 import { WeirError, WeirOptionError } from './errors.js';
+import { type MetadataEvent, parseId3, parseScte35 } from './metadata.js';
 import { readTrack, type TrackInfo } from './tracks.js';
 import { type CoreExports, instantiateCore, loadCoreModule, type WasmSource } from './wasm.js';
 
@@ -47,13 +48,21 @@ export type EngineEvent =
   /** A problem that was repaired or skipped; the stream goes on. */
   | { type: 'warning'; error: WeirError }
   /** A problem that stops the stream; `reset()` (or a new engine) is needed for more input. */
-  | { type: 'error'; error: WeirError };
+  | { type: 'error'; error: WeirError }
+  /**
+   * Timed metadata: an ID3 tag (HLS timed metadata) or an SCTE-35 splice (ad break cue). `time` is
+   * seconds on the output timeline (for SCTE-35: the splice time; null when it splices immediately or
+   * says no time). `data` is a copy of the tag / section bytes.
+   */
+  | MetadataEvent;
 
 const EVENT_TRACK = 1;
 const EVENT_INIT = 2;
 const EVENT_FRAGMENT = 3;
 const EVENT_WARNING = 4;
 const EVENT_ERROR = 5;
+const EVENT_METADATA = 6;
+const METADATA_ID3 = 1;
 
 const messages: Record<number, string> = {
   101: 'bytes that are not MPEG-TS packets were skipped',
@@ -73,6 +82,7 @@ const messages: Record<number, string> = {
   115: 'invalid PAT/PMT section ignored',
   116: 'PMT changed: keeping the first version',
   117: 'SPS changed mid-stream: keeping the first one',
+  118: 'timed metadata incomplete or too large: dropped',
   201: 'no MPEG-TS packets found in the input',
   202: 'container not supported by this build',
   203: 'no track that weir can output',
@@ -265,6 +275,14 @@ export class Engine {
           end: records[r + 7]!,
           samples: code,
         });
+      } else if (type === EVENT_METADATA) {
+        const data = new Uint8Array(buffer, a, b).slice();
+        const time = Number.isNaN(records[r + 6]!) ? null : records[r + 6]!;
+        events.push(
+          code === METADATA_ID3
+            ? { type: 'metadata', kind: 'id3', time, data, frames: parseId3(data) }
+            : { type: 'metadata', kind: 'scte35', time, data, scte35: parseScte35(data) },
+        );
       } else if (type === EVENT_WARNING || type === EVENT_ERROR) {
         const message = messages[code] ?? 'unknown problem';
         const error = new WeirError(code, message, { track, offset, detail: a });

@@ -11,5 +11,20 @@
 export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from './codes.js';
 export { Engine, type EngineEvent, type EngineOptions, type OutputMode } from './engine.js';
 export { type ErrorContext, type SerializedError, type Severity, WeirError, WeirOptionError } from './errors.js';
-export { aacCodecString, avcCodecString, type CodecName, type TrackInfo, type TrackKind } from './tracks.js';
+export {
+  type Id3Frame,
+  type MetadataEvent,
+  parseId3,
+  parseScte35,
+  type Scte35Info,
+} from './metadata.js';
+export {
+  aacCodecString,
+  audioCodecString,
+  avcCodecString,
+  type CodecName,
+  hevcCodecString,
+  type TrackInfo,
+  type TrackKind,
+} from './tracks.js';
 export { loadCoreModule, type WasmSource } from './wasm.js';

@@ -8,6 +8,7 @@
 
 import { ErrorCodes } from '../engine/codes.js';
 import { type SerializedError, WeirError, WeirOptionError } from '../engine/errors.js';
+import type { MetadataEvent } from '../engine/metadata.js';
 import type { TrackInfo } from '../engine/tracks.js';
 import { AppendQueue } from '../worker/append-queue.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from '../worker/protocol.js';
@@ -58,6 +59,11 @@ export interface PlayerEventMap {
   error: WeirError;
   /** The whole input was appended and the stream was ended. */
   ended: undefined;
+  /**
+   * Timed metadata (ID3 tag or SCTE-35 cue) as soon as it is parsed, ahead of playback: `time` is on
+   * the element's timeline, so compare it with `video.currentTime` to fire it when it is presented.
+   */
+  metadata: MetadataEvent;
 }
 
 type Listener<T> = (value: T) => void;
@@ -260,6 +266,9 @@ export class Player {
         break;
       case 'ended':
         this.emit('ended', undefined);
+        break;
+      case 'metadata':
+        this.emit('metadata', m.event);
         break;
     }
   }

@@ -8,6 +8,13 @@ export const enum EventType {
   Fragment = 3, // a moof+mdat was written to the output region
   Warning = 4, // a recoverable problem that was repaired or skipped
   Error = 5, // a problem that stops the stream
+  Metadata = 6, // timed metadata (code = MetadataKind) copied to the output region
+}
+
+/** Kinds of timed metadata (the code of a Metadata event). */
+export const enum MetadataKind {
+  Id3 = 1, // an ID3v2 tag from a PES of stream_type 0x15 (timed ID3, as HLS carries it)
+  Scte35 = 2, // a splice_info_section (SCTE 35) from a PID of stream_type 0x86
 }
 
 /** Recoverable problems (severity "recoverable"): counted and reported, the stream goes on. */
@@ -29,6 +36,7 @@ export const enum Warn {
   PsiInvalid = 115, // a PAT/PMT section with a bad CRC or length; it was ignored
   PmtChanged = 116, // a new PMT version; this build keeps the first one
   ParameterSetChanged = 117, // a new SPS mid-stream; this build keeps the first one
+  MetadataDropped = 118, // a timed metadata record that did not fit (before output started) or did not parse
 }
 
 /** Problems that stop the stream (severity "fatal"). */

@@ -4,6 +4,7 @@
 // Init:     a = output offset, b = length
 // Fragment: a = output offset, b = length, c = start time (s), d = end time (s); code = sample count
 // Warning:  a = detail;  Error: a = detail
+// Metadata: code = MetadataKind, a = output offset, b = length, c = time (s, output timeline; NaN: none), d = SCTE-35 splice_command_type
 // The engine decodes them in engine/events.ts. f64 holds every integer we write exactly (< 2^53).
 
 import { EVENT_SIZE, EVENTS_BASE, MAX_EVENTS } from './layout';
@@ -84,4 +85,8 @@ export function emitWarning(code: i32, slot: i32, detail: f64): void {
 
 export function emitError(code: i32, slot: i32, detail: f64): void {
   record(EventType.Error, code, slot, byteOffset, detail, 0, 0, 0);
+}
+
+export function emitMetadata(kind: i32, ptr: u32, len: u32, time: f64, command: f64): void {
+  record(EventType.Metadata, kind, -1, byteOffset, <f64>ptr, <f64>len, time, command);
 }

@@ -49,9 +49,18 @@ export const PID_TABLE_SIZE: u32 = 8192 * 2;
 export const PSI_CAPACITY: u32 = 1024;
 export const PSI_BASE: u32 = PID_TABLE_BASE + PID_TABLE_SIZE;
 
-/** ADTS frame carried across PES boundaries, per track (a frame is at most 8191 bytes). */
+/** PSI section buffers: PAT, PMT and SCTE-35 (see mpegts/demux.ts psiPayload). */
+export const PSI_BUFFERS: u32 = 3;
+
+/** Timed metadata (mpegts/metadata.ts): one ID3 PES being assembled, and records held until output starts. */
+export const METADATA_PES_CAPACITY: u32 = 64 * KiB;
+export const METADATA_PES_BASE: u32 = PSI_BASE + PSI_BUFFERS * PSI_CAPACITY;
+export const METADATA_HELD_CAPACITY: u32 = 64 * KiB;
+export const METADATA_HELD_BASE: u32 = METADATA_PES_BASE + METADATA_PES_CAPACITY;
+
+/** Audio frame carried across PES boundaries, per track (an ADTS frame is at most 8191 bytes). */
 export const CARRY_CAPACITY: u32 = 8 * KiB;
-export const CARRY_BASE: u32 = PSI_BASE + 2 * PSI_CAPACITY;
+export const CARRY_BASE: u32 = METADATA_HELD_BASE + METADATA_HELD_CAPACITY;
 
 /** Per-track sample tables, struct of arrays (see remux/samples.ts). */
 export const SAMPLE_TABLE_STRIDE: u32 = 32; // bytes per sample across all columns

@@ -4,7 +4,7 @@
  * transfer lists.
  */
 
-import type { SerializedError, TrackInfo } from '../engine/index.js';
+import type { MetadataEvent, SerializedError, TrackInfo } from '../engine/index.js';
 import type { LatencyOptions } from './latency.js';
 
 export interface LoadOptions {
@@ -79,4 +79,6 @@ export type FromWorker =
   /** Live latency control: play at `rate` for `validForMs`, then return to 1.0 unless renewed. */
   | { type: 'rate'; rate: number; validForMs: number }
   /** The whole input was appended and the stream ended. */
-  | { type: 'ended' };
+  | { type: 'ended' }
+  /** Timed metadata (ID3, SCTE-35), times on the element's timeline. */
+  | { type: 'metadata'; event: MetadataEvent };

@@ -214,6 +214,9 @@ export class Session {
         case 'error':
           this.fail(event.error);
           return false;
+        case 'metadata':
+          this.post({ type: 'metadata', event });
+          break;
       }
     }
     return !this.stopped;

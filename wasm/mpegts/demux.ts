@@ -16,6 +16,7 @@ import {
   OUTPUT_BUDGET,
   PID_TABLE_BASE,
   PSI_BASE,
+  PSI_BUFFERS,
   PSI_CAPACITY,
   pesBase,
   pesCapacity,
@@ -29,6 +30,7 @@ import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackSt
 import { raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
 import { resetTimeline, retime, videoOffset } from './timeline';
+import { flushMetadata, id3Lost, id3Payload, resetMetadata, scte35Section } from './metadata';
 import { resetVideo, videoAccessUnit, videoCanContinue, videoPesLost } from './video';
 import { audioLastDts90k, audioNextDts90k, audioPes, audioPesLost, audioTimed, looksLikeAdts, resetAudio } from './audio';
 
@@ -39,10 +41,12 @@ export const enum StreamType {
   PrivateData = 0x06, // PES private data: DVB AC-3/E-AC-3, Opus; the descriptors say which
   AacAdts = 0x0f,
   AacLatm = 0x11,
+  Metadata = 0x15, // 2.12.9: metadata carried in PES (HLS timed ID3)
   H264 = 0x1b,
   Hevc = 0x24,
   AtscAc3 = 0x81, // ATSC A/52 Annex A
   AtscEac3 = 0x87, // ATSC A/52 Annex G
+  Scte35 = 0x86, // ANSI/SCTE 35 splice_info_section
 }
 
 /** descriptor_tag values read from the PMT's ES_info (13818-1 Table 2-45, ETSI EN 300 468 Table 12). */
@@ -60,6 +64,7 @@ const enum Registration {
   Eac3 = 0x45414333, // 'EAC3'
   Opus = 0x4f707573, // 'Opus'
   Hevc = 0x48455643, // 'HEVC'
+  Id3 = 0x49443320, // 'ID3 '
 }
 
 /** Extension descriptor tag of the Opus audio descriptor (Opus in MPEG-TS, ETSI TS 102 366-style 0x80 user-defined). */
@@ -72,6 +77,8 @@ const PACKET: u32 = 188;
 const ROUTE_NONE: u32 = 0;
 const ROUTE_PAT: u32 = 1;
 const ROUTE_PMT: u32 = 2;
+const ROUTE_ID3: u32 = 3; // timed ID3 in PES (metadata.ts)
+const ROUTE_SCTE35: u32 = 4; // SCTE 35 sections (metadata.ts)
 const ROUTE_TRACK: u32 = 0x10; // + slot
 const CC_NONE: u32 = 0xff;
 
@@ -125,8 +132,8 @@ const videoTimed = new StaticArray<bool>(MAX_TRACKS);
 /** The decode time and frame interval before the last ones: to recognise one late timestamp. */
 const prevVideoDts = new StaticArray<i64>(MAX_TRACKS);
 const prevVideoStep = new StaticArray<u32>(MAX_TRACKS);
-const psiLength = new StaticArray<u32>(2);
-const psiCollecting = new StaticArray<bool>(2);
+const psiLength = new StaticArray<u32>(PSI_BUFFERS);
+const psiCollecting = new StaticArray<bool>(PSI_BUFFERS);
 
 export function resetDemuxer(audioTrack: i32): void {
   audioSelection = audioTrack;
@@ -164,7 +171,8 @@ export function resetDemuxer(audioTrack: i32): void {
     resetVideo(s);
     resetAudio(s);
   }
-  for (let i = 0; i < 2; i++) {
+  resetMetadata();
+  for (let i: u32 = 0; i < PSI_BUFFERS; i++) {
     unchecked((psiLength[i] = 0));
     unchecked((psiCollecting[i] = false));
   }
@@ -454,9 +462,14 @@ function packet(q: u32, offset: f64): void {
     lastPacketSlot = slot;
     return;
   }
+  if (r == ROUTE_ID3) {
+    if (tei) id3Lost();
+    else if (hasPayload) id3Payload(payload, q + PACKET - payload, pusi);
+    return;
+  }
   if (tei || !hasPayload) return;
   psiPid = packetPid;
-  psiPayload(r == ROUTE_PAT ? 0 : 1, payload, q + PACKET - payload, pusi);
+  psiPayload(r == ROUTE_PAT ? 0 : r == ROUTE_PMT ? 1 : 2, payload, q + PACKET - payload, pusi);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,7 +508,8 @@ function psiAppend(which: i32, buf: u32, p: u32, len: u32): void {
     return;
   }
   if (which == 0) pat(buf, total);
-  else pmt(buf, total);
+  else if (which == 1) pmt(buf, total);
+  else scte35Section(buf, total);
 }
 
 /**
@@ -616,6 +630,14 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
       trackKind = TrackKind.Audio;
       trackCodec = Codec.Opus;
     }
+  }
+  if (type == StreamType.Metadata || (type == StreamType.PrivateData && descRegistration == Registration.Id3)) {
+    if (route(esPid) == ROUTE_NONE) setRoute(esPid, ROUTE_ID3);
+    return;
+  }
+  if (type == StreamType.Scte35) {
+    if (route(esPid) == ROUTE_NONE) setRoute(esPid, ROUTE_SCTE35);
+    return;
   }
   if (trackKind == TrackKind.None || !codecBuilt(trackCodec)) {
     // Not media weir outputs (yet): subtitles, data, LATM... reported once, by stream_type.
@@ -833,6 +855,7 @@ export function flushDemuxer(): void {
   for (let s = 0; s < MAX_TRACKS; s++) {
     if (unchecked(pesActive[s])) closePes(s);
   }
+  flushMetadata();
 }
 
 export function hasSynced(): bool {

@@ -12,6 +12,7 @@ import { Codec, Fatal, TrackKind, Warn } from '../codes';
 import { emitError, emitFragment, emitInit, emitTrack, emitWarning } from '../events';
 import { fragmentBound, fragmentDecodeTime, fragmentSamples, writeFragment } from '../mp4/fragment';
 import { writeInit } from '../mp4/init';
+import { releaseHeldMetadata } from '../mpegts/metadata';
 import { cursor, outputFits } from '../mp4/writer';
 import { put32, u32be } from '../util/bytes';
 import {
@@ -79,6 +80,11 @@ export function resetRemuxer(outputMode: i32, targetMs: i32): void {
 
 export function isInitDone(): bool {
   return initDone;
+}
+
+/** The output timeline's origin on the 90 kHz source clock (valid once output started). */
+export function outputBase90k(): i64 {
+  return base90k;
 }
 
 export function raiseFatal(code: i32, slot: i32, detail: f64): void {
@@ -326,6 +332,7 @@ export function startOutput(): void {
       emitInit(s, start, cursor - start);
     }
   }
+  releaseHeldMetadata();
 }
 
 /**
