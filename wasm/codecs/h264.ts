@@ -300,3 +300,44 @@ export function avc1(slot: i32, width: u32, height: u32, profile: u32, compat: u
   if (sarNum != sarDen) pasp(sarNum, sarDen);
   boxEnd(box);
 }
+
+/**
+ * Whether an SEI NAL unit (header byte included) carries a recovery_point message (D.1.8,
+ * payloadType 6): the picture it comes with is a random access point even without being IDR
+ * (broadcast encoders with open GOPs or intra refresh; 14496-15 calls such samples sync samples too).
+ */
+export function seiHasRecoveryPoint(nal: u32, len: u32): bool {
+  const n = unescapeRbsp(nal + 1, min<u32>(len - 1, 512), SCRATCH_BASE, SCRATCH_CAPACITY);
+  let p = SCRATCH_BASE;
+  const end = SCRATCH_BASE + n;
+  while (p + 2 <= end) {
+    let type: u32 = 0; // payloadType (7.3.2.3.1): a run of 0xFF bytes and a last byte
+    while (p < end && load<u8>(p) == 0xff) {
+      type += 255;
+      p++;
+    }
+    if (p >= end) return false;
+    type += <u32>load<u8>(p++);
+    let size: u32 = 0;
+    while (p < end && load<u8>(p) == 0xff) {
+      size += 255;
+      p++;
+    }
+    if (p >= end) return false;
+    size += <u32>load<u8>(p++);
+    if (type == 6) return true;
+    if (load<u8>(p + size) == 0x80 && p + size + 1 == end) return false; // rbsp_trailing_bits
+    p += size;
+  }
+  return false;
+}
+
+/** Whether a coded slice NAL unit (header byte included) is an I or SI slice (7.3.3 slice_type, Table 7-6). */
+export function sliceIsIntra(nal: u32, len: u32): bool {
+  if (len < 2) return false;
+  const n = unescapeRbsp(nal + 1, min<u32>(len - 1, 32), SCRATCH_BASE, SCRATCH_CAPACITY);
+  brInit(SCRATCH_BASE, n);
+  readUE(); // first_mb_in_slice
+  const sliceType = readUE() % 5; // slice_type
+  return !overrun && (sliceType == 2 || sliceType == 4);
+}

@@ -11,7 +11,7 @@
 import { MAX_TRACKS } from '../layout';
 import { Warn } from '../codes';
 import { emitWarning } from '../events';
-import { captureSps, capturePps, hasParameterSets, Nal, resetH264 } from '../codecs/h264';
+import { captureSps, capturePps, hasParameterSets, Nal, resetH264, seiHasRecoveryPoint, sliceIsIntra } from '../codecs/h264';
 import { Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
   beginVideoSample,
@@ -100,6 +100,9 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   let count: i32 = 0;
   let idr = false;
   let picture = false;
+  let recovery = false; // a recovery_point SEI in this access unit
+  let intra = false; // its first slice is an I slice
+  let firstSlice = true;
   let payloadBytes: u32 = 0;
   let start = first;
   unchecked((trailingZeros[slot] = 0));
@@ -120,8 +123,14 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
       count++;
       payloadBytes += stop - start;
       const type = <i32>load<u8>(start) & 0x1f; // nal_unit_type
-      if (type >= Nal.Slice && type <= Nal.Idr) picture = true; // coded slice NAL units (Table 7-1)
+      if (type >= Nal.Slice && type <= Nal.Idr) {
+        // Coded slice NAL units (Table 7-1).
+        picture = true;
+        if (firstSlice && recovery && type == Nal.Slice) intra = sliceIsIntra(start, stop - start);
+        firstSlice = false;
+      }
       if (type == Nal.Idr) idr = true;
+      else if (type == Nal.Sei && !recovery) recovery = seiHasRecoveryPoint(start, stop - start);
       else if (type == Nal.Sps) {
         const r = captureSps(slot, start, stop - start, unchecked(started[slot]));
         if (r == 2 && !unchecked(spsChangeReported[slot])) {
@@ -136,6 +145,9 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     // A PES without a single NAL unit: nothing decodable was lost, nothing to write.
     return;
   }
+  // A random access point: an IDR picture, or an I picture with a recovery point (D.2.8: decoding can
+  // start there; broadcast streams with open GOPs have no IDR at all).
+  const key = idr || (recovery && intra);
   const size = payloadBytes + <u32>count * 4;
   if (continues) {
     if (!unchecked(lastQueued[slot]) || !reserveSample(slot, size)) {
@@ -148,8 +160,8 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     return;
   }
   if (!unchecked(started[slot])) {
-    // Output starts at the first IDR picture whose parameter sets we hold (DESIGN.md §3).
-    if (!idr || !hasParameterSets(slot)) {
+    // Output starts at the first random access point whose parameter sets we hold (DESIGN.md §3).
+    if (!key || !hasParameterSets(slot)) {
       unchecked((lastQueued[slot] = false));
       // Only a PES holding a picture is a dropped frame (a PES of parameter sets alone is not).
       if (!picture) return;
@@ -163,14 +175,14 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     const dropped = unchecked(droppedBeforeKeyframe[slot]);
     if (dropped > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>dropped);
   }
-  const queuedDts = beginVideoSample(slot, dts, idr);
+  const queuedDts = beginVideoSample(slot, dts, key);
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     dropAccessUnit(slot);
     return;
   }
   writeNals(sampleWritePtr(slot), count);
-  commitVideoSample(slot, queuedDts, pts + (queuedDts - dts), size, idr);
+  commitVideoSample(slot, queuedDts, pts + (queuedDts - dts), size, key);
   unchecked((lastQueued[slot] = true));
 }
 
