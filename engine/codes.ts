@@ -35,7 +35,11 @@ export const ErrorCodes = {
   PSI_INVALID: 115,
   /** A new PMT version arrived; this build keeps the first one. */
   PMT_CHANGED: 116,
-  /** A new SPS arrived mid-stream; this build keeps the first one. */
+  /**
+   * New parameter sets mid-stream that get no init segment of their own: away from a keyframe (detail 0: the first
+   * ones are kept) or in muxed output (detail 1: they travel in-band). At a keyframe in per-track output a new init
+   * segment follows instead, and no warning.
+   */
   PARAMETER_SET_CHANGED: 117,
   /** A timed metadata record (ID3 tag, SCTE-35 section) was incomplete or did not fit, and was dropped; detail = bytes. */
   METADATA_DROPPED: 118,

@@ -81,7 +81,7 @@ const messages: Record<number, string> = {
   114: 'last access unit incomplete: dropped',
   115: 'invalid PAT/PMT section ignored',
   116: 'PMT changed: keeping the first version',
-  117: 'SPS changed mid-stream: keeping the first one',
+  117: 'parameter sets changed mid-stream away from a keyframe (detail 0: the first kept) or in a muxed file (detail 1: carried in-band)',
   118: 'timed metadata incomplete or too large: dropped',
   201: 'no MPEG-TS packets found in the input',
   202: 'container not supported by this build',

@@ -118,6 +118,7 @@ export class Player {
   private rateTimer: ReturnType<typeof setTimeout> | undefined;
   private fallbackOpen: Promise<void> = Promise.resolve();
   private fallbackReady: Promise<void> = Promise.resolve();
+  private readonly fallbackMimeTypes = new Map<number, string>();
 
   constructor(video: HTMLVideoElement, options: PlayerOptions = {}) {
     if (!video || typeof video.play !== 'function') invalid('video', 'must be an HTMLVideoElement');
@@ -217,6 +218,7 @@ export class Player {
       this.worker = undefined;
     }
     this.queues.clear();
+    this.fallbackMimeTypes.clear();
     this.mediaSource = undefined;
     if (this.video.srcObject) this.video.srcObject = null;
     if (this.objectUrl) {
@@ -323,6 +325,18 @@ export class Player {
   private fallbackTracks(tracks: TrackInfo[]): void {
     const ms = this.mediaSource;
     if (!ms) return;
+    if (this.fallbackMimeTypes.size > 0) {
+      // Announced again mid-stream (new parameter sets): switch type where the codec string changed.
+      void this.fallbackReady.then(() => {
+        for (const t of tracks) {
+          const before = this.fallbackMimeTypes.get(t.id);
+          if (before === undefined || before === t.mimeType) continue;
+          this.fallbackMimeTypes.set(t.id, t.mimeType);
+          this.queues.get(t.id)?.changeType(t.mimeType);
+        }
+      });
+      return;
+    }
     // Where MSE is not available in workers the worker could not check the codecs: check here.
     const playable = tracks.filter((t) => {
       if (MediaSource.isTypeSupported(t.mimeType)) return true;
@@ -342,6 +356,7 @@ export class Player {
     this.fallbackReady = this.fallbackOpen.then(() => {
       if (this.mediaSource !== ms) return;
       for (const track of playable) {
+        this.fallbackMimeTypes.set(track.id, track.mimeType);
         const queue = new AppendQueue(ms.addSourceBuffer(track.mimeType), (e) => {
           const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
             track: track.id,

@@ -35,7 +35,7 @@ export const enum Warn {
   IncompleteAccessUnit = 114, // the last access unit was cut short by the end of input; dropped
   PsiInvalid = 115, // a PAT/PMT section with a bad CRC or length; it was ignored
   PmtChanged = 116, // a new PMT version; this build keeps the first one
-  ParameterSetChanged = 117, // a new SPS mid-stream; this build keeps the first one
+  ParameterSetChanged = 117, // new parameter sets without an init segment of their own; detail 0: first kept, 1: in-band
   MetadataDropped = 118, // a timed metadata record that did not fit (before output started) or did not parse
 }
 

@@ -50,6 +50,21 @@ export class AppendQueue {
     else this.queue.push({ kind: 'remove', start, end });
   }
 
+  /**
+   * Switches the SourceBuffer to another codec string (MSE changeType) once the operations before it
+   * are done: the init segment appended next may then describe a different codec or profile.
+   */
+  changeType(mimeType: string): void {
+    this.queue.push({
+      kind: 'callback',
+      fn: () => {
+        const sb = this.sourceBuffer as SourceBuffer & { changeType?: (type: string) => void };
+        if (typeof sb.changeType === 'function') sb.changeType(mimeType);
+      },
+    });
+    if (this.queue.length === 1 && !this.sourceBuffer.updating) this.next();
+  }
+
   /** Resolves once every queued operation is done. */
   drained(): Promise<void> {
     if (this.idle) return Promise.resolve();

@@ -223,6 +223,7 @@ export class Session {
   }
 
   private setupTracks(tracks: TrackInfo[]): boolean {
+    if (this.mimeTypes.size > 0) return this.updateTracks(tracks);
     const playable: TrackInfo[] = [];
     for (const track of tracks) {
       // The capability check runs here, in the worker (DESIGN.md §3), when a MediaSource exists here.
@@ -264,6 +265,21 @@ export class Session {
         );
       }
     }
+    return true;
+  }
+
+  /**
+   * Tracks announced again mid-stream (new parameter sets: a resolution or profile change). The new
+   * init segment follows; where the codec string changed, the SourceBuffer switches type first.
+   */
+  private updateTracks(tracks: TrackInfo[]): boolean {
+    const known = tracks.filter((t) => this.mimeTypes.has(t.id));
+    for (const track of known) {
+      if (this.mimeTypes.get(track.id) === track.mimeType) continue;
+      this.mimeTypes.set(track.id, track.mimeType);
+      this.queues.get(track.id)?.changeType(track.mimeType);
+    }
+    this.post({ type: 'tracks', tracks: known });
     return true;
   }
 

@@ -18,7 +18,9 @@ import {
   commitVideoSample,
   extendLastVideoSample,
   growLastSample,
+  isInitDone,
   reserveSample,
+  restartTrack,
   sampleWritePtr,
 } from '../remux/remuxer';
 import { findStartCode } from '../util/startcode';
@@ -103,6 +105,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   let recovery = false; // a recovery_point SEI in this access unit
   let intra = false; // its first slice is an I slice
   let firstSlice = true;
+  let spsChanged = false; // an SPS that differs from the one in use (a new resolution, profile...)
   let payloadBytes: u32 = 0;
   let start = first;
   unchecked((trailingZeros[slot] = 0));
@@ -132,11 +135,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
       if (type == Nal.Idr) idr = true;
       else if (type == Nal.Sei && !recovery) recovery = seiHasRecoveryPoint(start, stop - start);
       else if (type == Nal.Sps) {
-        const r = captureSps(slot, start, stop - start, unchecked(started[slot]));
-        if (r == 2 && !unchecked(spsChangeReported[slot])) {
-          unchecked((spsChangeReported[slot] = true));
-          emitWarning(Warn.ParameterSetChanged, slot, 0);
-        }
+        if (captureSps(slot, start, stop - start, unchecked(started[slot])) == 2) spsChanged = true;
       } else if (type == Nal.Pps) capturePps(slot, start, stop - start);
     }
     start = next < end ? next + 3 : end;
@@ -176,6 +175,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     if (dropped > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>dropped);
   }
   const queuedDts = beginVideoSample(slot, dts, key);
+  if (spsChanged) newParameterSets(slot, count, key);
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     dropAccessUnit(slot);
@@ -184,6 +184,34 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   writeNals(sampleWritePtr(slot), count);
   commitVideoSample(slot, queuedDts, pts + (queuedDts - dts), size, key);
   unchecked((lastQueued[slot] = true));
+}
+
+/**
+ * The access unit just begun carries parameter sets that differ from those in use. At a random
+ * access point, once output has started, they replace the old ones: the samples before it were cut
+ * into a fragment of their own by beginVideoSample, and the remuxer writes a new init segment for the
+ * track (ISO/IEC 14496-15 5.4.2: one sample entry per configuration), so a player re-initialises
+ * its decoder there (a resolution change plays through). Elsewhere the change cannot be given a
+ * sample entry of its own: the old configuration stays and the change is reported once (the new
+ * parameter sets still travel in-band, in the samples).
+ */
+function newParameterSets(slot: i32, count: i32, key: bool): void {
+  if (!key || !isInitDone()) {
+    if (!unchecked(spsChangeReported[slot])) {
+      unchecked((spsChangeReported[slot] = true));
+      emitWarning(Warn.ParameterSetChanged, slot, 0);
+    }
+    return;
+  }
+  resetH264(slot);
+  for (let i = 0; i < count; i++) {
+    const s = unchecked(nalStart[i]);
+    const n = unchecked(nalEnd[i]) - s;
+    const type = <i32>load<u8>(s) & 0x1f;
+    if (type == Nal.Sps) captureSps(slot, s, n, false);
+    else if (type == Nal.Pps) capturePps(slot, s, n);
+  }
+  restartTrack(slot);
 }
 
 /** Writes the NAL units found by videoAccessUnit at o, each behind its 4-byte length. */

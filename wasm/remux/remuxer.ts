@@ -336,6 +336,25 @@ export function startOutput(): void {
 }
 
 /**
+ * A track's codec configuration changed (new parameter sets at a keyframe; its queued samples were
+ * cut already): the track is announced again, and in per-track output it gets a new init segment,
+ * which the samples after it use. Muxed output (one file) keeps its single moov: the new parameter
+ * sets travel in-band there, which is how ffmpeg and players read such files, and the change is
+ * reported.
+ */
+export function restartTrack(slot: i32): void {
+  if (!initDone || !(outputMask & (1 << slot))) return;
+  emitTrack(slot);
+  if (mode == Mode.Muxed) {
+    emitWarning(Warn.ParameterSetChanged, slot, 1);
+    return;
+  }
+  const start = cursor;
+  writeInit(1 << slot);
+  emitInit(slot, start, cursor - start);
+}
+
+/**
  * Cuts a fragment: every output track gives its complete samples that start before `cutTime90k`
  * (video: all queued, as the sample being added is not queued yet; at `final` everything).
  * `forced` cuts (a store is full) take every queued sample except the last video one, whose
