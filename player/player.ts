@@ -32,6 +32,8 @@ export interface PlayerOptions {
   /** Live streams: the playback rates used to steer latency. Defaults 0.95 and 1.1. */
   liveMinRate?: number;
   liveMaxRate?: number;
+  /** ISO 639-2 language of the audio track to play when the stream has several (e.g. 'fra'). Default: the first. */
+  audioLanguage?: string;
   /** Where to load the worker script from, if not the bundled one (e.g. a CDN). */
   workerUrl?: string | URL;
   /** Where to load the core's .wasm from, if not the bundled one. */
@@ -50,8 +52,10 @@ export interface PlayerStats extends WorkerStats {
 }
 
 export interface PlayerEventMap {
-  /** The tracks being played (codec strings, sizes, rates). */
+  /** The stream's playable tracks (codec strings, sizes, rates, audio languages); `audioTrack` says which audio plays. */
   tracks: TrackInfo[];
+  /** The id of the audio track now heard (at the start, and after `selectAudioTrack`). */
+  audiotrack: number;
   stats: PlayerStats;
   /** A problem that was repaired or skipped; playback goes on. */
   warning: WeirError;
@@ -77,6 +81,7 @@ const DEFAULTS = {
   liveMaxLatency: 3,
   liveMinRate: 0.95,
   liveMaxRate: 1.1,
+  audioLanguage: '',
 };
 
 function invalid(name: string, message: string): never {
@@ -99,6 +104,9 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
   if (!(o.liveMaxLatency > o.liveTargetLatency)) invalid('liveMaxLatency', 'must be greater than liveTargetLatency');
   if (!(o.liveMinRate > 0 && o.liveMinRate <= 1)) invalid('liveMinRate', 'must be in (0, 1]');
   if (!(o.liveMaxRate >= 1 && o.liveMaxRate <= 2)) invalid('liveMaxRate', 'must be in [1, 2]');
+  if (typeof o.audioLanguage !== 'string' || !/^([a-z]{3})?$/.test(o.audioLanguage)) {
+    invalid('audioLanguage', "must be an ISO 639-2 code of three lowercase letters (e.g. 'eng') or ''");
+  }
   return o;
 }
 
@@ -119,6 +127,8 @@ export class Player {
   private fallbackOpen: Promise<void> = Promise.resolve();
   private fallbackReady: Promise<void> = Promise.resolve();
   private readonly fallbackMimeTypes = new Map<number, string>();
+  private tracks: TrackInfo[] = [];
+  private selectedAudio: number | undefined;
 
   constructor(video: HTMLVideoElement, options: PlayerOptions = {}) {
     if (!video || typeof video.play !== 'function') invalid('video', 'must be an HTMLVideoElement');
@@ -172,6 +182,7 @@ export class Player {
       fragmentDuration: this.options.fragmentDuration,
       wasmUrl: this.options.wasmUrl ? new URL(String(this.options.wasmUrl), globalThis.location?.href).href : undefined,
       backBufferSeconds: this.options.backBufferSeconds,
+      audioLanguage: this.options.audioLanguage,
       live: {
         target: this.options.liveTargetLatency,
         max: this.options.liveMaxLatency,
@@ -185,6 +196,25 @@ export class Player {
       if (generation === this.generation) this.stopWorker();
     });
     return Promise.resolve();
+  }
+
+  /** The stream's audio tracks (empty before the `tracks` event). */
+  get audioTracks(): TrackInfo[] {
+    return this.tracks.filter((t) => t.kind === 'audio');
+  }
+
+  /** The id of the audio track heard, or undefined. */
+  get audioTrack(): number | undefined {
+    return this.selectedAudio;
+  }
+
+  /**
+   * Plays another of the stream's audio tracks (an id from `audioTracks`). The switch is heard about
+   * half a second after the playhead; an `audiotrack` event confirms it.
+   */
+  selectAudioTrack(id: number): void {
+    if (!this.audioTracks.some((t) => t.id === id)) invalid('id', `is not the id of one of this stream's audio tracks`);
+    this.send({ type: 'select-audio', id });
   }
 
   play(): Promise<void> {
@@ -219,6 +249,8 @@ export class Player {
     }
     this.queues.clear();
     this.fallbackMimeTypes.clear();
+    this.tracks = [];
+    this.selectedAudio = undefined;
     this.mediaSource = undefined;
     if (this.video.srcObject) this.video.srcObject = null;
     if (this.objectUrl) {
@@ -241,9 +273,31 @@ export class Player {
       case 'attach-fallback':
         this.attachFallback();
         break;
-      case 'tracks':
-        this.fallbackTracks(m.tracks);
+      case 'tracks': {
+        const first = this.tracks.length === 0;
+        this.fallbackTracks(m.tracks, m.audio);
+        this.tracks = m.tracks;
         this.emit('tracks', m.tracks);
+        if (first && m.audio !== undefined) {
+          this.selectedAudio = m.audio;
+          this.emit('audiotrack', m.audio);
+        }
+        break;
+      }
+      case 'audio':
+        this.selectedAudio = m.id;
+        this.emit('audiotrack', m.id);
+        break;
+      case 'audio-switch':
+        void this.fallbackReady.then(() => {
+          const q = this.queues.get(m.sink);
+          if (!q) return;
+          q.remove(m.removeFrom, Number.POSITIVE_INFINITY);
+          if (this.fallbackMimeTypes.get(m.sink) !== m.mimeType) {
+            this.fallbackMimeTypes.set(m.sink, m.mimeType);
+            q.changeType(m.mimeType);
+          }
+        });
         break;
       case 'append':
         this.fallbackAppend(m.track, m.data);
@@ -322,7 +376,7 @@ export class Player {
   }
 
   /** Fallback mode: one SourceBuffer per track, all created before the first append (MSE needs that). */
-  private fallbackTracks(tracks: TrackInfo[]): void {
+  private fallbackTracks(tracks: TrackInfo[], audio: number | undefined): void {
     const ms = this.mediaSource;
     if (!ms) return;
     if (this.fallbackMimeTypes.size > 0) {
@@ -338,7 +392,9 @@ export class Player {
       return;
     }
     // Where MSE is not available in workers the worker could not check the codecs: check here.
+    // One SourceBuffer per video track and one for audio: the audio track heard first (others switch into it).
     const playable = tracks.filter((t) => {
+      if (t.kind === 'audio' && t.id !== audio) return false;
       if (MediaSource.isTypeSupported(t.mimeType)) return true;
       const error = new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser cannot play ${t.mimeType}`, {
         track: t.id,

@@ -18,6 +18,8 @@ export interface LoadOptions {
   backBufferSeconds: number;
   /** Latency control for live streams (a response without Content-Length). */
   live: LatencyOptions;
+  /** ISO 639-2 language of the audio track to play first ('' = the first audio track the stream lists). */
+  audioLanguage: string;
 }
 
 export type ToWorker =
@@ -34,6 +36,8 @@ export type ToWorker =
   /** Fallback mode: the main thread's appends finished up to this sequence number. */
   | { type: 'appended'; bytes: number }
   | { type: 'fallback-error'; error: SerializedError }
+  /** Play another of the stream's audio tracks (its track id). */
+  | { type: 'select-audio'; id: number }
   | { type: 'stop' };
 
 export interface WorkerStats {
@@ -66,7 +70,16 @@ export type FromWorker =
   | { type: 'attach-handle'; handle: MediaSourceHandle }
   /** No MSE in the worker (or forced): the player creates its own MediaSource and appends. */
   | { type: 'attach-fallback' }
-  | { type: 'tracks'; tracks: TrackInfo[] }
+  /** The tracks being played; `audio` is the id of the audio track heard (the others can be selected). */
+  | { type: 'tracks'; tracks: TrackInfo[]; audio: number | undefined }
+  /**
+   * Fallback mode: the audio SourceBuffer (`sink`, keyed by the first audio track's id) switches to
+   * another track: remove what is buffered from `removeFrom`, change type if `mimeType` differs; the
+   * new track's init segment and fragments follow as appends to `sink`.
+   */
+  | { type: 'audio-switch'; sink: number; mimeType: string; removeFrom: number }
+  /** The audio track now heard. */
+  | { type: 'audio'; id: number }
   /** Fallback mode: bytes to append to the SourceBuffer of `track` (transferred). */
   | { type: 'append'; track: number; data: ArrayBuffer }
   /** Fallback mode: all appends are posted; end the stream once they are done. */

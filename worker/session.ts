@@ -14,6 +14,17 @@ type Post = (message: FromWorker, transfer?: Transferable[]) => void;
 
 /** Fallback mode: bytes posted to the main thread and not yet appended there before loading pauses. */
 const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
+/** Bytes of fragments kept per audio track for switching (about 17 minutes of 128 kbit/s audio). */
+const AUDIO_STORE_BYTES = 16 * 1024 * 1024;
+/** A switch replaces what is buffered from this far past the playhead (what is closer plays out). */
+const SWITCH_MARGIN = 0.5;
+
+interface AudioStore {
+  mimeType: string;
+  init: Uint8Array | undefined;
+  fragments: { start: number; end: number; data: Uint8Array }[];
+  bytes: number;
+}
 
 export class Session {
   private readonly post: Post;
@@ -43,6 +54,16 @@ export class Session {
   /** The first sign that the input was cut short (reported as an error once everything is appended). */
   private truncation: WeirError | undefined;
   private startJumped = false;
+  /**
+   * Audio tracks: one SourceBuffer (keyed by `audioSink`, the id of the audio track heard first) plays
+   * the selected track. With several, each track's init segment and recent fragments are kept here
+   * (copies, bounded by AUDIO_STORE_BYTES and the back buffer), so a switch plays the new track from
+   * the playhead at once, files included (their fragments were parsed long before they play).
+   */
+  private audioSink: number | undefined;
+  private audioSelected: number | undefined;
+  private readonly audioStore = new Map<number, AudioStore>();
+  private lastCurrentTime = 0;
   /** Fallback mode: bytes posted to the main thread but not yet appended there. */
   private inFlight = 0;
   private inFlightWaiters: (() => void)[] = [];
@@ -62,6 +83,9 @@ export class Session {
       case 'appended':
         this.inFlight -= message.bytes;
         if (this.inFlight <= MAX_QUEUED_BYTES) for (const w of this.inFlightWaiters.splice(0)) w();
+        break;
+      case 'select-audio':
+        this.selectAudio(message.id);
         break;
       case 'fallback-error':
         this.post({ type: 'error', error: message.error });
@@ -197,9 +221,11 @@ export class Session {
           if (!this.setupTracks(event.tracks)) return false;
           break;
         case 'init':
+          if (event.track !== null) this.route(event.track, event.data, undefined);
+          break;
         case 'fragment':
-          if (event.track !== null) this.append(event.track, event.data);
-          if (event.type === 'fragment') this.stats.fragments++;
+          if (event.track !== null) this.route(event.track, event.data, event);
+          this.stats.fragments++;
           break;
         case 'warning':
           this.stats.warnings++;
@@ -247,9 +273,20 @@ export class Session {
       );
       return false;
     }
-    this.post({ type: 'tracks', tracks: playable });
+    const audio = playable.filter((t) => t.kind === 'audio');
+    const wanted = this.options?.audioLanguage;
+    const first = (wanted ? audio.find((t) => t.language === wanted) : undefined) ?? audio[0];
+    this.audioSink = first?.id;
+    this.audioSelected = first?.id;
+    if (audio.length > 1) {
+      for (const t of audio)
+        this.audioStore.set(t.id, { mimeType: t.mimeType, init: undefined, fragments: [], bytes: 0 });
+    }
+    this.post({ type: 'tracks', tracks: playable, audio: first?.id });
     for (const track of playable) {
       this.mimeTypes.set(track.id, track.mimeType);
+      // One SourceBuffer for audio, whichever track is heard (MSE plays one per type).
+      if (track.kind === 'audio' && track.id !== this.audioSink) continue;
       if (this.mediaSource) {
         const sb = this.mediaSource.addSourceBuffer(track.mimeType);
         this.queues.set(
@@ -279,8 +316,71 @@ export class Session {
       this.mimeTypes.set(track.id, track.mimeType);
       this.queues.get(track.id)?.changeType(track.mimeType);
     }
-    this.post({ type: 'tracks', tracks: known });
+    this.post({ type: 'tracks', tracks: known, audio: this.audioSelected });
     return true;
+  }
+
+  /**
+   * Sends an init segment or fragment where it goes: video to its SourceBuffer, the audio track heard
+   * to the audio SourceBuffer; with several audio tracks, each one's bytes are also kept for a switch.
+   */
+  private route(track: number, data: Uint8Array, fragment: { start: number; end: number } | undefined): void {
+    const store = this.audioStore.get(track);
+    if (store) {
+      if (!fragment) store.init = data.slice();
+      else {
+        store.fragments.push({ start: fragment.start, end: fragment.end, data: data.slice() });
+        store.bytes += data.byteLength;
+        this.trimAudioStore(store);
+      }
+    }
+    if (this.audioSink !== undefined && this.audioStore.size > 0 && store) {
+      if (track === this.audioSelected) this.append(this.audioSink, data);
+      return;
+    }
+    this.append(track, data);
+  }
+
+  /** Drops kept audio fragments behind the back buffer, and the oldest beyond the byte bound. */
+  private trimAudioStore(store: AudioStore): void {
+    const keepFrom = this.lastCurrentTime - (this.options?.backBufferSeconds ?? 30);
+    while (store.fragments.length > 1 && (store.bytes > AUDIO_STORE_BYTES || store.fragments[0]!.end < keepFrom)) {
+      store.bytes -= store.fragments.shift()!.data.byteLength;
+    }
+  }
+
+  /**
+   * Switches the audio heard to another track: what is buffered from just past the playhead is
+   * replaced by the new track's fragments (kept since they were parsed), behind its init segment,
+   * with a SourceBuffer type change when the codec differs.
+   */
+  private selectAudio(id: number): void {
+    const store = this.audioStore.get(id);
+    const sink = this.audioSink;
+    if (!store || sink === undefined || id === this.audioSelected || !store.init) {
+      if (!store && id !== this.audioSelected) {
+        const error = new WeirError(ErrorCodes.INVALID_OPTION, `no audio track with id ${id} to select`, {
+          severity: 'recoverable',
+        });
+        this.post({ type: 'warning', error: error.toJSON() });
+      }
+      return;
+    }
+    const from = this.lastCurrentTime + SWITCH_MARGIN;
+    const typeChanged = this.mimeTypes.get(sink) !== store.mimeType;
+    this.audioSelected = id;
+    if (this.mediaSource) {
+      const q = this.queues.get(sink);
+      if (!q) return;
+      q.remove(from, Number.POSITIVE_INFINITY);
+      if (typeChanged) q.changeType(store.mimeType);
+    } else {
+      this.post({ type: 'audio-switch', sink, mimeType: store.mimeType, removeFrom: from });
+    }
+    this.mimeTypes.set(sink, store.mimeType);
+    this.append(sink, store.init);
+    for (const f of store.fragments) if (f.end > from) this.append(sink, f.data);
+    this.post({ type: 'audio', id });
   }
 
   private append(track: number, data: Uint8Array): void {
@@ -352,6 +452,7 @@ export class Session {
       this.stats.latencyP50 = p50;
       this.stats.latencyP95 = p95;
     }
+    this.lastCurrentTime = t.currentTime;
     this.evict(t.currentTime);
     this.postStats();
   }
