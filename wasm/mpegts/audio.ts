@@ -238,8 +238,11 @@ function finishCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): 
   return taken;
 }
 
-/** Handles the payload [p, p+len) of one audio PES. */
-export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool): void {
+/**
+ * Handles the payload [p, p+len) of one audio PES. `partial`: the PES was damaged after these bytes;
+ * a frame they do not complete is lost, not carried.
+ */
+export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool, partial: bool): void {
   const end = p + len;
   let pos = p;
   overlappedSamples = 0;
@@ -254,6 +257,7 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
   let previousSamples: u32 = 0;
   while (pos < end) {
     const r = parseFrame(slot, pos, end - pos);
+    if (r == FrameParse.NeedMore && partial) break;
     if (r == FrameParse.NeedMore) {
       // A header cut by the PES boundary: keep its bytes for the next PES. A frame starting here
       // takes this PES's PTS when it is the first (2.4.3.7).
@@ -282,6 +286,7 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool)
     }
     previousSamples = samples;
     if (pos + length > end) {
+      if (partial) break; // cut by the damage: lost (the caller counts it)
       // A frame cut by the PES boundary: completed by the start of the next PES.
       if (!keepCarry(slot, pos, end, time, timed)) skipped += end - pos;
       break;

@@ -125,6 +125,15 @@ const pesLength = new StaticArray<u32>(MAX_TRACKS);
 const pesActive = new StaticArray<bool>(MAX_TRACKS);
 const pesDamaged = new StaticArray<bool>(MAX_TRACKS);
 const pesExpected = new StaticArray<u32>(MAX_TRACKS);
+/** Bytes of the PES collected before its first damage (what came before a gap is intact). */
+const pesDamageAt = new StaticArray<u32>(MAX_TRACKS);
+
+/** Marks the PES being collected as damaged from here on. */
+function damage(slot: i32): void {
+  if (unchecked(pesDamaged[slot])) return;
+  unchecked((pesDamaged[slot] = true));
+  unchecked((pesDamageAt[slot] = unchecked(pesLength[slot])));
+}
 const lastVideoDts = new StaticArray<i64>(MAX_TRACKS);
 /** The last positive frame interval of each video track (90 kHz), and whether it has a time yet. */
 const lastVideoStep = new StaticArray<u32>(MAX_TRACKS);
@@ -245,7 +254,7 @@ export function demux(end: u32, final: bool): u32 {
       inSync = false;
       lostSince = consumed + <f64>(q - INPUT_BASE);
       // The packet before was cut short (its last bytes are this one's): its access unit is lost.
-      if (lastPacketSlot >= 0 && unchecked(pesActive[lastPacketSlot])) unchecked((pesDamaged[lastPacketSlot] = true));
+      if (lastPacketSlot >= 0 && unchecked(pesActive[lastPacketSlot])) damage(lastPacketSlot);
       lastPacketSlot = -1;
       continue;
     }
@@ -343,7 +352,7 @@ function truncatedPacket(q: u32, end: u32): void {
     const r = route(((u8at(q + 1) & 0x1f) << 8) | u8at(q + 2));
     if (r >= ROUTE_TRACK) {
       const slot = <i32>(r - ROUTE_TRACK);
-      if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+      if (unchecked(pesActive[slot])) damage(slot);
     }
   }
 }
@@ -413,7 +422,7 @@ function packet(q: u32, offset: f64): void {
   if (r >= ROUTE_TRACK) {
     const slot = <i32>(r - ROUTE_TRACK);
     if (tei) {
-      if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+      if (unchecked(pesActive[slot])) damage(slot);
       else pesLost(slot);
       emitWarning(Warn.TransportError, slot, <f64>packetPid);
       // Its continuity_counter is as unreliable as the rest: the next packet starts counting anew
@@ -436,7 +445,7 @@ function packet(q: u32, offset: f64): void {
       if (cc != ((last + 1) & 0xf)) {
         // Bytes are missing here: the PES in progress is damaged, or, between two PES, whatever the
         // next PES would have continued (a carried audio frame, a video NAL unit) is.
-        if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+        if (unchecked(pesActive[slot])) damage(slot);
         else pesLost(slot);
         emitWarning(Warn.ContinuityError, slot, <f64>packetPid);
       }
@@ -444,7 +453,7 @@ function packet(q: u32, offset: f64): void {
     memory.copy(copy, q, PACKET);
     if ((b3 >> 6) != 0) {
       // transport_scrambling_control: nothing we can read, and the PES it belongs to is incomplete.
-      if (unchecked(pesActive[slot])) unchecked((pesDamaged[slot] = true));
+      if (unchecked(pesActive[slot])) damage(slot);
       return;
     }
     if (!hasPayload) {
@@ -700,7 +709,7 @@ function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
   const have = unchecked(pesLength[slot]);
   if (have + len > pesCapacity(slot)) {
     if (!unchecked(pesDamaged[slot])) emitWarning(Warn.PesOverflow, slot, <f64>(have + len));
-    unchecked((pesDamaged[slot] = true));
+    damage(slot);
     return;
   }
   memory.copy(base + have, p, len);
@@ -728,11 +737,21 @@ function finishPes(slot: i32): void {
   if (unchecked(state[slot]) == TrackState.Dropped) return;
   const base = pesBase(slot);
   let length = unchecked(pesLength[slot]);
+  // A gap, a transport error or an overflow hit this PES. Video: its access unit is lost, only it.
+  // Audio: a PES holds several frames, and those complete before the damage are intact (timed from
+  // the PES's PTS); the frames from the damage on are lost (their bytes, or their times, are gone).
+  let partial = false;
   if (unchecked(pesDamaged[slot])) {
-    // A gap, a transport error or an overflow hit this PES: its access unit is lost, only it.
-    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
-    pesLost(slot);
-    return;
+    const intact = unchecked(pesDamageAt[slot]);
+    const salvage =
+      unchecked(kind[slot]) == TrackKind.Audio && intact >= 9 && intact > <u32>9 + u8at(base + 8) && u16be(base) == 0;
+    if (!salvage) {
+      setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+      pesLost(slot);
+      return;
+    }
+    partial = true;
+    length = intact;
   }
   const expected = unchecked(pesExpected[slot]);
   if (expected > 0 && length > expected) length = expected;
@@ -811,7 +830,11 @@ function finishPes(slot: i32): void {
     unchecked((codec[slot] = Codec.Aac));
     setInfoU32(slot, Info.Codec, Codec.Aac);
   }
-  audioPes(slot, data, size, pts, hasPts);
+  audioPes(slot, data, size, pts, hasPts, partial);
+  if (partial) {
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    pesLost(slot);
+  }
 }
 
 /**
