@@ -11,6 +11,12 @@ import { findStartCode } from './util/startcode';
 import { unescapeRbsp } from './util/bytes';
 import { readTimestamp, resetClock, unwrap } from './mpegts/clock';
 import { crc32mpeg } from './util/crc32';
+import { Codec } from './codes';
+import { frameChannels, frameLength, frameRate, frameSamples, frameSkip } from './codecs/frame';
+import { ac3Enhanced, ac3SampleEntry, configureAc3, configureEac3, eac3SampleEntry, parseAc3Frame } from './codecs/ac3';
+import { configureMpa, mpaLayer, mpaSampleEntry, mpaVersion, parseMpaFrame } from './codecs/mpa';
+import { configureOpus, opusEndTrim, opusSampleEntry, opusStartTrim, parseOpusFrame } from './codecs/opus';
+import { outputLength as outputWritten, outputReset } from './mp4/writer';
 
 /** A scratch area tests write their input bytes to (64 KiB, inside the input region). */
 export function testScratch(): u32 {
@@ -78,4 +84,64 @@ export function testReadTimestamp(ptr: u32): f64 {
 }
 export function testCrc32(ptr: u32, len: u32): u32 {
   return crc32mpeg(ptr, len);
+}
+
+// Audio frame parsers (codecs/ac3.ts, mpa.ts, opus.ts)
+
+/** Runs the frame parser of `codecId` (a Codec; Ac3/Eac3 and Mp2/Mp3 share one) at ptr; returns its FrameParse. */
+export function testParseAudioFrame(codecId: i32, ptr: u32, avail: u32): i32 {
+  if (codecId == Codec.Ac3 || codecId == Codec.Eac3) return parseAc3Frame(ptr, avail);
+  if (codecId == Codec.Mp2 || codecId == Codec.Mp3) return parseMpaFrame(ptr, avail);
+  if (codecId == Codec.Opus) return parseOpusFrame(ptr, avail);
+  return -1;
+}
+export function testFrameLength(): u32 {
+  return frameLength;
+}
+export function testFrameSkip(): u32 {
+  return frameSkip;
+}
+export function testFrameSamples(): u32 {
+  return frameSamples;
+}
+export function testFrameRate(): u32 {
+  return frameRate;
+}
+export function testFrameChannels(): u32 {
+  return frameChannels;
+}
+export function testAc3Enhanced(): bool {
+  return ac3Enhanced;
+}
+export function testMpaLayer(): u32 {
+  return mpaLayer();
+}
+export function testMpaVersion(): u32 {
+  return mpaVersion();
+}
+export function testOpusStartTrim(): u32 {
+  return opusStartTrim;
+}
+export function testOpusEndTrim(): u32 {
+  return opusEndTrim;
+}
+/** Configures track `slot` as `codecId` from the last parsed frame (Opus: with channelConfigCode); 1 = ok. */
+export function testConfigureAudio(codecId: i32, slot: i32, channelConfigCode: u32): i32 {
+  if (codecId == Codec.Ac3) return configureAc3(slot) ? 1 : 0;
+  if (codecId == Codec.Eac3) return configureEac3(slot) ? 1 : 0;
+  if (codecId == Codec.Mp2 || codecId == Codec.Mp3) {
+    configureMpa(slot);
+    return 1;
+  }
+  if (codecId == Codec.Opus) return configureOpus(slot, channelConfigCode) ? 1 : 0;
+  return 0;
+}
+/** Writes the sample entry of a configured track at the start of the output region; returns its length. */
+export function testAudioSampleEntry(codecId: i32, slot: i32, trackId: u32): u32 {
+  outputReset();
+  if (codecId == Codec.Ac3) ac3SampleEntry(slot);
+  else if (codecId == Codec.Eac3) eac3SampleEntry(slot);
+  else if (codecId == Codec.Mp2 || codecId == Codec.Mp3) mpaSampleEntry(slot, trackId);
+  else if (codecId == Codec.Opus) opusSampleEntry(slot);
+  return outputWritten();
 }

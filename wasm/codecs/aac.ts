@@ -4,7 +4,8 @@
 
 import { Info, setInfoU32 } from '../remux/track';
 import { FrameParse, setFrame } from './frame';
-import { boxEnd, boxStart, Fourcc, fullBoxStart, w16, w24, w32, w8, wZeros } from '../mp4/writer';
+import { boxEnd, Fourcc, w8 } from '../mp4/writer';
+import { audioEntryStart, esdsEnd, esdsStart } from './audio-entry';
 
 // Table 1.18 (sampling_frequency_index → Hz); 13..15 are reserved.
 const RATES: StaticArray<u32> = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
@@ -74,49 +75,18 @@ export function configureFromAdts(slot: i32): void {
   setInfoU32(slot, Info.Compat, adtsRateIndex);
 }
 
-/** Writes an expandable-size descriptor header (14496-1 8.3.3) for a payload of `size` < 128 bytes. */
-function descriptor(tag: u32, size: u32): void {
-  w8(tag);
-  w8(size);
-}
-
-/** Elementary Stream Descriptor Box 'esds' (14496-14 5.6) carrying ES_Descriptor (14496-1 7.2.6.5). */
+/** 'esds' (14496-14 5.6) with the AudioSpecificConfig (14496-3 1.6.2.1) as its DecoderSpecificInfo. */
 function esds(trackId: u32, objectType: u32, rateIndex: u32, channels: u32): void {
-  const box = fullBoxStart(Fourcc.esds, 0, 0);
-  const ascLength: u32 = 2;
-  const decSpecific: u32 = 2 + ascLength;
-  const decConfig: u32 = 13 + decSpecific;
-  const slConfig: u32 = 2 + 1;
-  descriptor(0x03, 3 + 2 + decConfig + slConfig); // ES_DescrTag
-  w16(trackId); // ES_ID
-  w8(0); // streamDependenceFlag, URL_Flag, OCRstreamFlag, streamPriority
-  descriptor(0x04, 13 + decSpecific); // DecoderConfigDescrTag
-  w8(0x40); // objectTypeIndication: Audio ISO/IEC 14496-3
-  w8((0x05 << 2) | 1); // streamType = AudioStream, upStream = 0, reserved = 1
-  w24(0); // bufferSizeDB
-  w32(0); // maxBitrate
-  w32(0); // avgBitrate
-  descriptor(0x05, ascLength); // DecSpecificInfoTag: AudioSpecificConfig (14496-3 1.6.2.1)
+  const box = esdsStart(trackId, 0x40, 2); // objectTypeIndication: Audio ISO/IEC 14496-3
   w8((objectType << 3) | (rateIndex >> 1)); // audioObjectType (5), samplingFrequencyIndex (4)...
   w8(((rateIndex & 1) << 7) | (channels << 3)); // ...channelConfiguration (4), GASpecificConfig zeros
-  descriptor(0x06, 1); // SLConfigDescrTag
-  w8(0x02); // predefined: reserved for use in MP4 files
-  boxEnd(box);
+  esdsEnd(box);
 }
 
 /** MPEG-4 audio sample entry 'mp4a' (14496-14 5.6; AudioSampleEntry 14496-12 12.2.3). */
 export function mp4a(trackId: u32, objectType: u32, rateIndex: u32, sampleRate: u32, channels: u32): void {
-  const box = boxStart(Fourcc.mp4a);
-  wZeros(6); // reserved
-  w16(1); // data_reference_index
-  w32(0); // reserved[2]
-  w32(0);
   // channel_configuration 7 is 7.1: eight channels (14496-3 Table 1.19); 0 (a PCE) says nothing.
-  w16(channels == 0 ? 2 : channels == 7 ? 8 : channels); // channelcount
-  w16(16); // samplesize
-  w16(0); // pre_defined
-  w16(0); // reserved
-  w32((sampleRate < 65536 ? sampleRate : 0) << 16); // samplerate 16.16
+  const box = audioEntryStart(Fourcc.mp4a, channels == 0 ? 2 : channels == 7 ? 8 : channels, sampleRate);
   esds(trackId, objectType, rateIndex, channels);
   boxEnd(box);
 }
