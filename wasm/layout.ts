@@ -52,9 +52,13 @@ export const PSI_BASE: u32 = PID_TABLE_BASE + PID_TABLE_SIZE;
 /** PSI section buffers: PAT, PMT and SCTE-35 (see mpegts/demux.ts psiPayload). */
 export const PSI_BUFFERS: u32 = 3;
 
+/** Copies of a PAT/PMT section that failed its CRC_32, for a majority vote (see mpegts/demux.ts psiAppend). */
+export const PSI_VOTES: u32 = 3;
+export const PSI_VOTE_BASE: u32 = PSI_BASE + PSI_BUFFERS * PSI_CAPACITY;
+
 /** Timed metadata (mpegts/metadata.ts): one ID3 PES being assembled, and records held until output starts. */
 export const METADATA_PES_CAPACITY: u32 = 64 * KiB;
-export const METADATA_PES_BASE: u32 = PSI_BASE + PSI_BUFFERS * PSI_CAPACITY;
+export const METADATA_PES_BASE: u32 = PSI_VOTE_BASE + PSI_VOTES * PSI_CAPACITY;
 export const METADATA_HELD_CAPACITY: u32 = 64 * KiB;
 export const METADATA_HELD_BASE: u32 = METADATA_PES_BASE + METADATA_PES_CAPACITY;
 

@@ -6,6 +6,9 @@ import { Codec, TrackKind } from '../codes';
 import { codec, Info, infoU32, kind, timescale } from '../remux/track';
 import { avc1 } from '../codecs/h264';
 import { mp4a } from '../codecs/aac';
+import { ac3SampleEntry, eac3SampleEntry } from '../codecs/ac3';
+import { mpaSampleEntry } from '../codecs/mpa';
+import { opusSampleEntry } from '../codecs/opus';
 import { boxEnd, boxStart, Fourcc, fullBoxStart, w16, w32, w8, wMatrix, wZeros } from './writer';
 
 /** File Type Box (4.3). */
@@ -145,6 +148,14 @@ function stbl(slot: i32, trackId: u32): void {
       infoU32(slot, Info.SarNum),
       infoU32(slot, Info.SarDen),
     );
+  } else if (c == Codec.Mp3 || c == Codec.Mp2) {
+    mpaSampleEntry(slot, trackId);
+  } else if (c == Codec.Ac3) {
+    ac3SampleEntry(slot);
+  } else if (c == Codec.Eac3) {
+    eac3SampleEntry(slot);
+  } else if (c == Codec.Opus) {
+    opusSampleEntry(slot);
   } else if (c == Codec.Aac) {
     mp4a(
       trackId,

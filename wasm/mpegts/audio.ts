@@ -16,6 +16,9 @@ import { CARRY_CAPACITY, carryBase, MAX_TRACKS } from '../layout';
 import { Codec, Warn } from '../codes';
 import { emitWarning } from '../events';
 import { adtsBlocks, adtsChannels, configureFromAdts, parseAdts, parseAdtsFrame } from '../codecs/aac';
+import { ac3Enhanced, configureAc3, configureEac3, parseAc3Frame } from '../codecs/ac3';
+import { configureMpa, mpaLayer, parseMpaFrame } from '../codecs/mpa';
+import { configureOpus, parseOpusFrame } from '../codecs/opus';
 import { FrameParse, frameLength, frameRate, frameSamples, frameSkip, MAX_HEADER } from '../codecs/frame';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
@@ -61,15 +64,26 @@ export function audioLastDts90k(slot: i32): i64 {
   return ((unchecked(nextDts[slot]) - <i64>unchecked(lastSamples[slot])) * 90000) / <i64>unchecked(timescale[slot]);
 }
 
-/** True when the payload starts like ADTS: used to check what a PMT calls "MPEG audio". */
-export function looksLikeAdts(p: u32, len: u32): bool {
-  return len >= 7 && parseAdts(p);
+/**
+ * Decides the codec of a track whose PMT entry does not say it (stream_type 0x03/0x04 "MPEG audio",
+ * which broadcasters also use for AAC, or private data without a descriptor) from its first PES
+ * payload: ADTS, then MPEG audio, then AC-3/E-AC-3, each at the start of the payload (a PES starts
+ * with a frame, 13818-1 2.4.3.7). Returns the codec, or Codec.None when the payload is none of them.
+ */
+export function detectAudioCodec(p: u32, len: u32): i32 {
+  if (len >= 7 && parseAdts(p)) return Codec.Aac;
+  if (parseMpaFrame(p, len) == FrameParse.Header) return mpaLayer() == 3 ? Codec.Mp3 : Codec.Mp2;
+  if (parseAc3Frame(p, len) == FrameParse.Header) return ac3Enhanced ? Codec.Eac3 : Codec.Ac3;
+  return Codec.None;
 }
 
 /** Parses the frame header of the track's codec at p (codecs/frame.ts). */
 function parseFrame(slot: i32, p: u32, avail: u32): i32 {
   const c = unchecked(codec[slot]);
   if (c == Codec.Aac) return parseAdtsFrame(p, avail);
+  if (c == Codec.Mp3 || c == Codec.Mp2) return parseMpaFrame(p, avail);
+  if (c == Codec.Ac3 || c == Codec.Eac3) return parseAc3Frame(p, avail);
+  if (c == Codec.Opus) return parseOpusFrame(p, avail);
   return FrameParse.NotHeader;
 }
 
@@ -88,6 +102,17 @@ function configure(slot: i32): bool {
     // the raw data (13818-7 8.5), which ADTS does not expose.
     ok = adtsChannels != 0;
     if (ok) configureFromAdts(slot);
+  } else if (c == Codec.Mp3 || c == Codec.Mp2) {
+    configureMpa(slot);
+    setCodec(slot, mpaLayer() == 3 ? Codec.Mp3 : Codec.Mp2);
+    ok = true;
+  } else if (c == Codec.Ac3 || c == Codec.Eac3) {
+    // The PMT proposes the family (0x81 vs 0x87, or a DVB descriptor); the bsid of the frame decides.
+    ok = ac3Enhanced ? configureEac3(slot) : configureAc3(slot);
+    if (ok) setCodec(slot, ac3Enhanced ? Codec.Eac3 : Codec.Ac3);
+  } else if (c == Codec.Opus) {
+    // The PMT's Opus descriptor left its channel_config_code in the Channels field (demux.ts).
+    ok = configureOpus(slot, infoU32(slot, Info.Channels));
   }
   if (!ok) {
     emitWarning(Warn.TrackUnsupported, slot, <f64>infoU32(slot, Info.StreamType));
@@ -97,6 +122,11 @@ function configure(slot: i32): bool {
   unchecked((timescale[slot] = frameRate));
   unchecked((state[slot] = TrackState.Configured));
   return true;
+}
+
+function setCodec(slot: i32, c: i32): void {
+  unchecked((codec[slot] = c));
+  setInfoU32(slot, Info.Codec, <u32>c);
 }
 
 /**

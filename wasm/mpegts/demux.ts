@@ -18,6 +18,8 @@ import {
   PSI_BASE,
   PSI_BUFFERS,
   PSI_CAPACITY,
+  PSI_VOTE_BASE,
+  PSI_VOTES,
   pesBase,
   pesCapacity,
 } from '../layout';
@@ -32,7 +34,7 @@ import { readTimestamp, resetClock, unwrap } from './clock';
 import { resetTimeline, retime, videoOffset } from './timeline';
 import { flushMetadata, id3Lost, id3Payload, resetMetadata, scte35Section } from './metadata';
 import { resetVideo, videoAccessUnit, videoCanContinue, videoPesLost } from './video';
-import { audioLastDts90k, audioNextDts90k, audioPes, audioPesLost, audioTimed, looksLikeAdts, resetAudio } from './audio';
+import { audioLastDts90k, audioNextDts90k, audioPes, audioPesLost, audioTimed, detectAudioCodec, resetAudio } from './audio';
 
 /** stream_type values (13818-1 Table 2-34, and the registered values used by broadcasters). */
 export const enum StreamType {
@@ -143,6 +145,9 @@ const prevVideoDts = new StaticArray<i64>(MAX_TRACKS);
 const prevVideoStep = new StaticArray<u32>(MAX_TRACKS);
 const psiLength = new StaticArray<u32>(PSI_BUFFERS);
 const psiCollecting = new StaticArray<bool>(PSI_BUFFERS);
+/** Failed copies held for the vote (voteSection), and their length, per buffer. */
+const psiVotes = new StaticArray<u32>(PSI_BUFFERS);
+const psiBadLength = new StaticArray<u32>(PSI_BUFFERS);
 
 export function resetDemuxer(audioTrack: i32): void {
   audioSelection = audioTrack;
@@ -183,6 +188,8 @@ export function resetDemuxer(audioTrack: i32): void {
   resetMetadata();
   for (let i: u32 = 0; i < PSI_BUFFERS; i++) {
     unchecked((psiLength[i] = 0));
+    unchecked((psiVotes[i] = 0));
+    unchecked((psiBadLength[i] = 0));
     unchecked((psiCollecting[i] = false));
   }
   resetClock();
@@ -514,11 +521,43 @@ function psiAppend(which: i32, buf: u32, p: u32, len: u32): void {
   unchecked((psiCollecting[which] = false));
   if (crc32mpeg(buf, total) != 0) {
     emitWarning(Warn.PsiInvalid, -1, <f64>u8at(buf));
-    return;
+    const waiting = which == 0 ? !patSeen : which == 1 ? pmtVersion < 0 : false;
+    if (!waiting || !voteSection(which, buf, total)) return;
   }
   if (which == 0) pat(buf, total);
   else if (which == 1) pmt(buf, total);
   else scte35Section(buf, total);
+}
+
+/**
+ * A PAT or PMT that fails its CRC_32 while none of its kind was read yet. Tables repeat (every 100 ms
+ * or so), and bit errors rarely hit the same byte twice: the last PSI_VOTES failed copies of the same
+ * length vote byte by byte, and a result that passes the CRC is the table (tsduck test-143: every PMT
+ * copy is damaged, differently). Three identical copies that still fail were written with a wrong
+ * CRC_32 (some tools do) and are taken as they are. Returns true with the section in buf.
+ */
+function voteSection(which: i32, buf: u32, total: u32): bool {
+  if (total != unchecked(psiBadLength[which])) {
+    unchecked((psiBadLength[which] = total));
+    unchecked((psiVotes[which] = 0)); // copies held
+  }
+  const held = unchecked(psiVotes[which]);
+  const slot = PSI_VOTE_BASE + ((held % PSI_VOTES) * PSI_CAPACITY);
+  memory.copy(slot, buf, total);
+  unchecked((psiVotes[which] = held + 1));
+  if (held + 1 < PSI_VOTES) return false;
+  const a = PSI_VOTE_BASE;
+  const b = a + PSI_CAPACITY;
+  const c = b + PSI_CAPACITY;
+  let identical = true;
+  for (let i: u32 = 0; i < total; i++) {
+    const x = load<u8>(a + i);
+    const y = load<u8>(b + i);
+    const z = load<u8>(c + i);
+    if (x != y || y != z) identical = false;
+    store<u8>(buf + i, x == y || x == z ? x : y == z ? y : x);
+  }
+  return identical || crc32mpeg(buf, total) == 0;
 }
 
 /**
@@ -583,9 +622,12 @@ let descLanguage: u32 = 0;
 let descAc3: bool = false;
 let descEac3: bool = false;
 let descOpusChannels: i32 = -1;
+/** Some other descriptor was present (subtitling, teletext, data broadcast...). */
+let descOther: bool = false;
 
 function readDescriptors(p: u32, end: u32): void {
   descRegistration = 0;
+  descOther = false;
   descLanguage = 0;
   descAc3 = false;
   descEac3 = false;
@@ -603,7 +645,7 @@ function readDescriptors(p: u32, end: u32): void {
     else if (tag == Descriptor.DvbEac3) descEac3 = true;
     else if (tag == Descriptor.DvbExtension && len >= 2 && u8at(body) == OPUS_EXTENSION) {
       descOpusChannels = <i32>u8at(body + 1); // channel_config_code
-    }
+    } else if (tag != Descriptor.Language && tag != 0x52) descOther = true; // 0x52: stream_identifier (DVB)
     p = body + len;
   }
 }
@@ -638,6 +680,10 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
     } else if (descRegistration == Registration.Opus) {
       trackKind = TrackKind.Audio;
       trackCodec = Codec.Opus;
+    } else if (descRegistration == 0 && !descOther) {
+      // Private data with no descriptor at all: Blu-ray (M2TS) writes AAC this way. The payload decides;
+      // anything else (subtitles, teletext) comes with its own descriptor and is skipped above.
+      trackKind = TrackKind.Audio;
     }
   }
   if (type == StreamType.Metadata || (type == StreamType.PrivateData && descRegistration == Registration.Id3)) {
@@ -687,7 +733,7 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
 
 /** Codecs this build writes into MP4 (the others are declared unsupported, by stream_type). */
 function codecBuilt(c: i32): bool {
-  return c == Codec.None || c == Codec.H264 || c == Codec.Aac;
+  return c == Codec.None || c == Codec.H264 || c == Codec.Aac || c == Codec.Ac3 || c == Codec.Opus;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -820,15 +866,16 @@ function finishPes(slot: i32): void {
   }
   if (unchecked(codec[slot]) == Codec.None) {
     if (size == 0) return;
-    if (!looksLikeAdts(data, size)) {
-      // MPEG-1/2 audio layers I-III: not output by this build (MP3 arrives with the full TS work).
+    const found = detectAudioCodec(data, size);
+    if (found == Codec.None) {
+      // Not audio weir can frame (a private stream of another kind, or damage at the first PES).
       unchecked((state[slot] = TrackState.Dropped));
       setRoute(<u32>unchecked(pid[slot]), ROUTE_NONE);
       emitWarning(Warn.TrackUnsupported, slot, <f64>infoU32(slot, Info.StreamType));
       return;
     }
-    unchecked((codec[slot] = Codec.Aac));
-    setInfoU32(slot, Info.Codec, Codec.Aac);
+    unchecked((codec[slot] = found));
+    setInfoU32(slot, Info.Codec, <u32>found);
   }
   audioPes(slot, data, size, pts, hasPts, partial);
   if (partial) {
