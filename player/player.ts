@@ -395,7 +395,7 @@ export class Player {
     // One SourceBuffer per video track and one for audio: the audio track heard first (others switch into it).
     const playable = tracks.filter((t) => {
       if (t.kind === 'audio' && t.id !== audio) return false;
-      if (MediaSource.isTypeSupported(t.mimeType)) return true;
+      if (t.codec !== 'mp2' && MediaSource.isTypeSupported(t.mimeType)) return true; // layer II: see worker/session.ts
       const error = new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser cannot play ${t.mimeType}`, {
         track: t.id,
         severity: 'recoverable',

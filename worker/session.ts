@@ -253,12 +253,16 @@ export class Session {
     const playable: TrackInfo[] = [];
     for (const track of tracks) {
       // The capability check runs here, in the worker (DESIGN.md §3), when a MediaSource exists here.
-      const supported = typeof MediaSource === 'undefined' || MediaSource.isTypeSupported(track.mimeType);
+      // MPEG audio layer II shares MP3's MP4 codec string (mp4a.6B/mp4a.69), which browsers accept
+      // and then decode as layer III: none of them decodes layer II, so it is refused here by name.
+      const supported =
+        track.codec !== 'mp2' && (typeof MediaSource === 'undefined' || MediaSource.isTypeSupported(track.mimeType));
       if (supported) {
         playable.push(track);
         continue;
       }
-      const error = new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser cannot play ${track.mimeType}`, {
+      const what = track.codec === 'mp2' ? 'MPEG audio layer II (mp2)' : track.mimeType;
+      const error = new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser cannot play ${what}`, {
         track: track.id,
         severity: 'recoverable',
       });
