@@ -38,6 +38,8 @@ const carryTimed = new StaticArray<bool>(MAX_TRACKS);
 const nextDts = new StaticArray<i64>(MAX_TRACKS);
 const lastSamples = new StaticArray<u32>(MAX_TRACKS);
 const haveNext = new StaticArray<bool>(MAX_TRACKS);
+/** No byte was skipped or lost since the last frame written ended (a dependent frame may join it). */
+const adjacent = new StaticArray<bool>(MAX_TRACKS);
 /** Frames dropped as overlapping in the current PES (reported once per PES). */
 let overlapped: u32 = 0;
 
@@ -47,6 +49,7 @@ export function resetAudio(slot: i32): void {
   unchecked((haveNext[slot] = false));
   unchecked((nextDts[slot] = 0));
   unchecked((lastSamples[slot] = 1024));
+  unchecked((adjacent[slot] = false));
 }
 
 /** Whether the track has timed a frame yet (see timeline.ts). */
@@ -164,8 +167,12 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
   }
   const size = length - skip;
   if (samples == 0) {
-    // Part of the previous sample (an E-AC-3 dependent substream completes the frame before it).
-    if (!unchecked(haveNext[slot]) || !reserveSample(slot, size)) return;
+    // Part of the previous sample (an E-AC-3 dependent substream completes the frame before it), which
+    // it must follow directly: after skipped or lost bytes it belongs to a frame that is gone.
+    if (!unchecked(haveNext[slot]) || !unchecked(adjacent[slot]) || !reserveSample(slot, size)) {
+      setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+      return;
+    }
     memory.copy(sampleWritePtr(slot), p + skip, size);
     if (!growLastSample(slot, size)) setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
@@ -188,6 +195,7 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
   unchecked((nextDts[slot] = time + <i64>samples));
   unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));
+  unchecked((adjacent[slot] = true));
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     return;
@@ -213,6 +221,7 @@ function keepCarry(slot: i32, pos: u32, end: u32, time: i64, timed: bool): bool 
 
 /** A PES of this track was lost: a frame begun before it cannot be completed by the next one. */
 export function audioPesLost(slot: i32): void {
+  unchecked((adjacent[slot] = false));
   if (unchecked(carryLength[slot]) > 0) setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
   unchecked((carryLength[slot] = 0));
 }
@@ -242,6 +251,7 @@ function finishCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): 
   if (r != FrameParse.Header || length > CARRY_CAPACITY || (have > length && have - length > taken)) {
     emitWarning(Warn.AdtsSyncLost, slot, <f64>kept);
     unchecked((carryLength[slot] = 0));
+    unchecked((adjacent[slot] = false));
     return 0;
   }
   if (have > length) {
@@ -295,12 +305,16 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool,
         timed = hasPts || unchecked(haveNext[slot]);
         if (timed) time = firstFrameTime(slot, pts90k, hasPts, unchecked(lastSamples[slot]));
       }
-      if (!keepCarry(slot, pos, end, time + <i64>previousSamples, timed)) skipped += end - pos;
+      if (!keepCarry(slot, pos, end, time + <i64>previousSamples, timed)) {
+        skipped += end - pos;
+        unchecked((adjacent[slot] = false));
+      }
       break;
     }
     if (r == FrameParse.NotHeader) {
       pos++;
       skipped++;
+      unchecked((adjacent[slot] = false));
       continue;
     }
     if (!configure(slot)) return;
@@ -318,7 +332,10 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool,
     if (pos + length > end) {
       if (partial) break; // cut by the damage: lost (the caller counts it)
       // A frame cut by the PES boundary: completed by the start of the next PES.
-      if (!keepCarry(slot, pos, end, time, timed)) skipped += end - pos;
+      if (!keepCarry(slot, pos, end, time, timed)) {
+        skipped += end - pos;
+        unchecked((adjacent[slot] = false));
+      }
       break;
     }
     if (timed) emitFrame(slot, pos, length, time);
