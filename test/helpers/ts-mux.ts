@@ -26,6 +26,10 @@ export interface MuxOptions {
   boundedAudio?: boolean;
   /** Bound PES_packet_length for video too (each video PES must then fit in 65535 bytes). Default false. */
   boundedVideo?: boolean;
+  /** PMT version_number (default 0). */
+  pmtVersion?: number;
+  /** Continuity counters to start from and update (to continue another muxTs output without a gap). */
+  counters?: Map<number, number>;
   /** Called for each PES after its packets: extra packets to write after it (e.g. padding). */
   after?: (pes: EsPacket, cc: (pid: number) => number) => Uint8Array[];
 }
@@ -40,9 +44,10 @@ function crc32(bytes: number[]): number {
   return crc >>> 0;
 }
 
-function section(tableId: number, idExtension: number, body: number[]): number[] {
+function section(tableId: number, idExtension: number, body: number[], version = 0): number[] {
   const length = 5 + body.length + 4; // after section_length: extension..last_section_number, body, CRC
-  const s = [tableId, 0xb0 | (length >> 8), length & 0xff, idExtension >> 8, idExtension & 0xff, 0xc1, 0, 0, ...body];
+  const flags = 0xc1 | ((version & 0x1f) << 1); // reserved, version_number, current_next_indicator
+  const s = [tableId, 0xb0 | (length >> 8), length & 0xff, idExtension >> 8, idExtension & 0xff, flags, 0, 0, ...body];
   const crc = crc32(s);
   return [...s, crc >>> 24, (crc >> 16) & 0xff, (crc >> 8) & 0xff, crc & 0xff];
 }
@@ -105,7 +110,7 @@ function packetize(pid: number, data: Uint8Array, nextCc: () => number, start = 
 export function muxTs(pes: EsPacket[], options: MuxOptions): Uint8Array {
   const programs = options.programs ?? [[1, 0x1000]];
   const [programNumber, pmtPid] = programs.at(-1)!;
-  const counters = new Map<number, number>();
+  const counters = options.counters ?? new Map<number, number>();
   const cc = (pid: number) => {
     const v = counters.get(pid) ?? 0;
     counters.set(pid, (v + 1) & 0xf);
@@ -118,13 +123,18 @@ export function muxTs(pes: EsPacket[], options: MuxOptions): Uint8Array {
     programs.flatMap(([n, p]) => [n >> 8, n & 0xff, 0xe0 | (p >> 8), p & 0xff]),
   );
   const pcrPid = options.streams[0]![1];
-  const pmt = section(0x02, programNumber, [
-    0xe0 | (pcrPid >> 8),
-    pcrPid & 0xff,
-    0xf0,
-    0x00,
-    ...options.streams.flatMap(([type, pid]) => [type, 0xe0 | (pid >> 8), pid & 0xff, 0xf0, 0x00]),
-  ]);
+  const pmt = section(
+    0x02,
+    programNumber,
+    [
+      0xe0 | (pcrPid >> 8),
+      pcrPid & 0xff,
+      0xf0,
+      0x00,
+      ...options.streams.flatMap(([type, pid]) => [type, 0xe0 | (pid >> 8), pid & 0xff, 0xf0, 0x00]),
+    ],
+    options.pmtVersion ?? 0,
+  );
   const out: Uint8Array[] = [];
   const psiAt = options.psiAt ?? 0;
   const every = options.psiEvery ?? 20;

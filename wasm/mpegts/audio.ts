@@ -28,6 +28,8 @@ import {
   queueAudioSample,
   reserveSample,
   sampleWritePtr,
+  restartConfiguredTrack,
+  trackConfigured,
 } from '../remux/remuxer';
 
 /** A frame cut by a PES boundary: its first bytes, and its time (`carryTimed` false: none yet). */
@@ -122,9 +124,16 @@ function configure(slot: i32): bool {
     unchecked((state[slot] = TrackState.Dropped));
     return false;
   }
+  const restart = trackConfigured(slot); // the old stream's samples go out in the old timescale
+  const before = <i64>unchecked(timescale[slot]);
+  if (restart && unchecked(haveNext[slot]) && before != <i64>frameRate) {
+    // The new stream's first frame continues where the old one ended, in the new timescale.
+    unchecked((nextDts[slot] = (unchecked(nextDts[slot]) * <i64>frameRate) / before));
+  }
   unchecked((timescale[slot] = frameRate));
   unchecked((state[slot] = TrackState.Configured));
-  return true;
+  if (restart) restartConfiguredTrack(slot);
+  return unchecked(state[slot]) == TrackState.Configured; // a muxed file cannot change codec: dropped
 }
 
 function setCodec(slot: i32, c: i32): void {

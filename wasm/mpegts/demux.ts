@@ -29,7 +29,7 @@ import { crc32mpeg } from '../util/crc32';
 import { outputLength } from '../mp4/writer';
 import { bytesEqual, u16be, u32be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
-import { raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
+import { markRestart, raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
 import { resetTimeline, retime, videoOffset } from './timeline';
 import { flushMetadata, id3Lost, id3Payload, resetMetadata, scte35Section } from './metadata';
@@ -102,7 +102,6 @@ let patSeen: bool = false;
 let pmtProgram: i32 = -1;
 let psiPid: u32 = 0;
 let pmtVersion: i32 = -1;
-let pmtChangeReported: bool = false;
 /** The one audio track to output (its index among the outputtable audio tracks of the PMT), or -1: all. */
 let audioSelection: i32 = -1;
 /** Outputtable audio tracks met so far in the PMT being read. */
@@ -163,7 +162,6 @@ export function resetDemuxer(audioTrack: i32): void {
   pmtProgram = -1;
   psiPid = 0;
   pmtVersion = -1;
-  pmtChangeReported = false;
   sniffed = false;
   held = 0;
   replayNext = 0;
@@ -177,6 +175,7 @@ export function resetDemuxer(audioTrack: i32): void {
     unchecked((pesActive[s] = false));
     unchecked((pesDamaged[s] = false));
     unchecked((pesExpected[s] = 0));
+    unchecked((retiring[s] = false));
     unchecked((lastVideoDts[s] = 0));
     unchecked((lastVideoStep[s] = 3000));
     unchecked((videoTimed[s] = false));
@@ -585,10 +584,7 @@ function pmt(s: u32, total: u32): void {
   const version = <i32>((u8at(s + 5) >> 1) & 0x1f); // version_number
   if (pmtVersion >= 0) {
     if (program != pmtProgram) return; // the map of a program that is not played
-    if (version != pmtVersion && !pmtChangeReported) {
-      pmtChangeReported = true;
-      emitWarning(Warn.PmtChanged, -1, <f64>version);
-    }
+    if (version != pmtVersion) pmtChanged(s, total, version);
     return;
   }
   pmtProgram = program;
@@ -613,6 +609,55 @@ function pmt(s: u32, total: u32): void {
     const infoEnd = p + 5 + esInfo;
     declareStream(type, esPid, p + 5, infoEnd <= end ? infoEnd : end);
     p = infoEnd;
+  }
+}
+
+/** Slots whose stream a new PMT version no longer lists (pmtChanged): their track may take a new stream. */
+const retiring = new StaticArray<bool>(MAX_TRACKS);
+
+/**
+ * A new version of the played program's PMT (2.4.4.8: version_number changes whenever the map does).
+ * Streams it still lists (same PID, same stream_type) go on untouched. A stream it no longer lists
+ * ends: its PES in progress is closed and its PID is no longer read. A stream it adds takes the track
+ * of an ended stream of the same kind when there is one (the same track id; a new init segment follows
+ * once its configuration is known, remuxer.ts restartTrack), else a free track (a track added after
+ * output started, remuxer.ts). Reported as PMT_CHANGED with the new version.
+ */
+function pmtChanged(s: u32, total: u32, version: i32): void {
+  pmtVersion = version;
+  emitWarning(Warn.PmtChanged, -1, <f64>version);
+  const end = s + total - 4;
+  const first = s + 12 + (u16be(s + 10) & 0xfff);
+  for (let slot = 0; slot < MAX_TRACKS; slot++) {
+    unchecked((retiring[slot] = false));
+    if (unchecked(state[slot]) == TrackState.Free) continue;
+    let listed = false;
+    for (let p = first; p + 5 <= end; p += 5 + (u16be(p + 3) & 0xfff)) {
+      if (<i32>(u16be(p + 1) & 0x1fff) == unchecked(pid[slot]) && u8at(p) == infoU32(slot, Info.StreamType)) listed = true;
+    }
+    if (listed) continue;
+    if (unchecked(pesActive[slot])) closePes(slot);
+    setRoute(<u32>unchecked(pid[slot]), ROUTE_NONE);
+    unchecked((retiring[slot] = true));
+  }
+  audioInPmt = 0;
+  for (let p = first; p + 5 <= end; ) {
+    const type = u8at(p);
+    const esPid = u16be(p + 1) & 0x1fff;
+    const infoEnd = p + 5 + (u16be(p + 3) & 0xfff);
+    if (route(esPid) >= ROUTE_TRACK) {
+      if (unchecked(kind[<i32>(route(esPid) - ROUTE_TRACK)]) == TrackKind.Audio) audioInPmt++;
+    } else {
+      declareStream(type, esPid, p + 5, infoEnd <= end ? infoEnd : end);
+    }
+    p = infoEnd;
+  }
+  for (let slot = 0; slot < MAX_TRACKS; slot++) {
+    if (unchecked(retiring[slot])) {
+      // Ended, and no new stream took its track: what is queued still goes out.
+      unchecked((retiring[slot] = false));
+      if (unchecked(state[slot]) != TrackState.Dropped) unchecked((state[slot] = TrackState.Dropped));
+    }
   }
 }
 
@@ -702,20 +747,26 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
   let slot: i32 = -1;
   const audioIndex = audioInPmt;
   if (trackKind == TrackKind.Video) {
-    if (unchecked(state[0]) == TrackState.Free) slot = 0;
+    if (unchecked(state[0]) == TrackState.Free || unchecked(retiring[0])) slot = 0;
   } else {
     audioInPmt++;
     if (audioSelection >= 0 && <u32>audioSelection != audioIndex) return; // not the one asked for
-    for (let s = 1; s < MAX_TRACKS; s++) {
-      if (unchecked(state[s]) == TrackState.Free) {
-        slot = s;
-        break;
-      }
-    }
+    for (let s = 1; s < MAX_TRACKS && slot < 0; s++) if (unchecked(retiring[s])) slot = s;
+    for (let s = 1; s < MAX_TRACKS && slot < 0; s++) if (unchecked(state[s]) == TrackState.Free) slot = s;
   }
   if (slot < 0) {
     emitWarning(Warn.ExtraTrackSkipped, -1, <f64>type);
     return;
+  }
+  if (unchecked(retiring[slot])) {
+    // A new stream on the track of an ended one: its timing goes on (the timeline stays continuous), its
+    // configuration starts over, and its track gets a new init segment once it is known.
+    unchecked((retiring[slot] = false));
+    unchecked((pesActive[slot] = false));
+    unchecked((pesLength[slot] = 0));
+    if (trackKind == TrackKind.Video) resetVideo(slot);
+    else audioPesLost(slot);
+    markRestart(slot);
   }
   unchecked((state[slot] = TrackState.Declared));
   unchecked((kind[slot] = trackKind));

@@ -21,6 +21,8 @@ import {
   isInitDone,
   reserveSample,
   restartTrack,
+  restartConfiguredTrack,
+  trackConfigured,
   sampleWritePtr,
 } from '../remux/remuxer';
 import { findStartCode } from '../util/startcode';
@@ -170,6 +172,13 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     }
     unchecked((started[slot] = true));
     unchecked((state[slot] = TrackState.Configured));
+    if (trackConfigured(slot)) {
+      restartConfiguredTrack(slot);
+      if (unchecked(state[slot]) != TrackState.Configured) {
+        dropAccessUnit(slot); // a muxed file cannot change codec: the new stream is left out
+        return;
+      }
+    }
     unchecked((timescale[slot] = 90000));
     const dropped = unchecked(droppedBeforeKeyframe[slot]);
     if (dropped > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>dropped);

@@ -54,6 +54,12 @@ export let fatalRaised: bool = false;
 
 /** Frame duration of each video track (90 kHz), for the last sample and for repaired gaps. */
 const lastDuration = new StaticArray<u32>(MAX_TRACKS);
+/** The codec each track's init segment describes (muxed output cannot change it later). */
+const initCodec = new StaticArray<i32>(MAX_TRACKS);
+/** Tracks that took a new stream (a PMT change) and get a new init segment once it is configured. */
+const restartPending = new StaticArray<bool>(MAX_TRACKS);
+/** While >= 0: cut() takes every queued sample of this track (its configuration is about to change). */
+let drainSlot: i32 = -1;
 /** Each output track's time origin in its own timescale (see startOutput). */
 const trackBase = new StaticArray<i64>(MAX_TRACKS);
 /** Unwrapped DTS of each track's last queued sample (track timescale). */
@@ -72,10 +78,68 @@ export function resetRemuxer(outputMode: i32, targetMs: i32): void {
   base90k = 0;
   sequence = 0;
   fatalRaised = false;
+  drainSlot = -1;
   for (let s = 0; s < MAX_TRACKS; s++) {
     unchecked((lastDuration[s] = 0));
     unchecked((lastDts[s] = 0));
+    unchecked((restartPending[s] = false));
   }
+}
+
+/** A new stream took this track (demux.ts pmtChanged): see trackConfigured. */
+export function markRestart(slot: i32): void {
+  unchecked((restartPending[slot] = true));
+}
+
+/**
+ * The demuxer configured a track (its first keyframe with parameter sets, its first audio frame),
+ * before queueing that first sample and before changing its timescale. A track that took a new stream
+ * after output started first writes out everything queued of the old stream; true when the caller must
+ * then call restartConfiguredTrack (a new init segment).
+ */
+export function trackConfigured(slot: i32): bool {
+  if (!unchecked(restartPending[slot])) return false;
+  unchecked((restartPending[slot] = false));
+  if (!initDone || !(outputMask & (1 << slot))) return false;
+  drainSlot = slot;
+  cut(i64.MAX_VALUE, false, true);
+  drainSlot = -1;
+  return true;
+}
+
+/**
+ * After trackConfigured said so, and once the track's new timescale is set: its origin in the new
+ * timescale, and its new init segment.
+ */
+export function restartConfiguredTrack(slot: i32): void {
+  unchecked((trackBase[slot] = from90k(slot, base90k)));
+  restartTrack(slot);
+}
+
+/**
+ * The first sample of a track that was not there when output started (a new PMT version added it).
+ * Per-track output announces it with its own init segment, on the same timeline; a muxed file's moov
+ * is written already, so there it is left out (reported).
+ */
+function addTrack(slot: i32): void {
+  if (mode == Mode.Muxed) {
+    unchecked((state[slot] = TrackState.Dropped));
+    unchecked((sampleCount[slot] = 0));
+    unchecked((dataLength[slot] = 0));
+    emitWarning(Warn.ExtraTrackSkipped, slot, <f64>infoU32(slot, Info.StreamType));
+    return;
+  }
+  const first = load<i64>(sDts(slot, 0));
+  const converted = from90k(slot, base90k);
+  unchecked((trackBase[slot] = converted < first ? converted : first));
+  outputMask |= 1 << slot;
+  unchecked((initCodec[slot] = unchecked(codec[slot])));
+  setInfoU32(slot, Info.TrackId, <u32>slot + 1);
+  setInfoU32(slot, Info.Timescale, unchecked(timescale[slot]));
+  emitTrack(slot);
+  const start = cursor;
+  writeInit(1 << slot);
+  emitInit(slot, start, cursor - start);
 }
 
 export function isInitDone(): bool {
@@ -258,6 +322,7 @@ function appendSample(slot: i32, dts: i64, cts: i32, size: u32, flags: u32, dura
   unchecked((dataLength[slot] += size));
   unchecked((sampleCount[slot] = n + 1));
   unchecked((lastDts[slot] = dts));
+  if (initDone && !(outputMask & (1 << slot))) addTrack(slot);
 }
 
 /** Output starts once every declared track is configured, or when waiting longer would cost data. */
@@ -314,6 +379,7 @@ export function startOutput(): void {
   }
   outputMask = mask;
   initDone = true;
+  for (let s = 0; s < MAX_TRACKS; s++) unchecked((initCodec[s] = unchecked(codec[s])));
   for (let s = 0; s < MAX_TRACKS; s++) {
     if (!(mask & (1 << s))) continue;
     setInfoU32(s, Info.TrackId, <u32>s + 1);
@@ -344,11 +410,19 @@ export function startOutput(): void {
  */
 export function restartTrack(slot: i32): void {
   if (!initDone || !(outputMask & (1 << slot))) return;
-  emitTrack(slot);
   if (mode == Mode.Muxed) {
+    if (unchecked(codec[slot]) != unchecked(initCodec[slot])) {
+      // Another codec cannot follow in the same track of a written moov: the new stream is left out.
+      unchecked((state[slot] = TrackState.Dropped));
+      emitWarning(Warn.ExtraTrackSkipped, slot, <f64>infoU32(slot, Info.StreamType));
+      return;
+    }
+    emitTrack(slot);
     emitWarning(Warn.ParameterSetChanged, slot, 1);
     return;
   }
+  emitTrack(slot);
+  unchecked((initCodec[slot] = unchecked(codec[slot])));
   const start = cursor;
   writeInit(1 << slot);
   emitInit(slot, start, cursor - start);
@@ -371,13 +445,14 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
     const n = unchecked(sampleCount[s]);
     if (n == 0) continue;
     let take: i32 = n;
+    const drain = s == drainSlot;
     if (unchecked(kind[s]) == TrackKind.Video) {
-      if (forced && !final) take = n - 1;
-      if (final) {
+      if (forced && !final && !drain) take = n - 1;
+      if (final || drain) {
         // The last frame lasts as long as the one before it (or the VUI frame rate says).
         if (load<u32>(sDuration(s, n - 1)) == 0) store<u32>(sDuration(s, n - 1), defaultVideoDuration(s));
       }
-    } else if (!final) {
+    } else if (!final && !drain) {
       if (cutTime90k != i64.MAX_VALUE) {
         const limit = from90k(s, cutTime90k);
         take = 0;
