@@ -272,16 +272,16 @@ function avcC(slot: i32, profile: u32, compat: u32, level: u32): void {
 }
 
 /** Pixel Aspect Ratio Box (14496-12 12.1.4). */
-function pasp(h: u32, v: u32): void {
+export function pasp(h: u32, v: u32): void {
   const box = boxStart(Fourcc.pasp);
   w32(h); // hSpacing
   w32(v); // vSpacing
   boxEnd(box);
 }
 
-/** AVC sample entry 'avc1' (14496-15 5.4.2.1; VisualSampleEntry 14496-12 12.1.3). */
-export function avc1(slot: i32, width: u32, height: u32, profile: u32, compat: u32, level: u32, sarNum: u32, sarDen: u32): void {
-  const box = boxStart(Fourcc.avc1);
+/** Opens a VisualSampleEntry (14496-12 12.1.3) of type `fourcc` and writes its fields; the caller adds its boxes. */
+export function visualEntryStart(fourcc: u32, width: u32, height: u32): u32 {
+  const box = boxStart(fourcc);
   wZeros(6); // reserved
   w16(1); // data_reference_index
   w16(0); // pre_defined
@@ -296,6 +296,12 @@ export function avc1(slot: i32, width: u32, height: u32, profile: u32, compat: u
   wZeros(32); // compressorname
   w16(0x0018); // depth
   w16(0xffff); // pre_defined = -1
+  return box;
+}
+
+/** AVC sample entry 'avc1' (14496-15 5.4.2.1; VisualSampleEntry 14496-12 12.1.3). */
+export function avc1(slot: i32, width: u32, height: u32, profile: u32, compat: u32, level: u32, sarNum: u32, sarDen: u32): void {
+  const box = visualEntryStart(Fourcc.avc1, width, height);
   avcC(slot, profile, compat, level);
   if (sarNum != sarDen) pasp(sarNum, sarDen);
   boxEnd(box);

@@ -6,6 +6,7 @@ import { Codec, TrackKind } from '../codes';
 import { codec, Info, infoU32, kind, timescale } from '../remux/track';
 import { avc1 } from '../codecs/h264';
 import { mp4a } from '../codecs/aac';
+import { hvc1 } from '../codecs/hevc';
 import { ac3SampleEntry, eac3SampleEntry } from '../codecs/ac3';
 import { mpaSampleEntry } from '../codecs/mpa';
 import { opusSampleEntry } from '../codecs/opus';
@@ -148,6 +149,8 @@ function stbl(slot: i32, trackId: u32): void {
       infoU32(slot, Info.SarNum),
       infoU32(slot, Info.SarDen),
     );
+  } else if (c == Codec.Hevc) {
+    hvc1(slot);
   } else if (c == Codec.Mp3 || c == Codec.Mp2) {
     mpaSampleEntry(slot, trackId);
   } else if (c == Codec.Ac3) {

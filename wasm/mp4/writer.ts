@@ -129,6 +129,8 @@ export const enum Fourcc {
   mdat = 0x6d646174, // 'mdat'
   avc1 = 0x61766331, // 'avc1'
   avcC = 0x61766343, // 'avcC'
+  hvc1 = 0x68766331, // 'hvc1'
+  hvcC = 0x68766343, // 'hvcC'
   pasp = 0x70617370, // 'pasp'
   mp4a = 0x6d703461, // 'mp4a'
   esds = 0x65736473, // 'esds'

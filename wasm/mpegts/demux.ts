@@ -784,7 +784,7 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
 
 /** Codecs this build writes into MP4 (the others are declared unsupported, by stream_type). */
 function codecBuilt(c: i32): bool {
-  return c == Codec.None || c == Codec.H264 || c == Codec.Aac || c == Codec.Ac3 || c == Codec.Opus;
+  return c == Codec.None || c == Codec.H264 || c == Codec.Hevc || c == Codec.Aac || c == Codec.Ac3 || c == Codec.Opus;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,10 +9,19 @@
 // of a PES therefore complete the previous access unit, which is still queued at that point.
 
 import { MAX_TRACKS } from '../layout';
-import { Warn } from '../codes';
+import { Codec, Warn } from '../codes';
+import {
+  captureHevcPps,
+  captureHevcSps,
+  captureHevcVps,
+  HevcNal,
+  hevcHasParameterSets,
+  hevcNalType,
+  resetHevc,
+} from '../codecs/hevc';
 import { emitWarning } from '../events';
 import { captureSps, capturePps, hasParameterSets, Nal, resetH264, seiHasRecoveryPoint, sliceIsIntra } from '../codecs/h264';
-import { Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
+import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
   beginVideoSample,
   commitVideoSample,
@@ -35,6 +44,8 @@ const nalEnd = new StaticArray<u32>(MAX_NALS);
 const started = new StaticArray<bool>(MAX_TRACKS);
 const droppedBeforeKeyframe = new StaticArray<u32>(MAX_TRACKS);
 const spsChangeReported = new StaticArray<bool>(MAX_TRACKS);
+/** HEVC: output started at a CRA, whose RASL pictures are dropped (see videoAccessUnit). */
+const skipRasl = new StaticArray<bool>(MAX_TRACKS);
 /** Whether the last access unit was queued (bytes continuing it may join it), per track. */
 const lastQueued = new StaticArray<bool>(MAX_TRACKS);
 /** Zero bytes cut from the end of the previous PES: trailing zeros, or part of a NAL or start code cut there. */
@@ -42,6 +53,8 @@ const trailingZeros = new StaticArray<u32>(MAX_TRACKS);
 
 export function resetVideo(slot: i32): void {
   unchecked((started[slot] = false));
+  unchecked((skipRasl[slot] = false));
+  resetHevc(slot);
   unchecked((droppedBeforeKeyframe[slot] = 0));
   unchecked((spsChangeReported[slot] = false));
   videoPesLost(slot);
@@ -108,6 +121,9 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   let intra = false; // its first slice is an I slice
   let firstSlice = true;
   let spsChanged = false; // an SPS that differs from the one in use (a new resolution, profile...)
+  const hevc = unchecked(codec[slot]) == Codec.Hevc;
+  let rasl = false; // HEVC: a random access skipped leading picture
+  let cra = false; // HEVC: a clean random access picture
   let payloadBytes: u32 = 0;
   let start = first;
   unchecked((trailingZeros[slot] = 0));
@@ -127,6 +143,24 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
       unchecked((nalEnd[count] = stop));
       count++;
       payloadBytes += stop - start;
+      if (hevc) {
+        const type = hevcNalType(load<u8>(start)); // nal_unit_type (H.265 Table 7-1)
+        if (type < HevcNal.Vps) {
+          // VCL NAL units: a picture; IRAP (16..23) is a random access point.
+          if (firstSlice) {
+            picture = true;
+            if (type >= HevcNal.BlaWLp && type <= 23) idr = true;
+            if (type == HevcNal.RaslN || type == HevcNal.RaslR) rasl = true;
+            cra = type == HevcNal.Cra;
+          }
+          firstSlice = false;
+        } else if (type == HevcNal.Vps) captureHevcVps(slot, start, stop - start);
+        else if (type == HevcNal.Sps) {
+          if (captureHevcSps(slot, start, stop - start, unchecked(started[slot])) == 2) spsChanged = true;
+        } else if (type == HevcNal.Pps) captureHevcPps(slot, start, stop - start);
+        start = next < end ? next + 3 : end;
+        continue;
+      }
       const type = <i32>load<u8>(start) & 0x1f; // nal_unit_type
       if (type >= Nal.Slice && type <= Nal.Idr) {
         // Coded slice NAL units (Table 7-1).
@@ -149,6 +183,16 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   // A random access point: an IDR picture, or an I picture with a recovery point (D.2.8: decoding can
   // start there; broadcast streams with open GOPs have no IDR at all).
   const key = idr || (recovery && intra);
+  if (hevc) {
+    // RASL pictures reference pictures before the CRA they lead (8.1.3: NoRaslOutputFlag): after output
+    // started at a CRA they cannot be decoded, and are dropped until the next random access point.
+    if (key) unchecked((skipRasl[slot] = cra && !unchecked(started[slot])));
+    else if (rasl && unchecked(skipRasl[slot])) {
+      if (picture) dropAccessUnit(slot);
+      unchecked((lastQueued[slot] = false));
+      return;
+    }
+  }
   const size = payloadBytes + <u32>count * 4;
   if (continues) {
     if (!unchecked(lastQueued[slot]) || !reserveSample(slot, size)) {
@@ -162,7 +206,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   }
   if (!unchecked(started[slot])) {
     // Output starts at the first random access point whose parameter sets we hold (DESIGN.md §3).
-    if (!key || !hasParameterSets(slot)) {
+    if (!key || !(hevc ? hevcHasParameterSets(slot) : hasParameterSets(slot))) {
       unchecked((lastQueued[slot] = false));
       // Only a PES holding a picture is a dropped frame (a PES of parameter sets alone is not).
       if (!picture) return;
@@ -212,10 +256,19 @@ function newParameterSets(slot: i32, count: i32, key: bool): void {
     }
     return;
   }
-  resetH264(slot);
+  const hevc = unchecked(codec[slot]) == Codec.Hevc;
+  if (hevc) resetHevc(slot);
+  else resetH264(slot);
   for (let i = 0; i < count; i++) {
     const s = unchecked(nalStart[i]);
     const n = unchecked(nalEnd[i]) - s;
+    if (hevc) {
+      const type = hevcNalType(load<u8>(s));
+      if (type == HevcNal.Vps) captureHevcVps(slot, s, n);
+      else if (type == HevcNal.Sps) captureHevcSps(slot, s, n, false);
+      else if (type == HevcNal.Pps) captureHevcPps(slot, s, n);
+      continue;
+    }
     const type = <i32>load<u8>(s) & 0x1f;
     if (type == Nal.Sps) captureSps(slot, s, n, false);
     else if (type == Nal.Pps) capturePps(slot, s, n);
