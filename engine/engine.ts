@@ -6,7 +6,7 @@
 
 import { ErrorCodes } from './codes.js';
 import { WeirError, WeirOptionError } from './errors.js';
-import { type MetadataEvent, parseId3, parseScte35 } from './metadata.js';
+import { type MetadataEvent, parseCaptions, parseId3, parseScte35 } from './metadata.js';
 import { readTrack, type TrackInfo } from './tracks.js';
 import { type CoreExports, instantiateCore, loadCoreModule, type WasmSource } from './wasm.js';
 
@@ -63,6 +63,7 @@ const EVENT_WARNING = 4;
 const EVENT_ERROR = 5;
 const EVENT_METADATA = 6;
 const METADATA_ID3 = 1;
+const METADATA_CAPTIONS = 3;
 
 const messages: Record<number, string> = {
   101: 'bytes that are not MPEG-TS packets were skipped',
@@ -278,11 +279,10 @@ export class Engine {
       } else if (type === EVENT_METADATA) {
         const data = new Uint8Array(buffer, a, b).slice();
         const time = Number.isNaN(records[r + 6]!) ? null : records[r + 6]!;
-        events.push(
-          code === METADATA_ID3
-            ? { type: 'metadata', kind: 'id3', time, data, frames: parseId3(data) }
-            : { type: 'metadata', kind: 'scte35', time, data, scte35: parseScte35(data) },
-        );
+        if (code === METADATA_ID3) events.push({ type: 'metadata', kind: 'id3', time, data, frames: parseId3(data) });
+        else if (code === METADATA_CAPTIONS) {
+          events.push({ type: 'metadata', kind: 'captions', time, data, captions: parseCaptions(data) });
+        } else events.push({ type: 'metadata', kind: 'scte35', time, data, scte35: parseScte35(data) });
       } else if (type === EVENT_WARNING || type === EVENT_ERROR) {
         const message = messages[code] ?? 'unknown problem';
         const error = new WeirError(code, message, { track, offset, detail: a });

@@ -12,8 +12,10 @@ export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from './code
 export { Engine, type EngineEvent, type EngineOptions, type OutputMode } from './engine.js';
 export { type ErrorContext, type SerializedError, type Severity, WeirError, WeirOptionError } from './errors.js';
 export {
+  type CaptionData,
   type Id3Frame,
   type MetadataEvent,
+  parseCaptions,
   parseId3,
   parseScte35,
   type Scte35Info,

@@ -34,9 +34,28 @@ export interface Scte35Info {
   autoReturn?: boolean;
 }
 
+/** One valid cc_data triplet (CEA-708 4.4): cc_type 0/1 = CEA-608 field 1/2 byte pairs, 2/3 = DTVCC (708) packet data. */
+export interface CaptionData {
+  type: 0 | 1 | 2 | 3;
+  data: [number, number];
+}
+
 export type MetadataEvent =
   | { type: 'metadata'; kind: 'id3'; time: number | null; data: Uint8Array; frames: Id3Frame[] }
-  | { type: 'metadata'; kind: 'scte35'; time: number | null; data: Uint8Array; scte35: Scte35Info };
+  | { type: 'metadata'; kind: 'scte35'; time: number | null; data: Uint8Array; scte35: Scte35Info }
+  /** Caption bytes of one picture (ATSC A/53 in H.264/HEVC SEI), at the picture's presentation time. */
+  | { type: 'metadata'; kind: 'captions'; time: number | null; data: Uint8Array; captions: CaptionData[] };
+
+/** The valid cc_data triplets of a captions record (cc_valid set), in order. */
+export function parseCaptions(data: Uint8Array): CaptionData[] {
+  const out: CaptionData[] = [];
+  for (let i = 0; i + 2 < data.length; i += 3) {
+    const b = data[i]!;
+    if (!(b & 0x04)) continue; // cc_valid
+    out.push({ type: (b & 3) as 0 | 1 | 2 | 3, data: [data[i + 1]!, data[i + 2]!] });
+  }
+  return out;
+}
 
 /** ID3v2 synchsafe integer (4 bytes of 7 bits). */
 function synchsafe(b: Uint8Array, o: number): number {

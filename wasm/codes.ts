@@ -15,6 +15,7 @@ export const enum EventType {
 export const enum MetadataKind {
   Id3 = 1, // an ID3v2 tag from a PES of stream_type 0x15 (timed ID3, as HLS carries it)
   Scte35 = 2, // a splice_info_section (SCTE 35) from a PID of stream_type 0x86
+  Captions = 3, // CEA-608/708 cc_data triplets from an H.264/HEVC SEI (ATSC A/53), time = the picture's PTS
 }
 
 /** Recoverable problems (severity "recoverable"): counted and reported, the stream goes on. */

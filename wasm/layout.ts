@@ -62,9 +62,13 @@ export const METADATA_PES_BASE: u32 = PSI_VOTE_BASE + PSI_VOTES * PSI_CAPACITY;
 export const METADATA_HELD_CAPACITY: u32 = 64 * KiB;
 export const METADATA_HELD_BASE: u32 = METADATA_PES_BASE + METADATA_PES_CAPACITY;
 
+/** cc_data of the video access unit being demuxed (captions; 31 triplets per SEI, a few SEI per picture). */
+export const CAPTIONS_CAPACITY: u32 = 4 * KiB;
+export const CAPTIONS_BASE: u32 = METADATA_HELD_BASE + METADATA_HELD_CAPACITY;
+
 /** Audio frame carried across PES boundaries, per track (an ADTS frame is at most 8191 bytes). */
 export const CARRY_CAPACITY: u32 = 8 * KiB;
-export const CARRY_BASE: u32 = METADATA_HELD_BASE + METADATA_HELD_CAPACITY;
+export const CARRY_BASE: u32 = CAPTIONS_BASE + CAPTIONS_CAPACITY;
 
 /** Per-track sample tables, struct of arrays (see remux/samples.ts). */
 export const SAMPLE_TABLE_STRIDE: u32 = 32; // bytes per sample across all columns

@@ -338,6 +338,54 @@ export function seiHasRecoveryPoint(nal: u32, len: u32): bool {
   return false;
 }
 
+/**
+ * Copies the cc_data triplets (CEA-708 4.4: cc_valid/cc_type byte and two data bytes each) of the
+ * ATSC A/53 caption messages in an SEI NAL unit to dst: user_data_registered_itu_t_t35 (payloadType 4)
+ * with itu_t_t35_country_code 0xB5, provider 0x0031, user_identifier 'GA94' and user_data_type_code 3
+ * (A/53 Part 4 6.2.3, as H.264 D.1.6 and H.265 D.2.6 carry it). `header` is the NAL header size (1 for
+ * H.264, 2 for H.265). Returns the bytes written (a multiple of 3, at most cap).
+ */
+export function seiCaptions(nal: u32, len: u32, header: u32, dst: u32, cap: u32): u32 {
+  if (len <= header + 2) return 0;
+  const n = unescapeRbsp(nal + header, min<u32>(len - header, 4096), SCRATCH_BASE, SCRATCH_CAPACITY);
+  let p = SCRATCH_BASE;
+  const end = SCRATCH_BASE + n;
+  let written: u32 = 0;
+  while (p + 2 <= end) {
+    let type: u32 = 0;
+    while (p < end && load<u8>(p) == 0xff) {
+      type += 255;
+      p++;
+    }
+    if (p >= end) break;
+    type += <u32>load<u8>(p++);
+    let size: u32 = 0;
+    while (p < end && load<u8>(p) == 0xff) {
+      size += 255;
+      p++;
+    }
+    if (p >= end) break;
+    size += <u32>load<u8>(p++);
+    if (p + size > end) break;
+    // itu_t_t35_country_code 0xB5, provider code 0x0031, 'GA94', user_data_type_code 0x03
+    if (type == 4 && size >= 10 && load<u8>(p) == 0xb5 && load<u8>(p + 1) == 0 && load<u8>(p + 2) == 0x31) {
+      if (load<u32>(p + 3) == 0x34394147 && load<u8>(p + 7) == 3) {
+        const flags = <u32>load<u8>(p + 8); // process_em_data_flag, process_cc_data_flag, additional_data_flag, cc_count
+        const count = flags & 0x1f;
+        const data = p + 10; // after em_data
+        if (flags & 0x40 && data + count * 3 <= p + size) {
+          const bytes = min<u32>(count * 3, cap - written);
+          memory.copy(dst + written, data, bytes - bytes % 3);
+          written += bytes - bytes % 3;
+        }
+      }
+    }
+    p += size;
+    if (p + 1 == end && load<u8>(p) == 0x80) break; // rbsp_trailing_bits
+  }
+  return written;
+}
+
 /** Whether a coded slice NAL unit (header byte included) is an I or SI slice (7.3.3 slice_type, Table 7-6). */
 export function sliceIsIntra(nal: u32, len: u32): bool {
   if (len < 2) return false;

@@ -83,6 +83,11 @@ export function releaseHeldMetadata(): void {
   }
 }
 
+/** CEA-608/708 caption bytes (cc_data triplets) of one video access unit presented at `pts90k`. */
+export function deliverCaptions(src: u32, len: u32, pts90k: i64): void {
+  deliver(MetadataKind.Captions, src, len, pts90k, 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // ID3 in PES (13818-1 2.4.3.6; the PES payload is one or more complete ID3v2 tags)
 

@@ -8,7 +8,7 @@
 // (mux.js sintel-captions.ts ends most PES packets inside a slice). Bytes before the first start code
 // of a PES therefore complete the previous access unit, which is still queued at that point.
 
-import { MAX_TRACKS } from '../layout';
+import { CAPTIONS_BASE, CAPTIONS_CAPACITY, MAX_TRACKS } from '../layout';
 import { Codec, Warn } from '../codes';
 import {
   captureHevcPps,
@@ -20,7 +20,17 @@ import {
   resetHevc,
 } from '../codecs/hevc';
 import { emitWarning } from '../events';
-import { captureSps, capturePps, hasParameterSets, Nal, resetH264, seiHasRecoveryPoint, sliceIsIntra } from '../codecs/h264';
+import {
+  captureSps,
+  capturePps,
+  hasParameterSets,
+  Nal,
+  resetH264,
+  seiCaptions,
+  seiHasRecoveryPoint,
+  sliceIsIntra,
+} from '../codecs/h264';
+import { deliverCaptions } from './metadata';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
   beginVideoSample,
@@ -122,6 +132,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   let firstSlice = true;
   let spsChanged = false; // an SPS that differs from the one in use (a new resolution, profile...)
   const hevc = unchecked(codec[slot]) == Codec.Hevc;
+  let captions: u32 = 0; // cc_data bytes found in this access unit's SEI
   let rasl = false; // HEVC: a random access skipped leading picture
   let cra = false; // HEVC: a clean random access picture
   let payloadBytes: u32 = 0;
@@ -158,6 +169,9 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
         else if (type == HevcNal.Sps) {
           if (captureHevcSps(slot, start, stop - start, unchecked(started[slot])) == 2) spsChanged = true;
         } else if (type == HevcNal.Pps) captureHevcPps(slot, start, stop - start);
+        else if (type == HevcNal.PrefixSei || type == HevcNal.SuffixSei) {
+          captions += seiCaptions(start, stop - start, 2, CAPTIONS_BASE + captions, CAPTIONS_CAPACITY - captions);
+        }
         start = next < end ? next + 3 : end;
         continue;
       }
@@ -169,7 +183,10 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
         firstSlice = false;
       }
       if (type == Nal.Idr) idr = true;
-      else if (type == Nal.Sei && !recovery) recovery = seiHasRecoveryPoint(start, stop - start);
+      else if (type == Nal.Sei) {
+        if (!recovery) recovery = seiHasRecoveryPoint(start, stop - start);
+        captions += seiCaptions(start, stop - start, 1, CAPTIONS_BASE + captions, CAPTIONS_CAPACITY - captions);
+      }
       else if (type == Nal.Sps) {
         if (captureSps(slot, start, stop - start, unchecked(started[slot])) == 2) spsChanged = true;
       } else if (type == Nal.Pps) capturePps(slot, start, stop - start);
@@ -236,6 +253,8 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
   }
   writeNals(sampleWritePtr(slot), count);
   commitVideoSample(slot, queuedDts, pts + (queuedDts - dts), size, key);
+  // Captions of a picture that is output, at its presentation time.
+  if (captions > 0) deliverCaptions(CAPTIONS_BASE, captions, pts + (queuedDts - dts));
   unchecked((lastQueued[slot] = true));
 }
 
