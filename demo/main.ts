@@ -3,21 +3,96 @@
  * reports. Also the page the browser tests drive (through `window.weirDemo`).
  */
 
-import { Player, type PlayerOptions, type PlayerStats, type TrackInfo, type WeirError } from '../player/index.js';
+import {
+  Player,
+  type PlayerEventMap,
+  type PlayerOptions,
+  type PlayerStats,
+  type TrackInfo,
+  type WeirError,
+} from '../player/index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
 
+/** The player's metadata event (player/index.ts does not export the type by name). */
+type MetadataEvent = PlayerEventMap['metadata'];
+
+/** A problem as the tests read it (WeirError's fields, without the class). */
+interface Reported {
+  code: number;
+  codeName: string;
+  message: string;
+  severity: 'recoverable' | 'fatal';
+  track: number | undefined;
+  detail: number | undefined;
+}
+
+/** A metadata event as the tests read it: the decoded fields, and where the playhead was when it arrived. */
+type MetadataRecord =
+  | { kind: 'id3'; time: number | null; frames: { id: string; description?: string; value?: string }[] }
+  | { kind: 'scte35'; time: number | null; scte35: Extract<MetadataEvent, { kind: 'scte35' }>['scte35'] }
+  | { kind: 'captions'; time: number | null; captions: Extract<MetadataEvent, { kind: 'captions' }>['captions'] };
+
 interface DemoState {
   player: Player | undefined;
-  errors: { code: number; codeName: string; message: string }[];
-  warnings: { code: number; codeName: string }[];
+  errors: Reported[];
+  warnings: Reported[];
+  /** The last `tracks` event; `trackEvents` keeps every one (a resolution change announces the tracks again). */
   tracks: TrackInfo[];
+  trackEvents: TrackInfo[][];
+  /** Every `audiotrack` event, in order: the id of the audio track heard. */
+  audioTracks: number[];
+  metadata: (MetadataRecord & { receivedAt: number })[];
+  /** The element's size after each `resize` event. */
+  videoSizes: { width: number; height: number; currentTime: number }[];
   stats: PlayerStats | undefined;
   ended: boolean;
 }
 
-const state: DemoState = { player: undefined, errors: [], warnings: [], tracks: [], stats: undefined, ended: false };
+const state: DemoState = {
+  player: undefined,
+  errors: [],
+  warnings: [],
+  tracks: [],
+  trackEvents: [],
+  audioTracks: [],
+  metadata: [],
+  videoSizes: [],
+  stats: undefined,
+  ended: false,
+};
+
+function reported(e: WeirError): Reported {
+  return {
+    code: e.code,
+    codeName: e.codeName,
+    message: e.message,
+    severity: e.severity,
+    track: e.track,
+    detail: e.detail,
+  };
+}
+
+/** The event without its raw bytes. */
+function metadataRecord(m: MetadataEvent): MetadataRecord {
+  switch (m.kind) {
+    case 'id3':
+      return {
+        kind: 'id3',
+        time: m.time,
+        frames: m.frames.map(({ id, description, value }) => ({ id, description, value })),
+      };
+    case 'scte35':
+      return { kind: 'scte35', time: m.time, scte35: m.scte35 };
+    case 'captions':
+      return { kind: 'captions', time: m.time, captions: m.captions };
+  }
+}
+
+video.addEventListener('resize', () =>
+  state.videoSizes.push({ width: video.videoWidth, height: video.videoHeight, currentTime: video.currentTime }),
+);
 
 function log(line: string): void {
   const el = $('log');
@@ -49,6 +124,10 @@ async function start(url: string, options: PlayerOptions = {}): Promise<void> {
   state.errors = [];
   state.warnings = [];
   state.tracks = [];
+  state.trackEvents = [];
+  state.audioTracks = [];
+  state.metadata = [];
+  state.videoSizes = [];
   state.stats = undefined;
   state.ended = false;
   const player = new Player(video, {
@@ -59,6 +138,7 @@ async function start(url: string, options: PlayerOptions = {}): Promise<void> {
   $('s-source').textContent = url;
   player.on('tracks', (tracks) => {
     state.tracks = tracks;
+    state.trackEvents.push(tracks);
     $('s-tracks').textContent = tracks
       .map((t) =>
         t.kind === 'video' ? `${t.codecString} ${t.width}x${t.height}` : `${t.codecString} ${t.sampleRate} Hz`,
@@ -66,13 +146,23 @@ async function start(url: string, options: PlayerOptions = {}): Promise<void> {
       .join(', ');
     log(`tracks: ${tracks.map((t) => t.mimeType).join(' | ')}`);
   });
+  player.on('audiotrack', (id) => {
+    state.audioTracks.push(id);
+    const t = state.tracks.find((x) => x.id === id);
+    log(`audio track heard: ${id}${t?.language ? ` (${t.language})` : ''}`);
+  });
+  player.on('metadata', (m) => {
+    state.metadata.push({ ...metadataRecord(m), receivedAt: video.currentTime });
+    // Captions come with every picture that carries them: too many to log one by one.
+    if (m.kind !== 'captions') log(`metadata ${m.kind} at ${m.time === null ? 'no time' : m.time.toFixed(3)}`);
+  });
   player.on('stats', show);
   player.on('warning', (w: WeirError) => {
-    state.warnings.push({ code: w.code, codeName: w.codeName });
+    state.warnings.push(reported(w));
     log(`warning ${w.message}`);
   });
   player.on('error', (e: WeirError) => {
-    state.errors.push({ code: e.code, codeName: e.codeName, message: e.message });
+    state.errors.push(reported(e));
     log(`error ${e.message}`);
   });
   player.on('ended', () => {
