@@ -30,6 +30,12 @@ export interface EngineOptions {
    * switching or a file that keeps every language) or the index of one, in the order `probe` lists them.
    */
   audioTrack?: 'all' | number;
+  /**
+   * How MP3/MP2 tracks are written in `per-track` output: in MP4 (`mp4`, default; `mp4a.6B`/`mp4a.69`), or as
+   * their raw frames (`raw`: no init segment; each fragment is the frames of its time range, for an `audio/mpeg`
+   * SourceBuffer with `timestampOffset` set to the fragment's `start` — what Chromium's MediaSource takes).
+   */
+  mpegAudio?: 'mp4' | 'raw';
   /** The core to use (module, bytes or URL); default: build/weir.wasm next to this package. */
   wasm?: WasmSource;
 }
@@ -99,16 +105,20 @@ export class Engine {
   private readonly mode: number;
   private readonly fragmentMs: number;
   private readonly audioTrack: number;
+  private readonly flags: number;
   private dead = false;
   /** The fatal error that stopped this stream; every later call reports it again, and nothing else. */
   private fatal: WeirError | undefined;
   private bytesIn = 0;
+  /** Each output track as its last announcement described it, by slot. */
+  private readonly announced = new Map<number, TrackInfo>();
 
-  private constructor(module: WebAssembly.Module, mode: number, fragmentMs: number, audioTrack: number) {
+  private constructor(module: WebAssembly.Module, mode: number, fragmentMs: number, audioTrack: number, flags: number) {
     this.module = module;
     this.mode = mode;
     this.fragmentMs = fragmentMs;
     this.audioTrack = audioTrack;
+    this.flags = flags;
     this.core = this.instantiate();
   }
 
@@ -126,18 +136,28 @@ export class Engine {
     if (audioTrack !== 'all' && (!Number.isInteger(audioTrack) || audioTrack < 0 || audioTrack > 255)) {
       throw new WeirOptionError('audioTrack', `must be 'all' or an integer 0..255, got ${String(audioTrack)}`);
     }
+    const mpegAudio = options.mpegAudio ?? 'mp4';
+    if (mpegAudio !== 'mp4' && mpegAudio !== 'raw') {
+      throw new WeirOptionError('mpegAudio', `must be 'mp4' or 'raw', got ${String(mpegAudio)}`);
+    }
+    const known = ['output', 'fragmentDuration', 'audioTrack', 'mpegAudio', 'wasm'];
     for (const name of Object.keys(options)) {
-      if (name !== 'output' && name !== 'fragmentDuration' && name !== 'audioTrack' && name !== 'wasm') {
-        throw new WeirOptionError(name, 'is not an option of Engine');
-      }
+      if (!known.includes(name)) throw new WeirOptionError(name, 'is not an option of Engine');
     }
     const module = await loadCoreModule(options.wasm);
-    return new Engine(module, output === 'muxed' ? 1 : 0, fragmentDuration, audioTrack === 'all' ? -1 : audioTrack);
+    const flags = mpegAudio === 'raw' ? 1 : 0;
+    return new Engine(
+      module,
+      output === 'muxed' ? 1 : 0,
+      fragmentDuration,
+      audioTrack === 'all' ? -1 : audioTrack,
+      flags,
+    );
   }
 
   private instantiate(): CoreExports {
     const core = instantiateCore(this.module);
-    if (core.init(this.mode, this.fragmentMs, this.audioTrack) !== 0) {
+    if (core.init(this.mode, this.fragmentMs, this.audioTrack, this.flags) !== 0) {
       throw new WeirError(ErrorCodes.INTERNAL, 'the WebAssembly core could not reserve its memory');
     }
     return core;
@@ -199,6 +219,7 @@ export class Engine {
     }
     this.fatal = undefined;
     this.bytesIn = 0;
+    this.announced.clear();
   }
 
   /** The output tracks and what has been written of each so far. */
@@ -210,6 +231,11 @@ export class Engine {
       if (t) result.push(t);
     }
     return result;
+  }
+
+  /** The tracks as last announced (by id): what a `tracks` event lists. */
+  private announcedTracks(): TrackInfo[] {
+    return [...this.announced.values()].sort((x, y) => x.id - y.id);
   }
 
   /** Runs one core call and decodes its events. False when the stream cannot go on. */
@@ -258,11 +284,14 @@ export class Engine {
       const b = records[r + 5]!;
       const track = slot >= 0 ? slot + 1 : undefined;
       if (type === EVENT_TRACK) {
+        // The record as it was when announced (a copy in the output region), not as it is now.
+        const info = readTrack(buffer, a, core.trackInfoSize(), 0);
+        if (info) this.announced.set(slot, info);
         pendingTracks = true;
         continue;
       }
       if (pendingTracks) {
-        events.push({ type: 'tracks', tracks: this.tracks() });
+        events.push({ type: 'tracks', tracks: this.announcedTracks() });
         pendingTracks = false;
       }
       if (type === EVENT_INIT) {
@@ -289,7 +318,7 @@ export class Engine {
         events.push({ type: type === EVENT_ERROR ? 'error' : 'warning', error });
       }
     }
-    if (pendingTracks) events.push({ type: 'tracks', tracks: this.tracks() });
+    if (pendingTracks) events.push({ type: 'tracks', tracks: this.announcedTracks() });
   }
 }
 

@@ -42,6 +42,7 @@ export const TrackInfoField = {
   ConfigLength: 160,
   AudioIndex: 164,
   Default: 168,
+  Raw: 172,
 } as const;
 const Info = TrackInfoField;
 
@@ -216,13 +217,15 @@ export function readTrack(memory: ArrayBuffer, base: number, size: number, slot:
       ...(rateNum && rateDen ? { frameRate: rateNum / rateDen } : {}),
     };
   }
-  const codecString = audioCodecString(codec, u32(Info.Profile));
+  // Raw MPEG audio (Engine option mpegAudio 'raw'): an audio/mpeg byte stream, no MP4 around it.
+  const raw = u32(Info.Raw) === 1;
+  const codecString = raw ? 'mp3' : audioCodecString(codec, u32(Info.Profile));
   return {
     ...common,
     kind: 'audio',
     codec,
     codecString,
-    mimeType: `audio/mp4; codecs="${codecString}"`,
+    mimeType: raw ? 'audio/mpeg' : `audio/mp4; codecs="${codecString}"`,
     sampleRate: u32(Info.SampleRate),
     channels: u32(Info.Channels),
     language: languageOf(u32(Info.Language)),

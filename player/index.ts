@@ -13,5 +13,6 @@
 
 export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from '../engine/codes.js';
 export { type SerializedError, type Severity, WeirError, WeirOptionError } from '../engine/errors.js';
+export type { CaptionData, Id3Frame, MetadataEvent, Scte35Info } from '../engine/metadata.js';
 export type { TrackInfo } from '../engine/tracks.js';
 export { Player, type PlayerEventMap, type PlayerOptions, type PlayerStats } from './player.js';

@@ -300,7 +300,7 @@ export class Player {
         });
         break;
       case 'append':
-        this.fallbackAppend(m.track, m.data);
+        this.fallbackAppend(m.track, m.data, m.offset);
         break;
       case 'end-of-stream':
         void this.fallbackEnd();
@@ -425,12 +425,13 @@ export class Player {
     });
   }
 
-  private fallbackAppend(track: number, data: ArrayBuffer): void {
+  private fallbackAppend(track: number, data: ArrayBuffer, offset: number | undefined): void {
     // Appends keep their order: each waits for the SourceBuffers, then joins its track's queue.
     void this.fallbackReady.then(() => {
       const queue = this.queues.get(track);
       if (!queue) return;
-      queue.append(new Uint8Array(data));
+      if (offset === undefined) queue.append(new Uint8Array(data));
+      else queue.appendAt(new Uint8Array(data), offset); // raw audio/mpeg, placed by timestampOffset
       void queue.drained().then(() => this.send({ type: 'appended', bytes: data.byteLength }));
     });
   }

@@ -1,6 +1,7 @@
 // Event records: the only way the core reports anything. Each record is EVENT_SLOTS f64 values:
 //   [0] type  [1] code  [2] track slot (-1: none/muxed)  [3] input byte offset
 //   [4] a     [5] b     [6] c     [7] d       (meaning per type, see below)
+// Track:    a = output offset of a copy of the track's info record (as it was when announced)
 // Init:     a = output offset, b = length
 // Fragment: a = output offset, b = length, c = start time (s), d = end time (s); code = sample count
 // Warning:  a = detail;  Error: a = detail
@@ -60,8 +61,9 @@ function record(type: i32, code: i32, slot: i32, offset: f64, a: f64, b: f64, c:
   count++;
 }
 
-export function emitTrack(slot: i32): void {
-  record(EventType.Track, 0, slot, 0, 0, 0, 0, 0);
+/** A track is announced: `ptr` holds a copy of its track info record as it is now (TRACK_INFO_SIZE bytes). */
+export function emitTrack(slot: i32, ptr: u32): void {
+  record(EventType.Track, 0, slot, 0, <f64>ptr, 0, 0, 0);
 }
 
 export function emitInit(slot: i32, ptr: u32, len: u32): void {

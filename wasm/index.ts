@@ -1,6 +1,6 @@
 // The ABI of the core: about ten numeric functions (DESIGN.md §2). engine/core.ts is the only caller.
 //
-//   init(mode, fragmentMs, audioTrack)  configure and reset; mode 0 = one init/fragment stream per track (MSE),
+//   init(mode, fragmentMs, audioTrack, flags)  configure and reset; mode 0 = one init/fragment stream per track (MSE),
 //                           1 = all tracks muxed (files)
 //   inputPtr/inputCapacity  where the engine writes the next chunk, and how much fits
 //   push(len)               demux `len` new bytes; output and events describe what came out
@@ -31,15 +31,17 @@ import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/rem
 let configuredMode: i32 = 0;
 let configuredFragmentMs: i32 = 0;
 let configuredAudioTrack: i32 = -1;
+let configuredFlags: i32 = 0;
 /** Bytes kept at INPUT_BASE from the previous call (an incomplete packet, sync look-ahead). */
 let carried: u32 = 0;
 let flushed: bool = false;
 
 /**
  * mode: 0 per-track, 1 muxed; fragmentMs: target fragment duration (0 = one per GOP); audioTrack: the
- * index of the one audio track to output, in PMT order among those weir can output (-1: all of them).
+ * index of the one audio track to output, in PMT order among those weir can output (-1: all of them);
+ * flags: bit 0 = MPEG audio (MP3/MP2) written raw in per-track output (remuxer.ts InitFlags).
  */
-export function init(mode: i32, fragmentMs: i32, audioTrack: i32): i32 {
+export function init(mode: i32, fragmentMs: i32, audioTrack: i32, flags: i32): i32 {
   const needed = (MEMORY_END + 0xffff) >> 16;
   const have = <u32>memory.size();
   if (have < needed && memory.grow(<i32>(needed - have)) < 0) return Status.Fatal;
@@ -47,6 +49,7 @@ export function init(mode: i32, fragmentMs: i32, audioTrack: i32): i32 {
   configuredMode = mode;
   configuredFragmentMs = fragmentMs;
   configuredAudioTrack = audioTrack;
+  configuredFlags = flags;
   reset();
   return Status.Ok;
 }
@@ -58,7 +61,7 @@ export function reset(): void {
   resetByteOffset();
   outputReset();
   resetDemuxer(configuredAudioTrack);
-  resetRemuxer(configuredMode, configuredFragmentMs);
+  resetRemuxer(configuredMode, configuredFragmentMs, configuredFlags);
 }
 
 export function inputPtr(): u32 {

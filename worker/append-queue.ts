@@ -43,6 +43,25 @@ export class AppendQueue {
     this.queue.push({ kind: 'append', data: data.slice() });
   }
 
+  /**
+   * Appends bytes placed at `offset` seconds (SourceBuffer.timestampOffset): for byte streams without
+   * timestamps of their own (audio/mpeg), whose frames are placed by the offset (MSE "sequence" mode).
+   */
+  appendAt(data: Uint8Array, offset: number): void {
+    if (this.idle) {
+      this.sourceBuffer.timestampOffset = offset;
+      this.run({ kind: 'append', data });
+      return;
+    }
+    this.queue.push({
+      kind: 'callback',
+      fn: () => {
+        this.sourceBuffer.timestampOffset = offset;
+      },
+    });
+    this.queue.push({ kind: 'append', data: data.slice() });
+  }
+
   /** Removes [start, end) seconds once the operations before it are done. */
   remove(start: number, end: number): void {
     if (end <= start) return;

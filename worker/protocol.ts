@@ -81,7 +81,7 @@ export type FromWorker =
   /** The audio track now heard. */
   | { type: 'audio'; id: number }
   /** Fallback mode: bytes to append to the SourceBuffer of `track` (transferred). */
-  | { type: 'append'; track: number; data: ArrayBuffer }
+  | { type: 'append'; track: number; data: ArrayBuffer; offset?: number }
   /** Fallback mode: all appends are posted; end the stream once they are done. */
   | { type: 'end-of-stream' }
   | { type: 'stats'; stats: WorkerStats }

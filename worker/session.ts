@@ -22,7 +22,7 @@ const SWITCH_MARGIN = 0.5;
 interface AudioStore {
   mimeType: string;
   init: Uint8Array | undefined;
-  fragments: { start: number; end: number; data: Uint8Array }[];
+  fragments: { start: number; end: number; data: Uint8Array; offset: number | undefined }[];
   bytes: number;
 }
 
@@ -111,8 +111,13 @@ export class Session {
       typeof MediaSource !== 'undefined' &&
       (MediaSource as unknown as { canConstructInDedicatedWorker?: boolean }).canConstructInDedicatedWorker === true;
     this.stats.mseInWorker = inWorker;
+    // MP3 in MP4 where this MediaSource takes it, else raw frames for an audio/mpeg SourceBuffer (Chromium
+    // takes only the latter; DESIGN.md §3). Without a MediaSource here (fallback), MP4.
+    const mp4Mp3 = typeof MediaSource === 'undefined' || MediaSource.isTypeSupported('audio/mp4; codecs="mp4a.6B"');
+    const rawMp3 = !mp4Mp3 && MediaSource.isTypeSupported('audio/mpeg');
     const enginePromise = Engine.create({
       output: 'per-track',
+      mpegAudio: rawMp3 ? 'raw' : 'mp4',
       fragmentDuration: options.fragmentDuration,
       ...(options.wasmUrl ? { wasm: options.wasmUrl } : {}),
     });
@@ -330,19 +335,21 @@ export class Session {
    */
   private route(track: number, data: Uint8Array, fragment: { start: number; end: number } | undefined): void {
     const store = this.audioStore.get(track);
+    // Raw MPEG audio carries no timestamps: each fragment is placed at its start.
+    const offset = fragment && this.mimeTypes.get(track) === 'audio/mpeg' ? fragment.start : undefined;
     if (store) {
       if (!fragment) store.init = data.slice();
       else {
-        store.fragments.push({ start: fragment.start, end: fragment.end, data: data.slice() });
+        store.fragments.push({ start: fragment.start, end: fragment.end, data: data.slice(), offset });
         store.bytes += data.byteLength;
         this.trimAudioStore(store);
       }
     }
     if (this.audioSink !== undefined && this.audioStore.size > 0 && store) {
-      if (track === this.audioSelected) this.append(this.audioSink, data);
+      if (track === this.audioSelected) this.append(this.audioSink, data, offset);
       return;
     }
-    this.append(track, data);
+    this.append(track, data, offset);
   }
 
   /** Drops kept audio fragments behind the back buffer, and the oldest beyond the byte bound. */
@@ -361,7 +368,8 @@ export class Session {
   private selectAudio(id: number): void {
     const store = this.audioStore.get(id);
     const sink = this.audioSink;
-    if (!store || sink === undefined || id === this.audioSelected || !store.init) {
+    const raw = store?.mimeType === 'audio/mpeg';
+    if (!store || sink === undefined || id === this.audioSelected || (!store.init && !raw)) {
       if (!store && id !== this.audioSelected) {
         const error = new WeirError(ErrorCodes.INVALID_OPTION, `no audio track with id ${id} to select`, {
           severity: 'recoverable',
@@ -382,22 +390,24 @@ export class Session {
       this.post({ type: 'audio-switch', sink, mimeType: store.mimeType, removeFrom: from });
     }
     this.mimeTypes.set(sink, store.mimeType);
-    this.append(sink, store.init);
-    for (const f of store.fragments) if (f.end > from) this.append(sink, f.data);
+    if (store.init) this.append(sink, store.init);
+    for (const f of store.fragments) if (f.end > from) this.append(sink, f.data, f.offset);
     this.post({ type: 'audio', id });
   }
 
-  private append(track: number, data: Uint8Array): void {
+  private append(track: number, data: Uint8Array, offset?: number): void {
     if (!this.mimeTypes.has(track)) return; // a track the browser cannot play
     this.stats.bytesAppended += data.byteLength;
     if (this.mediaSource) {
-      this.queues.get(track)?.append(data);
+      const q = this.queues.get(track);
+      if (offset === undefined) q?.append(data);
+      else q?.appendAt(data, offset);
       return;
     }
     // Fallback: the bytes leave the worker, so they must leave WebAssembly memory first.
     const copy = data.slice();
     this.inFlight += copy.byteLength;
-    this.post({ type: 'append', track, data: copy.buffer }, [copy.buffer]);
+    this.post({ type: 'append', track, data: copy.buffer, ...(offset === undefined ? {} : { offset }) }, [copy.buffer]);
   }
 
   /** Pauses loading while too much is waiting to be appended (files load faster than they play). */

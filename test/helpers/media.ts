@@ -12,9 +12,33 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const FIXTURES = join(ROOT, 'test/fixtures');
 
+/** A descriptor of a PMT elementary stream loop, as the summary script decoded it. */
+export interface SummaryDescriptor {
+  tag: number;
+  name: string;
+  /** The descriptor body in hex. */
+  data: string;
+  /** registration_descriptor (0x05). */
+  formatIdentifier?: string;
+  /** ISO_639_language_descriptor (0x0A). */
+  languages?: { language: string; audioType: number }[];
+  /** DVB extension descriptor (0x7F). */
+  tagExtension?: number;
+  [field: string]: unknown;
+}
+
+/** A run of decoded video frames of one size (a track whose size changes mid-stream). */
+export interface SummarySegment {
+  width: number;
+  height: number;
+  frames: number;
+  firstPts: number;
+}
+
 /** One expected track of a fixture summary (test/fixtures/<name>.json, written by scripts/fixture-summary.py). */
 export interface SummaryTrack {
   kind: 'video' | 'audio';
+  /** ffprobe's codec name, except 'aac_latm' for AAC in LATM/LOAS (stream_type 0x11). */
   codec: string;
   codecString: string;
   width?: number;
@@ -23,20 +47,89 @@ export interface SummaryTrack {
   sarDen?: number;
   sampleRate?: number;
   channels?: number;
+  /** ISO 639 language from the PMT (absent when the stream has no language descriptor). */
+  language?: string;
+  /** MPEG audio layer (2 or 3) for the 'mp2'/'mp3' codecs, which share stream_type 0x03. */
+  layer?: number;
   packets: number;
   firstPts: number;
   firstDts: number;
   lastPts: number;
   frameDuration: number;
+  /** Elementary PID and stream_type from the PMT. */
+  pid: number;
+  streamType: number;
+  descriptors: SummaryDescriptor[];
+  /** Sizes in decoded order, when the size changes mid-stream. */
+  segments?: SummarySegment[];
+  /** HEVC: the IRAP nal_unit_types that occur (19/20 IDR, 21 CRA). */
+  irapNalUnitTypes?: number[];
+  /** HEVC: pictures coded as RADL/RASL. */
+  leadingPictures?: number;
 }
+
+/** A run of packets removed from the source of a damaged fixture. */
+export interface DroppedRun {
+  pid: number;
+  packets: number;
+  /** Index of the first removed packet among the source's packets of that PID. */
+  pidPacketIndex: number;
+  sourceOffset: number;
+  /** Where the packet after the run lands in the damaged file. */
+  outputOffset: number;
+}
+
+/** A run of stray bytes inserted into the source of a damaged fixture. */
+export interface GarbageRun {
+  /** The bytes were inserted after this many source packets. */
+  afterSourcePacket: number;
+  outputOffset: number;
+  length: number;
+}
+
+/** What the script that damaged a fixture did (`damage` in its summary). */
+export type Damage =
+  | { kind: 'dropped-packets'; source: string; runs: DroppedRun[] }
+  | { kind: 'garbage'; source: string; seed: number; runs: GarbageRun[] };
 
 export interface Summary {
   file: string;
   container: string;
+  /** 188, or 192 for M2TS (a 4-byte TP_extra_header before each packet). */
+  packetSize: number;
   tracks: SummaryTrack[];
   startTime: number;
   duration: number;
+  damage?: Damage;
+  /** Stray bytes found by the raw scan (damaged fixtures only). */
+  resyncs?: { offset: number; length: number }[];
+  /** Continuity-counter gaps found by the raw scan (damaged fixtures only). */
+  continuityErrors?: { pid: number; offset: number; expected: number; found: number; missing: number }[];
 }
+
+/**
+ * The summary codec names (SummaryTrack.codec) weir writes into MP4: the one list the tests judge "remuxable" by.
+ * AAC in LATM/LOAS ('aac_latm', stream_type 0x11) is not in it yet: weir skips such a stream with
+ * TRACK_UNSUPPORTED (detail 0x11) until it is supported (PENDING_CODECS).
+ */
+export const REMUXED_CODECS: readonly string[] = ['h264', 'hevc', 'aac', 'mp3', 'mp2', 'ac3', 'eac3', 'opus'];
+
+/** Codecs the fixtures carry that weir does not output yet: the stream_type its TRACK_UNSUPPORTED warning names. */
+export const PENDING_CODECS: Readonly<Record<string, { streamType: number; note: string }>> = {
+  aac_latm: { streamType: 0x11, note: 'AAC in LATM/LOAS: planned, not supported yet' },
+};
+
+/** True when weir writes every track of the fixture into its MP4 output. */
+export function isRemuxable(summary: Summary): boolean {
+  return summary.tracks.every((t) => REMUXED_CODECS.includes(t.codec));
+}
+
+/**
+ * Fixtures whose input is damaged on purpose (`damage` in the summary): not in the generic remux suite, whose
+ * checks assume every frame of the input arrives; test/node/damaged-fixtures.test.ts checks them against the
+ * clean source they were made from.
+ */
+export const DAMAGED_FIXTURES: readonly string[] = ['ts-h264-aac-gap.ts', 'ts-h264-aac-garbage.ts'];
 
 /** A media file a test runs over. */
 export interface MediaFile {

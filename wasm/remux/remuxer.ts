@@ -7,13 +7,13 @@
 // video keep exactly their source offset. Within a track, a sample lasts until the next one
 // starts, so the next fragment's tfdt is always the last tfdt plus the durations in between.
 
-import { dataBase, dataCapacity, MAX_SAMPLES, MAX_TRACKS } from '../layout';
+import { dataBase, dataCapacity, MAX_SAMPLES, MAX_TRACKS, TRACK_INFO_SIZE, trackInfoBase } from '../layout';
 import { Codec, Fatal, TrackKind, Warn } from '../codes';
 import { emitError, emitFragment, emitInit, emitTrack, emitWarning } from '../events';
 import { fragmentBound, fragmentDecodeTime, fragmentSamples, writeFragment } from '../mp4/fragment';
 import { writeInit } from '../mp4/init';
 import { releaseHeldMetadata } from '../mpegts/metadata';
-import { cursor, outputFits } from '../mp4/writer';
+import { cursor, outputFits, wBytes } from '../mp4/writer';
 import { put32, u32be } from '../util/bytes';
 import {
   codec,
@@ -70,8 +70,16 @@ const INIT_WAIT_90K: i64 = 10 * 90000;
 /** Audio-only streams and forced cuts: fragment length when no video GOP decides it. */
 const AUDIO_FRAGMENT_90K: i64 = 90000;
 
-export function resetRemuxer(outputMode: i32, targetMs: i32): void {
+/** Init flags (index.ts): bit 0 = write MPEG audio raw in per-track output. */
+export const enum InitFlags {
+  RawMpegAudio = 1,
+}
+
+let rawMpegAudio: bool = false;
+
+export function resetRemuxer(outputMode: i32, targetMs: i32, flags: i32): void {
   mode = outputMode;
+  rawMpegAudio = (flags & InitFlags.RawMpegAudio) != 0;
   target90k = <i64>targetMs * 90;
   initDone = false;
   outputMask = 0;
@@ -84,6 +92,36 @@ export function resetRemuxer(outputMode: i32, targetMs: i32): void {
     unchecked((lastDts[s] = 0));
     unchecked((restartPending[s] = false));
   }
+}
+
+/**
+ * Announces a track: its info record is copied to the output as it is now, so the host describes it
+ * as announced even when the same call changes it again (a resolution change in the same chunk).
+ */
+function announce(slot: i32): void {
+  const at = cursor;
+  wBytes(trackInfoBase(slot), TRACK_INFO_SIZE);
+  emitTrack(slot, at);
+}
+
+/**
+ * MPEG audio travels raw in per-track output when the host asked for it (init flag RawMpegAudio):
+ * browsers whose MediaSource takes `audio/mpeg` but not MP3 in MP4 (Chromium) play it that way
+ * (DESIGN.md §3). Its "fragments" are the frames as they are, and it has no init segment.
+ */
+function isRaw(slot: i32): bool {
+  if (!rawMpegAudio || mode != Mode.PerTrack) return false;
+  const c = unchecked(codec[slot]);
+  return c == Codec.Mp3 || c == Codec.Mp2;
+}
+
+/** The init segment of one track in per-track output (none for raw MPEG audio). */
+function trackInit(slot: i32): void {
+  setInfoU32(slot, Info.Raw, isRaw(slot) ? 1 : 0);
+  if (isRaw(slot)) return;
+  const start = cursor;
+  writeInit(1 << slot);
+  emitInit(slot, start, cursor - start);
 }
 
 /** A new stream took this track (demux.ts pmtChanged): see trackConfigured. */
@@ -136,10 +174,9 @@ function addTrack(slot: i32): void {
   unchecked((initCodec[slot] = unchecked(codec[slot])));
   setInfoU32(slot, Info.TrackId, <u32>slot + 1);
   setInfoU32(slot, Info.Timescale, unchecked(timescale[slot]));
-  emitTrack(slot);
-  const start = cursor;
-  writeInit(1 << slot);
-  emitInit(slot, start, cursor - start);
+  setInfoU32(slot, Info.Raw, isRaw(slot) ? 1 : 0);
+  announce(slot);
+  trackInit(slot);
 }
 
 export function isInitDone(): bool {
@@ -384,19 +421,15 @@ export function startOutput(): void {
     if (!(mask & (1 << s))) continue;
     setInfoU32(s, Info.TrackId, <u32>s + 1);
     setInfoU32(s, Info.Timescale, unchecked(timescale[s]));
-    emitTrack(s);
+    setInfoU32(s, Info.Raw, isRaw(s) ? 1 : 0);
+    announce(s);
   }
   if (mode == Mode.Muxed) {
     const start = cursor;
     writeInit(mask);
     emitInit(-1, start, cursor - start);
   } else {
-    for (let s = 0; s < MAX_TRACKS; s++) {
-      if (!(mask & (1 << s))) continue;
-      const start = cursor;
-      writeInit(1 << s);
-      emitInit(s, start, cursor - start);
-    }
+    for (let s = 0; s < MAX_TRACKS; s++) if (mask & (1 << s)) trackInit(s);
   }
   releaseHeldMetadata();
 }
@@ -417,15 +450,14 @@ export function restartTrack(slot: i32): void {
       emitWarning(Warn.ExtraTrackSkipped, slot, <f64>infoU32(slot, Info.StreamType));
       return;
     }
-    emitTrack(slot);
+    announce(slot);
     emitWarning(Warn.ParameterSetChanged, slot, 1);
     return;
   }
-  emitTrack(slot);
+  setInfoU32(slot, Info.Raw, isRaw(slot) ? 1 : 0);
+  announce(slot);
   unchecked((initCodec[slot] = unchecked(codec[slot])));
-  const start = cursor;
-  writeInit(1 << slot);
-  emitInit(slot, start, cursor - start);
+  trackInit(slot);
 }
 
 /**
@@ -487,8 +519,15 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
     for (let s = 0; s < MAX_TRACKS; s++) {
       if (!(mask & (1 << s))) continue;
       const start = cursor;
-      sequence++;
-      writeFragment(1 << s, sequence);
+      if (isRaw(s)) {
+        // The frames as they are, one after the other (their header is part of each sample).
+        const n = unchecked(fragmentSamples[s]);
+        const from = load<u32>(sOffset(s, 0));
+        wBytes(dataBase(s) + from, load<u32>(sOffset(s, n - 1)) + load<u32>(sSize(s, n - 1)) - from);
+      } else {
+        sequence++;
+        writeFragment(1 << s, sequence);
+      }
       emitFragment(s, start, cursor - start, unchecked(fragmentSamples[s]), fragmentStart(1 << s), fragmentEnd(1 << s));
     }
   }

@@ -42,6 +42,7 @@ export const enum Info {
   ConfigLength = 160, // u32 bytes of codec configuration box payload at configBase(slot) (dac3, dec3, dOps)
   AudioIndex = 164, // u32 order of the audio track in the PMT (0 = first)
   Default = 168, // u32 1 when the track is the default of its kind
+  Raw = 172, // u32 1: the track's output is its raw frames (MPEG audio for an audio/mpeg SourceBuffer), no init segment
 }
 
 export const enum TrackState {
