@@ -79,3 +79,90 @@ export function testReadTimestamp(ptr: u32): f64 {
 export function testCrc32(ptr: u32, len: u32): u32 {
   return crc32mpeg(ptr, len);
 }
+
+// LATM (codecs/latm.ts)
+import {
+  configureLatm,
+  latmClearConfig,
+  latmConfigGeneration,
+  latmCopyPayload,
+  latmExtensionRate,
+  latmHasConfig,
+  latmLoadConfig,
+  latmPayloadBit,
+  latmPayloadSize,
+  latmSampleEntry,
+  latmSaveConfig,
+  latmUnsupported,
+  latmUnsupportedReason,
+  parseLatmFrame,
+} from './codecs/latm';
+import { frameChannels, frameLength, frameRate, frameSamples, frameSkip } from './codecs/frame';
+import { configBase } from './layout';
+import { outputLength as writtenLength, outputReset as resetOutput } from './mp4/writer';
+
+/** parseLatmFrame: a FrameParse value (0 NotHeader, 1 Header, 2 NeedMore). */
+export function testLatmParse(ptr: u32, avail: u32): i32 {
+  return parseLatmFrame(ptr, avail);
+}
+/** The frame fields of codecs/frame.ts set by the last Header. */
+export function testFrameLength(): u32 {
+  return frameLength;
+}
+export function testFrameSkip(): u32 {
+  return frameSkip;
+}
+export function testFrameSamples(): u32 {
+  return frameSamples;
+}
+export function testFrameRate(): u32 {
+  return frameRate;
+}
+export function testFrameChannels(): u32 {
+  return frameChannels;
+}
+export function testLatmHasConfig(): bool {
+  return latmHasConfig;
+}
+export function testLatmUnsupported(): bool {
+  return latmUnsupported;
+}
+export function testLatmUnsupportedReason(): u32 {
+  return latmUnsupportedReason;
+}
+export function testLatmPayloadSize(): u32 {
+  return latmPayloadSize();
+}
+export function testLatmPayloadBit(): u32 {
+  return latmPayloadBit();
+}
+export function testLatmCopyPayload(dst: u32): void {
+  latmCopyPayload(dst);
+}
+export function testLatmSave(slot: i32): void {
+  latmSaveConfig(slot);
+}
+export function testLatmLoad(slot: i32): void {
+  latmLoadConfig(slot);
+}
+export function testLatmClear(slot: i32): void {
+  latmClearConfig(slot);
+}
+export function testLatmGeneration(): u32 {
+  return latmConfigGeneration();
+}
+export function testLatmExtensionRate(): u32 {
+  return latmExtensionRate();
+}
+export function testConfigureLatm(slot: i32): bool {
+  return configureLatm(slot);
+}
+export function testConfigBase(slot: i32): u32 {
+  return configBase(slot);
+}
+/** Writes the mp4a sample entry of a slot set up by configureLatm at the output start; returns its length. */
+export function testLatmSampleEntry(slot: i32, trackId: u32): u32 {
+  resetOutput();
+  latmSampleEntry(slot, trackId);
+  return writtenLength();
+}
