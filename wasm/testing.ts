@@ -145,3 +145,74 @@ export function testAudioSampleEntry(codecId: i32, slot: i32, trackId: u32): u32
   else if (codecId == Codec.Opus) opusSampleEntry(slot);
   return outputWritten();
 }
+
+// LATM (codecs/latm.ts)
+import {
+  configureLatm,
+  latmClearConfig,
+  latmConfigGeneration,
+  latmCopyPayload,
+  latmExtensionRate,
+  latmHasConfig,
+  latmLoadConfig,
+  latmPayloadBit,
+  latmPayloadSize,
+  latmSampleEntry,
+  latmSaveConfig,
+  latmUnsupported,
+  latmUnsupportedReason,
+  parseLatmFrame,
+} from './codecs/latm';
+import { configBase } from './layout';
+import { outputLength as writtenLength, outputReset as resetOutput } from './mp4/writer';
+
+/** parseLatmFrame: a FrameParse value (0 NotHeader, 1 Header, 2 NeedMore). */
+export function testLatmParse(ptr: u32, avail: u32): i32 {
+  return parseLatmFrame(ptr, avail);
+}
+/* The frame fields of codecs/frame.ts: testFrameLength etc. above. */
+export function testLatmHasConfig(): bool {
+  return latmHasConfig;
+}
+export function testLatmUnsupported(): bool {
+  return latmUnsupported;
+}
+export function testLatmUnsupportedReason(): u32 {
+  return latmUnsupportedReason;
+}
+export function testLatmPayloadSize(): u32 {
+  return latmPayloadSize();
+}
+export function testLatmPayloadBit(): u32 {
+  return latmPayloadBit();
+}
+export function testLatmCopyPayload(dst: u32): void {
+  latmCopyPayload(dst);
+}
+export function testLatmSave(slot: i32): void {
+  latmSaveConfig(slot);
+}
+export function testLatmLoad(slot: i32): void {
+  latmLoadConfig(slot);
+}
+export function testLatmClear(slot: i32): void {
+  latmClearConfig(slot);
+}
+export function testLatmGeneration(): u32 {
+  return latmConfigGeneration();
+}
+export function testLatmExtensionRate(): u32 {
+  return latmExtensionRate();
+}
+export function testConfigureLatm(slot: i32): bool {
+  return configureLatm(slot);
+}
+export function testConfigBase(slot: i32): u32 {
+  return configBase(slot);
+}
+/** Writes the mp4a sample entry of a slot set up by configureLatm at the output start; returns its length. */
+export function testLatmSampleEntry(slot: i32, trackId: u32): u32 {
+  resetOutput();
+  latmSampleEntry(slot, trackId);
+  return writtenLength();
+}
