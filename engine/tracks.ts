@@ -59,6 +59,7 @@ const CODEC_NAMES: Record<number, CodecName> = {
   6: 'ac3',
   7: 'eac3',
   8: 'opus',
+  9: 'aac', // in LATM (stream_type 0x11); written to MP4 exactly as AAC from ADTS
 };
 
 /** One output track: its codec configuration and what has been written of it so far. */

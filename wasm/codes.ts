@@ -68,6 +68,7 @@ export const enum Codec {
   Ac3 = 6,
   Eac3 = 7,
   Opus = 8,
+  AacLatm = 9, // AAC in LATM/LOAS (stream_type 0x11); the same MP4 output as AAC
 }
 
 /** Result of init(), push() and flush(). */

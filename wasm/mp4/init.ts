@@ -10,6 +10,7 @@ import { hvc1 } from '../codecs/hevc';
 import { ac3SampleEntry, eac3SampleEntry } from '../codecs/ac3';
 import { mpaSampleEntry } from '../codecs/mpa';
 import { opusSampleEntry } from '../codecs/opus';
+import { latmSampleEntry } from '../codecs/latm';
 import { boxEnd, boxStart, Fourcc, fullBoxStart, w16, w32, w8, wMatrix, wZeros } from './writer';
 
 /** File Type Box (4.3). */
@@ -159,6 +160,8 @@ function stbl(slot: i32, trackId: u32): void {
     eac3SampleEntry(slot);
   } else if (c == Codec.Opus) {
     opusSampleEntry(slot);
+  } else if (c == Codec.AacLatm) {
+    latmSampleEntry(slot, trackId);
   } else if (c == Codec.Aac) {
     mp4a(
       trackId,

@@ -19,6 +19,16 @@ import { adtsBlocks, adtsChannels, configureFromAdts, parseAdts, parseAdtsFrame 
 import { ac3Enhanced, configureAc3, configureEac3, parseAc3Frame } from '../codecs/ac3';
 import { configureMpa, mpaLayer, parseMpaFrame } from '../codecs/mpa';
 import { configureOpus, parseOpusFrame } from '../codecs/opus';
+import {
+  configureLatm,
+  latmCopyPayload,
+  latmHasConfig,
+  latmLoadConfig,
+  latmPayloadSize,
+  latmSaveConfig,
+  latmUnsupported,
+  parseLatmFrame,
+} from '../codecs/latm';
 import { FrameParse, frameLength, frameRate, frameSamples, frameSkip, MAX_HEADER } from '../codecs/frame';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
@@ -89,7 +99,19 @@ function parseFrame(slot: i32, p: u32, avail: u32): i32 {
   if (c == Codec.Mp3 || c == Codec.Mp2) return parseMpaFrame(p, avail);
   if (c == Codec.Ac3 || c == Codec.Eac3) return parseAc3Frame(p, avail);
   if (c == Codec.Opus) return parseOpusFrame(p, avail);
+  if (c == Codec.AacLatm) {
+    // The LATM stream configuration travels in the frames: each track keeps its own (latm.ts).
+    latmLoadConfig(slot);
+    const r = parseLatmFrame(p, avail);
+    if (r == FrameParse.Header) latmSaveConfig(slot);
+    return r;
+  }
   return FrameParse.NotHeader;
+}
+
+/** A LATM frame that cannot become a sample yet: no StreamMuxConfig seen so far (it repeats; 1.7.3). */
+function latmWaiting(slot: i32): bool {
+  return unchecked(codec[slot]) == Codec.AacLatm && !latmHasConfig;
 }
 
 /**
@@ -115,6 +137,8 @@ function configure(slot: i32): bool {
     // The PMT proposes the family (0x81 vs 0x87, or a DVB descriptor); the bsid of the frame decides.
     ok = ac3Enhanced ? configureEac3(slot) : configureAc3(slot);
     if (ok) setCodec(slot, ac3Enhanced ? Codec.Eac3 : Codec.Ac3);
+  } else if (c == Codec.AacLatm) {
+    ok = configureLatm(slot); // false for a StreamMuxConfig MP4 cannot carry (several programs, layers...)
   } else if (c == Codec.Opus) {
     // The PMT's Opus descriptor left its channel_config_code in the Channels field (demux.ts).
     ok = configureOpus(slot, infoU32(slot, Info.Channels));
@@ -174,7 +198,12 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
     setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
-  const size = length - skip;
+  const latm = unchecked(codec[slot]) == Codec.AacLatm;
+  if (latm && (!latmHasConfig || latmUnsupported || latmPayloadSize() == 0)) {
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
+  const size = latm ? latmPayloadSize() : length - skip;
   if (samples == 0) {
     // Part of the previous sample (an E-AC-3 dependent substream completes the frame before it), which
     // it must follow directly: after skipped or lost bytes it belongs to a frame that is gone.
@@ -209,7 +238,9 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     return;
   }
-  memory.copy(sampleWritePtr(slot), p + skip, size);
+  // LATM payloads need not start on a byte boundary: latm.ts copies them shifted.
+  if (latm) latmCopyPayload(sampleWritePtr(slot));
+  else memory.copy(sampleWritePtr(slot), p + skip, size);
   queueAudioSample(slot, time, samples, size);
 }
 
@@ -267,6 +298,11 @@ function finishCarry(slot: i32, pos: u32, end: u32, pts90k: i64, hasPts: bool): 
     // A frame shorter than the header look-ahead: the bytes after it stay in the PES.
     taken -= have - length;
     have = length;
+  }
+  if (latmWaiting(slot)) {
+    unchecked((carryLength[slot] = 0)); // not decodable yet: skipped whole (the rest of it is in this PES)
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return min<u32>(length - kept, end - pos);
   }
   if (!configure(slot)) {
     unchecked((carryLength[slot] = 0));
@@ -326,8 +362,15 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool,
       unchecked((adjacent[slot] = false));
       continue;
     }
-    if (!configure(slot)) return;
     const length = frameLength;
+    if (latmWaiting(slot)) {
+      // Frames before the first StreamMuxConfig cannot be decoded: dropped (counted), the stream waits.
+      setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+      if (pos + length > end) break;
+      pos += length;
+      continue;
+    }
+    if (!configure(slot)) return;
     const samples = frameSamples;
     if (first) {
       first = false;

@@ -712,6 +712,9 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
   } else if (type == StreamType.AacAdts) {
     trackKind = TrackKind.Audio;
     trackCodec = Codec.Aac;
+  } else if (type == StreamType.AacLatm) {
+    trackKind = TrackKind.Audio;
+    trackCodec = Codec.AacLatm;
   } else if (type == StreamType.Mpeg1Audio || type == StreamType.Mpeg2Audio) {
     // Decided by the payload: broadcasters label AAC as MPEG-2 audio.
     trackKind = TrackKind.Audio;
@@ -784,7 +787,10 @@ function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
 
 /** Codecs this build writes into MP4 (the others are declared unsupported, by stream_type). */
 function codecBuilt(c: i32): bool {
-  return c == Codec.None || c == Codec.H264 || c == Codec.Hevc || c == Codec.Aac || c == Codec.Ac3 || c == Codec.Opus;
+  return (
+    c == Codec.None || c == Codec.H264 || c == Codec.Hevc || c == Codec.Aac || c == Codec.AacLatm || c == Codec.Ac3 ||
+    c == Codec.Opus
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
