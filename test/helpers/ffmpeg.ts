@@ -34,6 +34,7 @@ export interface ProbeStream {
   time_base: string;
   start_pts?: number;
   start_time?: string;
+  tags?: { language?: string };
 }
 
 export interface ProbePacket {
@@ -42,6 +43,7 @@ export interface ProbePacket {
   dts?: number;
   pts_time?: string;
   dts_time?: string;
+  duration_time?: string;
   size: string;
   pos?: string;
   flags: string;
@@ -63,6 +65,11 @@ export function probe(path: string): Probe {
   return { streams: json.streams ?? [], packets: json.packets ?? [] };
 }
 
+/** 'v' and 'a' mean the first stream of that type; 'a:1', or a stream index ('3'), are used as they are. */
+function specifier(stream: string): string {
+  return stream === 'v' || stream === 'a' ? `${stream}:0` : stream;
+}
+
 export interface FrameHash {
   pts: number;
   size: number;
@@ -70,17 +77,23 @@ export interface FrameHash {
 }
 
 /**
- * Decodes one kind of stream of a file and returns the framemd5 lines (ffmpeg -f framemd5): one MD5 per decoded
- * frame, in output order. `-fps_mode passthrough` keeps every decoded frame as it is (the default would drop or
- * duplicate frames to keep a constant rate), so the list is exactly what the decoder produced.
+ * Decodes one stream of a file and returns the framemd5 lines (ffmpeg -f framemd5): one MD5 per decoded frame, in
+ * output order. `stream` is an ffmpeg stream specifier of the input: 'v' or 'a' for the first video or audio stream,
+ * 'a:1' for the second audio stream, '3' for the stream of index 3. `-fps_mode passthrough` keeps every decoded video frame as it is (the default
+ * would drop or duplicate frames to keep a constant rate), so the list is exactly what the decoder produced.
+ *
+ * `decoder` forces ffmpeg's decoder by name for that stream: a stream two containers name differently (MPEG audio
+ * layer II is 'mp2' in TS and 'mp3' in MP4, where object type 0x6B covers both layers) is then decoded by the same
+ * code on both sides, so equal hashes mean equal frames.
  */
-export function framemd5(path: string, kind: 'v' | 'a'): FrameHash[] {
+export function framemd5(path: string, stream: string, decoder?: string): FrameHash[] {
   requireFfmpeg();
-  const args = ['-v', 'error', '-i', path, '-map', `0:${kind}:0`];
-  if (kind === 'v') args.push('-fps_mode', 'passthrough');
-  args.push('-f', 'framemd5', '-');
+  const spec = specifier(stream);
+  const args = ['-v', 'error'];
+  if (decoder !== undefined) args.push(`-c:${spec}`, decoder);
+  args.push('-i', path, '-map', `0:${spec}`, '-fps_mode', 'passthrough', '-f', 'framemd5', '-');
   const r = spawnSync('ffmpeg', args, { encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (r.status !== 0) throw new Error(`ffmpeg framemd5 of ${path} failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`ffmpeg framemd5 of ${path} (${spec}) failed: ${r.stderr}`);
   return r.stdout
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
@@ -88,6 +101,38 @@ export function framemd5(path: string, kind: 'v' | 'a'): FrameHash[] {
       const f = l.split(',').map((s) => s.trim());
       return { pts: Number(f[2]), size: Number(f[4]), hash: f[5]! };
     });
+}
+
+/**
+ * Decodes one audio stream to interleaved signed 16-bit PCM (`-f s16le`), for comparisons finer than a frame
+ * (a decoder that drops the first samples of a stream: Opus pre-skip).
+ */
+export function decodePcm(path: string, stream: string, decoder?: string): Uint8Array {
+  requireFfmpeg();
+  const spec = specifier(stream);
+  const args = ['-v', 'error'];
+  if (decoder !== undefined) args.push(`-c:${spec}`, decoder);
+  args.push('-i', path, '-map', `0:${spec}`, '-f', 's16le', '-');
+  const r = spawnSync('ffmpeg', args, { maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`ffmpeg s16le of ${path} (${spec}) failed: ${r.stderr.toString()}`);
+  return new Uint8Array(r.stdout);
+}
+
+export interface ProbeFrame {
+  width: number;
+  height: number;
+  pts_time?: string;
+}
+
+/** ffprobe -show_frames of the first video stream: the size of every decoded picture, in output order. */
+export function videoFrames(path: string): ProbeFrame[] {
+  requireFfmpeg();
+  const out = execFileSync(
+    'ffprobe',
+    ['-v', 'quiet', '-select_streams', 'v:0', '-show_entries', 'frame=width,height,pts_time', '-of', 'json', path],
+    { encoding: 'utf8', maxBuffer: 256 << 20 },
+  );
+  return (JSON.parse(out) as { frames?: ProbeFrame[] }).frames ?? [];
 }
 
 /**

@@ -2,7 +2,8 @@
  * A small, independent MPEG-TS reader for tests (ISO/IEC 13818-1), written from the spec and sharing no code with
  * wasm/: it finds the PAT/PMT, reassembles the PES packets of each elementary PID and hands out their payloads.
  * Tests use it to pull real SPS NAL units and ADTS headers out of the fixtures and to know how an input ends.
- * It assumes clean 188-byte packets starting at offset 0 (true for every committed fixture).
+ * It assumes clean packets starting at offset 0 (true for every undamaged fixture): 188 bytes, or 192 for M2TS
+ * (a 4-byte TP_extra_header before each packet, BDAV), told apart by where the sync bytes are.
  */
 
 export interface ElementaryStream {
@@ -22,9 +23,16 @@ export interface Pes {
   payload: Uint8Array;
   pts?: number;
   dts?: number;
+  /**
+   * The transport packets that carried this PES, in order: each one's index among the packets of its PID (counting
+   * every packet of the PID from the start of the file) and where its payload ends in `bytes`.
+   */
+  packets: { pidPacketIndex: number; end: number }[];
 }
 
 export interface TsContents {
+  /** 188, or 192 for M2TS. */
+  packetSize: number;
   streams: ElementaryStream[];
   pes: Pes[];
   /** Bytes of a trailing partial packet (the file does not end on a packet boundary). */
@@ -34,6 +42,15 @@ export interface TsContents {
 }
 
 const PACKET = 188;
+
+/** 188, or 192 when every packet is preceded by a 4-byte TP_extra_header (M2TS); throws when neither fits. */
+export function packetSizeOf(data: Uint8Array): number {
+  const fits = (size: number, prefix: number) =>
+    data[prefix] === 0x47 && (data.length < prefix + size + 1 || data[prefix + size] === 0x47);
+  if (fits(PACKET, 0)) return PACKET;
+  if (fits(192, 4)) return 192;
+  throw new Error('walkTs: no MPEG-TS packet at offset 0 (188 bytes) or 4 (192-byte M2TS)');
+}
 
 function readTimestamp(b: Uint8Array, o: number): number {
   // 2.4.3.7: 3 + 15 + 15 bits with marker bits in between; below 2^33, so a double holds it exactly.
@@ -47,9 +64,12 @@ export function walkTs(data: Uint8Array): TsContents {
   let pmtPid = -1;
   const streams: ElementaryStream[] = [];
   const esPids = new Set<number>();
-  const open = new Map<number, { offset: number; chunks: Uint8Array[] }>();
+  const open = new Map<number, { offset: number; chunks: Uint8Array[]; packets: Pes['packets'] }>();
   const pes: Pes[] = [];
-  const full = Math.floor(data.length / PACKET) * PACKET;
+  const packetSize = packetSizeOf(data);
+  const prefix = packetSize - PACKET; // TP_extra_header bytes before the sync byte
+  const full = Math.floor(data.length / packetSize) * packetSize;
+  const pidPackets = new Map<number, number>();
 
   const close = (pid: number) => {
     const cur = open.get(pid);
@@ -73,17 +93,20 @@ export function walkTs(data: Uint8Array): TsContents {
       declaredLength,
       bytes,
       payload: bytes.subarray(Math.min(9 + headerLength, end), end),
+      packets: cur.packets,
     };
     if (flags >= 2) entry.pts = readTimestamp(bytes, 9);
     if (flags === 3) entry.dts = readTimestamp(bytes, 14);
     pes.push(entry);
   };
 
-  for (let off = 0; off < full; off += PACKET) {
-    const p = data.subarray(off, off + PACKET);
-    if (p[0] !== 0x47) throw new Error(`walkTs: no sync byte at ${off}`);
+  for (let off = 0; off < full; off += packetSize) {
+    const p = data.subarray(off + prefix, off + packetSize);
+    if (p[0] !== 0x47) throw new Error(`walkTs: no sync byte at ${off + prefix}`);
     const pusi = (p[1]! & 0x40) !== 0; // payload_unit_start_indicator
     const pid = ((p[1]! & 0x1f) << 8) | p[2]!;
+    const pidPacketIndex = pidPackets.get(pid) ?? 0;
+    pidPackets.set(pid, pidPacketIndex + 1);
     const afc = (p[3]! >> 4) & 3; // adaptation_field_control
     let start = 4;
     if (afc & 2) start = 5 + p[4]!; // adaptation_field_length
@@ -118,16 +141,22 @@ export function walkTs(data: Uint8Array): TsContents {
     if (!esPids.has(pid)) continue;
     if (pusi) {
       close(pid);
-      open.set(pid, { offset: off, chunks: [payload] });
+      open.set(pid, { offset: off, chunks: [payload], packets: [{ pidPacketIndex, end: payload.length }] });
     } else {
-      open.get(pid)?.chunks.push(payload);
+      const cur = open.get(pid);
+      if (cur) {
+        cur.chunks.push(payload);
+        cur.packets.push({ pidPacketIndex, end: cur.packets.at(-1)!.end + payload.length });
+      }
     }
   }
   for (const pid of [...open.keys()]) close(pid);
   pes.sort((a, b) => a.offset - b.offset);
   const trailingBytes = data.length - full;
-  const result: TsContents = { streams, pes, trailingBytes };
-  if (trailingBytes >= 3) result.trailingPid = ((data[full + 1]! & 0x1f) << 8) | data[full + 2]!;
+  const result: TsContents = { packetSize, streams, pes, trailingBytes };
+  if (trailingBytes >= prefix + 3) {
+    result.trailingPid = ((data[full + prefix + 1]! & 0x1f) << 8) | data[full + prefix + 2]!;
+  }
   return result;
 }
 
@@ -186,4 +215,43 @@ export function pidsOf(ts: TsContents): { video?: number; audio?: number } {
   const video = ts.streams.find((s) => s.streamType === 0x1b)?.pid;
   const audio = ts.streams.find((s) => s.streamType === 0x0f || s.streamType === 0x03 || s.streamType === 0x04)?.pid;
   return { ...(video !== undefined ? { video } : {}), ...(audio !== undefined ? { audio } : {}) };
+}
+
+/** Fields of an opus_control_header ("Encapsulation of Opus in MPEG-2 Transport Stream", opus_in_ts v0.1, 2014). */
+export interface OpusControlHeader {
+  /** au_size: bytes of the Opus packet after the header. */
+  auSize: number;
+  /** start_trim (samples at 48 kHz to drop from the start of the decoded packet), 0 when not flagged. */
+  startTrim: number;
+  /** end_trim, 0 when not flagged. */
+  endTrim: number;
+  /** Bytes of the header itself. */
+  headerLength: number;
+}
+
+/**
+ * Reads the opus_control_header at b[o], independently of wasm/codecs/opus.ts: an 11-bit prefix 0x3FF, start_trim_flag, end_trim_flag, control_extension_flag, 2 reserved bits, au_size as a run of 0xFF
+ * bytes plus a last byte, then the trims (3 reserved bits + 13 bits each) and the extension.
+ */
+export function readOpusControlHeader(b: Uint8Array, o = 0): OpusControlHeader | undefined {
+  if (b.length < o + 3 || b[o] !== 0x7f || (b[o + 1]! & 0xe0) !== 0xe0) return undefined;
+  const startFlag = (b[o + 1]! >> 4) & 1; // start_trim_flag
+  const endFlag = (b[o + 1]! >> 3) & 1; // end_trim_flag
+  const extensionFlag = (b[o + 1]! >> 2) & 1; // control_extension_flag
+  let i = o + 2;
+  let auSize = 0;
+  while (b[i] === 0xff) auSize += b[i++]!; // au_size: 0xFF bytes...
+  auSize += b[i++]!; // ...and the last byte
+  let startTrim = 0;
+  let endTrim = 0;
+  if (startFlag) {
+    startTrim = ((b[i]! << 8) | b[i + 1]!) & 0x1fff; // start_trim
+    i += 2;
+  }
+  if (endFlag) {
+    endTrim = ((b[i]! << 8) | b[i + 1]!) & 0x1fff; // end_trim
+    i += 2;
+  }
+  if (extensionFlag) i += 1 + b[i]!; // control_extension_length and its bytes
+  return { auSize, startTrim, endTrim, headerLength: i - o };
 }
