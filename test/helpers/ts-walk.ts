@@ -25,9 +25,10 @@ export interface Pes {
   dts?: number;
   /**
    * The transport packets that carried this PES, in order: each one's index among the packets of its PID (counting
-   * every packet of the PID from the start of the file) and where its payload ends in `bytes`.
+   * every packet of the PID from the start of the file), its byte offset in the file, and where its payload ends in
+   * `bytes`.
    */
-  packets: { pidPacketIndex: number; end: number }[];
+  packets: { pidPacketIndex: number; offset: number; end: number }[];
 }
 
 export interface TsContents {
@@ -141,12 +142,16 @@ export function walkTs(data: Uint8Array): TsContents {
     if (!esPids.has(pid)) continue;
     if (pusi) {
       close(pid);
-      open.set(pid, { offset: off, chunks: [payload], packets: [{ pidPacketIndex, end: payload.length }] });
+      open.set(pid, {
+        offset: off,
+        chunks: [payload],
+        packets: [{ pidPacketIndex, offset: off, end: payload.length }],
+      });
     } else {
       const cur = open.get(pid);
       if (cur) {
         cur.chunks.push(payload);
-        cur.packets.push({ pidPacketIndex, end: cur.packets.at(-1)!.end + payload.length });
+        cur.packets.push({ pidPacketIndex, offset: off, end: cur.packets.at(-1)!.end + payload.length });
       }
     }
   }

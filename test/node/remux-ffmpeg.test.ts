@@ -67,13 +67,24 @@ afterAll(() => {
 
 /** ffprobe codec names of the streams weir remuxes. */
 const VIDEO_CODECS = ['h264', 'hevc'];
-const AUDIO_CODECS = ['aac', 'mp3', 'mp2', 'ac3', 'eac3', 'opus'];
+const AUDIO_CODECS = ['aac', 'aac_latm', 'mp3', 'mp2', 'ac3', 'eac3', 'opus'];
 /** weir writes at most this many audio tracks (further ones: EXTRA_TRACK_SKIPPED). */
 const MAX_AUDIO_TRACKS = 3;
 
-/** The name ffprobe gives a stream of this input codec once it is in MP4 (object type 0x6B covers layers I-III). */
+/**
+ * The name ffprobe gives a stream of this input codec once it is in MP4: object type 0x6B covers MPEG audio layers
+ * I-III ('mp3' to ffmpeg's MP4 demuxer), and LATM is only a transport: in MP4 the stream is plain AAC.
+ */
 function mp4CodecName(inputCodec: string): string {
-  return inputCodec === 'mp2' ? 'mp3' : inputCodec;
+  return inputCodec === 'mp2' ? 'mp3' : inputCodec === 'aac_latm' ? 'aac' : inputCodec;
+}
+
+/**
+ * The ffmpeg decoders that decode the input's stream and the output's with the same code: the input's own decoder
+ * on both sides, but for LATM, whose decoder ('aac_latm') reads the LOAS framing around the AAC decoder ('aac').
+ */
+function decoders(inputCodec: string): { input: string; output: string } {
+  return { input: inputCodec, output: inputCodec === 'aac_latm' ? 'aac' : inputCodec };
 }
 
 /** What ffprobe says about the input's remuxable streams. */
@@ -244,9 +255,10 @@ function remuxSuite(file: () => MediaFile, summary?: Summary): void {
   it('decodes to the same audio frames as the input, every frame of every track (framemd5)', () => {
     expect(outAudio().length).toBe(input.audio.length);
     input.audio.forEach((a, k) => {
-      // The input's decoder on both sides (see mp4CodecName: MP2 is 'mp3' in MP4).
-      const inFrames = framemd5(file().path, input.audioSpecs[k]!, a.codec_name).map((h) => h.hash);
-      const outFrames = framemd5(out, `a:${k}`, a.codec_name).map((h) => h.hash);
+      // The same decoder on both sides (see mp4CodecName: MP2 is 'mp3' in MP4).
+      const decoder = decoders(a.codec_name);
+      const inFrames = framemd5(file().path, input.audioSpecs[k]!, decoder.input).map((h) => h.hash);
+      const outFrames = framemd5(out, `a:${k}`, decoder.output).map((h) => h.hash);
       expect(outFrames.length, `audio ${k}: frames`).toBe(inFrames.length);
       if (a.codec_name === 'opus') {
         // The first frame is shorter by the pre-skip (next test); the others are the same.
