@@ -14,8 +14,9 @@
 //                 previous one plus the previous fragment's durations (weir promises one continuous timeline:
 //                 README "Timeline");
 // - sample-structure: an H.264 sample is not a sequence of length-prefixed NAL units that fills it exactly;
-// - foreign-bytes: a sample (an AAC frame, or an H.264 NAL unit) is not found in the input (see
-//                 ts-index.mjs referenceStreams for how "in the input" is defined).
+// - foreign-bytes: a sample (an audio frame, or an H.264 NAL unit) is not found in the input (see
+//                 ts-index.mjs referenceStreams for how "in the input" is defined; LATM payloads may sit at any
+//                 bit offset, see sampleFinder).
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'mvex', 'moof', 'traf', 'dinf', 'edts']);
 /** tfhd and trun flags (ISO/IEC 14496-12 8.8.7, 8.8.8), shared with test/helpers/fmp4.ts. */
@@ -103,6 +104,7 @@ function payload(b, box) {
  * @property {number} timescale
  * @property {{ duration: number, size: number, flags: number }} defaults  from trex
  * @property {number | undefined} nextTfdt  tfdt + durations of the last fragment
+ * @property {number} [tolerance]  ticks nextTfdt may be off by (1 after a timescale change: rounding)
  * @property {number | undefined} lastTfdt
  * @property {number} samples
  * @property {number} fragments
@@ -152,12 +154,17 @@ export class OutputStream {
         if (timescale === 0) throw new CheckError('bmff', `${this.label}: track ${id} has timescale 0`);
         const handler = String.fromCharCode(.../** @type {number[]} */ ([...hdlr.subarray(8, 12)])); // handler_type
         const old = this.tracks.get(id);
+        // A new init segment may change a track's timescale (a new stream on the track after a PMT change, e.g.
+        // 22.05 → 48 kHz audio): where the timeline continues is then the old end in the new unit, to within the
+        // one tick the conversion rounds.
+        const rescaled = old !== undefined && old.timescale !== timescale && old.nextTfdt !== undefined;
         this.tracks.set(id, {
           id,
           handler,
           timescale,
           defaults: trex.get(id) ?? { duration: 0, size: 0, flags: 0 },
-          nextTfdt: old?.nextTfdt,
+          nextTfdt: rescaled ? Math.round((old.nextTfdt * timescale) / old.timescale) : old?.nextTfdt,
+          tolerance: rescaled ? 1 : 0,
           lastTfdt: old?.lastTfdt,
           samples: old?.samples ?? 0,
           fragments: old?.fragments ?? 0,
@@ -275,7 +282,7 @@ export class OutputStream {
     if (track.lastTfdt !== undefined && tfdt < track.lastTfdt) {
       throw new CheckError('tfdt-backwards', `${this.label} ${name(track)}: tfdt ${tfdt} after ${track.lastTfdt}`);
     }
-    if (track.nextTfdt !== undefined && tfdt !== track.nextTfdt) {
+    if (track.nextTfdt !== undefined && Math.abs(tfdt - track.nextTfdt) > (track.tolerance ?? 0)) {
       // A hole (gap) or a repeat (overlap) in the track's timeline between two fragments.
       this.gaps++;
       const kind = tfdt > track.nextTfdt ? 'tfdt-gap' : 'tfdt-overlap';
@@ -343,6 +350,7 @@ export class OutputStream {
     }
     track.lastTfdt = tfdt;
     track.nextTfdt = dts;
+    track.tolerance = 0;
     track.lastEnd = dts;
     track.samples += samples;
     track.fragments++;
@@ -400,6 +408,8 @@ export class OutputStream {
 export function sampleFinder(streams) {
   /** @type {Map<number, Buffer> | undefined} */
   let refs;
+  /** @type {Buffer[] | undefined} */
+  let shifted;
   return (sample, track) => {
     refs ??= streams();
     const needle = Buffer.from(sample.buffer, sample.byteOffset, sample.byteLength);
@@ -418,6 +428,27 @@ export function sampleFinder(streams) {
         return true;
       }
     }
+    // AAC in LATM (ISO/IEC 14496-3 1.7.3): a payload need not start on a byte boundary, and the sample is its
+    // bits realigned. Such a sample is in the input when it is in the stream shifted left by 1 to 7 bits.
+    shifted ??= shiftedStreams(refs);
+    for (const ref of shifted) if (ref.indexOf(needle) >= 0) return true;
     return false;
   };
+}
+
+/**
+ * Each reference stream shifted left by 1..7 bits (byte i = the 8 bits starting at bit k of byte i).
+ * @param {Map<number, Buffer>} refs
+ */
+function shiftedStreams(refs) {
+  /** @type {Buffer[]} */
+  const out = [];
+  for (const ref of refs.values()) {
+    for (let k = 1; k < 8; k++) {
+      const b = Buffer.alloc(ref.length);
+      for (let i = 0; i < ref.length; i++) b[i] = ((ref[i] << k) | ((ref[i + 1] ?? 0) >> (8 - k))) & 0xff;
+      out.push(b);
+    }
+  }
+  return out;
 }

@@ -148,7 +148,7 @@ function configure(slot: i32): bool {
     unchecked((state[slot] = TrackState.Dropped));
     return false;
   }
-  const restart = trackConfigured(slot); // the old stream's samples go out in the old timescale
+  const restart = trackConfigured(slot, pesTime90k); // the old stream's samples go out in the old timescale
   const before = <i64>unchecked(timescale[slot]);
   if (restart && unchecked(haveNext[slot]) && before != <i64>frameRate) {
     // The new stream's first frame continues where the old one ended, in the new timescale.
@@ -181,6 +181,9 @@ function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool, samples: u32): i64
   if (diff > 0) emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / rate)); // emitFrame bridges it
   return t; // an overlap is reported by emitFrame, frame by frame
 }
+
+/** The PTS of the PES being handled (90 kHz, output clock), or -1 without one (see configure). */
+let pesTime90k: i64 = -1;
 
 /** Samples of the frames dropped as overlapping in the current PES (reported once per PES). */
 let overlappedSamples: i64 = 0;
@@ -331,6 +334,7 @@ export function audioPes(slot: i32, p: u32, len: u32, pts90k: i64, hasPts: bool,
   const end = p + len;
   let pos = p;
   overlappedSamples = 0;
+  pesTime90k = hasPts ? pts90k : -1;
   if (unchecked(carryLength[slot]) > 0) {
     pos += finishCarry(slot, pos, end, pts90k, hasPts);
     if (unchecked(carryLength[slot]) > 0) return; // this PES did not complete it

@@ -700,6 +700,11 @@ function readDescriptors(p: u32, end: u32): void {
  * against the payload later (audio.ts): the PMT only proposes the family.
  */
 function declareStream(type: u32, esPid: u32, desc: u32, descEnd: u32): void {
+  // 2.4.3.3 Table 2-3: 0x0000-0x000F are the PAT and reserved tables, 0x1FFF the null packets.
+  if (esPid < 0x10 || esPid == 0x1fff) {
+    emitWarning(Warn.PsiInvalid, -1, <f64>esPid);
+    return;
+  }
   readDescriptors(desc, descEnd);
   let trackKind = TrackKind.None;
   let trackCodec = Codec.None;

@@ -233,7 +233,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     }
     unchecked((started[slot] = true));
     unchecked((state[slot] = TrackState.Configured));
-    if (trackConfigured(slot)) {
+    if (trackConfigured(slot, dts)) {
       restartConfiguredTrack(slot);
       if (unchecked(state[slot]) != TrackState.Configured) {
         dropAccessUnit(slot); // a muxed file cannot change codec: the new stream is left out

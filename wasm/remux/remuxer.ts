@@ -131,14 +131,22 @@ export function markRestart(slot: i32): void {
 
 /**
  * The demuxer configured a track (its first keyframe with parameter sets, its first audio frame),
- * before queueing that first sample and before changing its timescale. A track that took a new stream
+ * before queueing that first sample and before changing its timescale; `nextDts` is the new stream's
+ * first decode time on the 90 kHz output clock (-1: not known). A track that took a new stream
  * after output started first writes out everything queued of the old stream; true when the caller must
  * then call restartConfiguredTrack (a new init segment).
  */
-export function trackConfigured(slot: i32): bool {
+export function trackConfigured(slot: i32, nextDts: i64): bool {
   if (!unchecked(restartPending[slot])) return false;
   unchecked((restartPending[slot] = false));
   if (!initDone || !(outputMask & (1 << slot))) return false;
+  // The old stream's last sample lasts until the new stream's first (video frames lost while the new
+  // stream reached its first keyframe, or audio between the two, leave no hole in the track's timeline).
+  const n = unchecked(sampleCount[slot]);
+  if (nextDts >= 0 && n > 0) {
+    const d = from90k(slot, nextDts) - load<i64>(sDts(slot, n - 1));
+    if (d > 0 && d <= 10 * 90000) store<u32>(sDuration(slot, n - 1), <u32>d);
+  }
   drainSlot = slot;
   cut(i64.MAX_VALUE, false, true);
   drainSlot = -1;
