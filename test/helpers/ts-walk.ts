@@ -2,8 +2,10 @@
  * A small, independent MPEG-TS reader for tests (ISO/IEC 13818-1), written from the spec and sharing no code with
  * wasm/: it finds the PAT/PMT, reassembles the PES packets of each elementary PID and hands out their payloads.
  * Tests use it to pull real SPS NAL units and ADTS headers out of the fixtures and to know how an input ends.
- * It assumes clean packets starting at offset 0 (true for every undamaged fixture): 188 bytes, or 192 for M2TS
- * (a 4-byte TP_extra_header before each packet, BDAV), told apart by where the sync bytes are.
+ * Packets are 188 bytes, or 192 for M2TS (a 4-byte TP_extra_header before each packet, BDAV), told apart by where
+ * the sync bytes are at the start of the file. Bytes between packets that are not packets (ts-h264-aac-garbage.ts)
+ * are skipped up to the next sync byte that has another one a packet further on, and reported in `resyncs`; nothing
+ * else about damage is checked (continuity counters are not read).
  */
 
 export interface ElementaryStream {
@@ -40,6 +42,8 @@ export interface TsContents {
   trailingBytes: number;
   /** PID of the trailing partial packet, when its header is complete enough to read it. */
   trailingPid?: number;
+  /** Runs of bytes skipped because they were not packets: where each began and how long it was. */
+  resyncs: { offset: number; length: number }[];
 }
 
 const PACKET = 188;
@@ -69,8 +73,16 @@ export function walkTs(data: Uint8Array): TsContents {
   const pes: Pes[] = [];
   const packetSize = packetSizeOf(data);
   const prefix = packetSize - PACKET; // TP_extra_header bytes before the sync byte
-  const full = Math.floor(data.length / packetSize) * packetSize;
   const pidPackets = new Map<number, number>();
+  const resyncs: TsContents['resyncs'] = [];
+  /** The next offset from `from` on where a packet starts and another one follows (or the file ends). */
+  const nextSync = (from: number) => {
+    for (let x = from; x + packetSize <= data.length; x++) {
+      const y = x + prefix;
+      if (data[y] === 0x47 && (y + packetSize >= data.length || data[y + packetSize] === 0x47)) return x;
+    }
+    return data.length;
+  };
 
   const close = (pid: number) => {
     const cur = open.get(pid);
@@ -101,9 +113,19 @@ export function walkTs(data: Uint8Array): TsContents {
     pes.push(entry);
   };
 
-  for (let off = 0; off < full; off += packetSize) {
+  let off = 0;
+  for (; off + packetSize <= data.length; off += packetSize) {
     const p = data.subarray(off + prefix, off + packetSize);
-    if (p[0] !== 0x47) throw new Error(`walkTs: no sync byte at ${off + prefix}`);
+    if (p[0] !== 0x47) {
+      const next = nextSync(off + 1);
+      resyncs.push({ offset: off, length: next - off });
+      if (next + packetSize > data.length) {
+        off = next;
+        break;
+      }
+      off = next - packetSize; // the loop's step lands on it
+      continue;
+    }
     const pusi = (p[1]! & 0x40) !== 0; // payload_unit_start_indicator
     const pid = ((p[1]! & 0x1f) << 8) | p[2]!;
     const pidPacketIndex = pidPackets.get(pid) ?? 0;
@@ -157,10 +179,10 @@ export function walkTs(data: Uint8Array): TsContents {
   }
   for (const pid of [...open.keys()]) close(pid);
   pes.sort((a, b) => a.offset - b.offset);
-  const trailingBytes = data.length - full;
-  const result: TsContents = { packetSize, streams, pes, trailingBytes };
-  if (trailingBytes >= prefix + 3) {
-    result.trailingPid = ((data[full + prefix + 1]! & 0x1f) << 8) | data[full + prefix + 2]!;
+  const trailingBytes = Math.max(0, data.length - off);
+  const result: TsContents = { packetSize, streams, pes, trailingBytes, resyncs };
+  if (trailingBytes >= prefix + 3 && data[off + prefix] === 0x47) {
+    result.trailingPid = ((data[off + prefix + 1]! & 0x1f) << 8) | data[off + prefix + 2]!;
   }
   return result;
 }

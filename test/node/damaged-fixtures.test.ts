@@ -215,6 +215,12 @@ describe('ts-h264-aac-garbage.ts: stray bytes between packets', () => {
     out = await remux(name);
   });
 
+  it('the recorded runs are where the bytes are (the summary scan and test/helpers/ts-walk.ts agree)', () => {
+    const walked = walkTs(new Uint8Array(readFileSync(fixturePath(name))));
+    expect(walked.resyncs).toEqual(runs.map((r) => ({ offset: r.outputOffset, length: r.length })));
+    expect(walked.resyncs).toEqual(summary.resyncs);
+  });
+
   it('warnings: one SYNC_LOST per inserted run, at the run, with its length as detail; nothing else', () => {
     expect(out.run.warnings.map((w) => ({ code: w.code, offset: w.offset, detail: w.detail }))).toEqual(
       runs.map((r) => ({ code: ErrorCodes.SYNC_LOST, offset: r.outputOffset, detail: r.length })),

@@ -16,7 +16,7 @@ import {
   type TestCore,
   writeScratch,
 } from '../helpers/test-core.js';
-import { firstNal, pidsOf, walkTs } from '../helpers/ts-walk.js';
+import { firstNal, nalUnits, pidsOf, walkTs } from '../helpers/ts-walk.js';
 
 let core: TestCore;
 beforeAll(async () => {
@@ -58,13 +58,25 @@ function clearInfo(): void {
   new Uint8Array(core.memory.buffer, core.testTrackInfo(0), 128).fill(0xee);
 }
 
-const sources = [...fixtureFiles().map((f) => f.path), join(ROOT, 'demo/media/sample.ts')].filter((p) =>
-  readSummary(p).tracks.some((t) => t.kind === 'video'),
-);
+const all = [...fixtureFiles().map((f) => f.path), join(ROOT, 'demo/media/sample.ts')];
+/** Every fixture (and the demo sample) with H.264 video: summary codec 'h264', stream_type 0x1B. */
+const sources = all.filter((p) => readSummary(p).tracks.some((t) => t.codec === 'h264' && t.streamType === 0x1b));
 
 describe('SPS from the fixtures', () => {
-  it('covers every fixture with video', () => {
-    expect(sources.length).toBeGreaterThanOrEqual(7);
+  it('covers every fixture with H.264 video (the summaries and the PMTs agree on which)', () => {
+    const declared = all.filter((p) =>
+      walkTs(new Uint8Array(readFileSync(p))).streams.some((s) => s.streamType === 0x1b),
+    );
+    expect(sources).toEqual(declared);
+    // ...and the others have no H.264 (HEVC or no video at all).
+    for (const p of all.filter((q) => !sources.includes(q))) {
+      expect(
+        readSummary(p)
+          .tracks.filter((t) => t.kind === 'video')
+          .map((t) => t.codec),
+        p,
+      ).not.toContain('h264');
+    }
   });
 
   for (const path of sources) {
@@ -73,13 +85,14 @@ describe('SPS from the fixtures', () => {
       const summary = readSummary(path);
       const video = summary.tracks.find((t) => t.kind === 'video')!;
       const ts = walkTs(new Uint8Array(readFileSync(path)));
-      const sps = firstNal(ts, pidsOf(ts).video!, 7);
+      const sps = firstNal(ts, video.pid, 7);
       expect(sps, 'an SPS NAL unit in the video PES').toBeDefined();
       clearInfo();
       const p = parse(sps!);
       expect(p.ok).toBe(true);
       const m = /^avc1\.([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/.exec(video.codecString)!;
       expect([p.profile, p.compat, p.level]).toEqual([parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)]);
+      // The first SPS: the summary's size is the first one (a size change lists the later ones in `segments`).
       expect([p.width, p.height]).toEqual([video.width, video.height]);
       expect(p.sar).toEqual([video.sarNum ?? 1, video.sarDen ?? 1]);
       expect(p.bitDepth).toBe(8);
@@ -87,6 +100,26 @@ describe('SPS from the fixtures', () => {
       // x264 writes VUI timing: time_scale / (2 * num_units_in_tick) is the frame rate (E.2.1).
       expect(p.rate[0]).toBeGreaterThan(0);
       expect(p.rate[0] / p.rate[1]).toBeCloseTo(1 / video.frameDuration, 1);
+    });
+  }
+
+  for (const path of sources.filter((p) => readSummary(p).tracks.some((t) => t.segments))) {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    it(`${name}: every SPS, in stream order, gives the sizes of the summary's segments`, () => {
+      const video = readSummary(path).tracks.find((t) => t.kind === 'video')!;
+      const ts = walkTs(new Uint8Array(readFileSync(path)));
+      const sizes: [number, number][] = [];
+      for (const pes of ts.pes.filter((q) => q.pid === video.pid)) {
+        for (const nal of nalUnits(pes.payload)) {
+          if ((nal[0]! & 0x1f) !== 7) continue;
+          clearInfo();
+          const p = parse(nal);
+          expect(p.ok).toBe(true);
+          const last = sizes.at(-1);
+          if (!last || last[0] !== p.width || last[1] !== p.height) sizes.push([p.width, p.height]);
+        }
+      }
+      expect(sizes).toEqual(video.segments!.map((g) => [g.width, g.height]));
     });
   }
 
