@@ -6,9 +6,15 @@
 // interrupted from its own thread): the CLI, and test/helpers/engine-runner.mjs, which drives the engine built in
 // lib/. The in-process checks with the TypeScript sources run only after a child showed the input terminates.
 //
-// Known, accepted limits of this build (not failures): HEVC, AC-3, E-AC-3, MP3 and Opus tracks are skipped with
-// TRACK_UNSUPPORTED; WebM/Matroska gives UNSUPPORTED_CONTAINER; a stream without an IDR picture gives
-// NO_PLAYABLE_TRACKS.
+// Each TS file's outcome is pinned in EXPECTED, as checked by running weir and ffprobe/ffmpeg on the output: the
+// fatal error, or the streams of the output (ffprobe's codec names), the stream_types skipped with TRACK_UNSUPPORTED
+// (exactly those), and an output that decodes without an ffmpeg error line (for a capture whose input itself does
+// not decode cleanly: no more error lines than the input). The damaged capture tsduck 143 also has its
+// CONTINUITY_ERROR warnings checked against an independent scan of its continuity counters.
+//
+// Known, accepted limits of this build (not failures): DVB subtitles and teletext (private data, 0x06, without an
+// audio descriptor) are skipped with TRACK_UNSUPPORTED; WebM/Matroska gives UNSUPPORTED_CONTAINER; a file without
+// any PES weir can read (muxjs stuffed-pes) gives NO_PLAYABLE_TRACKS.
 
 import { spawnSync } from 'node:child_process';
 import {
@@ -27,7 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeName, ErrorCodes } from '../../engine/codes.js';
 import { WeirError } from '../../engine/errors.js';
 import { weir } from '../helpers/cli.js';
-import { decodeErrors } from '../helpers/ffmpeg.js';
+import { decodeErrors, probe } from '../helpers/ffmpeg.js';
 import { CORPUS_H264_AAC, corpusDir, corpusUnset, fixturePath, ROOT, requireCorpus } from '../helpers/media.js';
 import { prng, runEngine } from '../helpers/run-engine.js';
 
@@ -101,34 +107,93 @@ function expectClean(result: RunnerResult): void {
   }
 }
 
-/**
- * What each corpus file must give (MANIFEST.md): output, or the fatal code; `unsupported`: a track skipped with
- * TRACK_UNSUPPORTED (stream_type in the warning detail).
- */
-const EXPECTED: Record<string, { fatal?: keyof typeof ErrorCodes; unsupported?: number[]; decodeNote?: string }> = {
+/** What a corpus file must give (checked by running weir on it; see MANIFEST.md for the files). */
+interface Expected {
+  /** The fatal error code; none: the file gives output. */
+  fatal?: keyof typeof ErrorCodes;
+  /** The stream_types skipped with TRACK_UNSUPPORTED (the warnings' details), as a set; none when absent. */
+  unsupported?: number[];
+  /** ffprobe's codec names of the output's streams, in order (MP2 in MP4 is 'mp3': object type 0x6B). */
+  output?: string[];
+  /** Why the input itself does not decode cleanly: the output may print error lines, no more than the input. */
+  decodeNote?: string;
+  /** Check the CONTINUITY_ERROR warnings against an independent scan of the continuity counters. */
+  continuity?: boolean;
+}
+
+const EXPECTED: Record<string, Expected> = {
+  // 7 packets of H.264 and AC-3: the AC-3 PES never completes (TRACK_NO_DATA).
   'ts/exiftool_M2TS.mts': {
-    unsupported: [0x81],
+    output: ['h264'],
     decodeNote: 'its 7 packets hold only the start of a 1080p frame; ffmpeg reports the same error on the input',
   },
-  'ts/mediabunny_ac3.ts': { fatal: 'NO_PLAYABLE_TRACKS', unsupported: [0x81] },
+  'ts/mediabunny_ac3.ts': { output: ['ac3'] },
   'ts/muxjs_test-stuffed-pes.ts': { fatal: 'NO_PLAYABLE_TRACKS' },
-  'ts/shaka_hls-ts-h265_0.ts': { fatal: 'NO_PLAYABLE_TRACKS', unsupported: [0x24] },
-  'ts/shaka_hls-ts-muxed-aac-h265_0.ts': { unsupported: [0x24] },
-  'ts/shaka_hls-ts-muxed-ac3-h264_s_00000.ts': { unsupported: [0x06] },
-  'ts/shaka_hls-ts-muxed-mp3-h264_seg-1.ts': { unsupported: [0x03] },
-  'ts/shaka_hls-ts-muxed-opus-h264-2880_segment.ts': { unsupported: [0x06] },
-  'ts/shaka_id3-metadata.ts': {},
+  'ts/shaka_hls-ts-h265_0.ts': { output: ['hevc'] },
+  'ts/shaka_hls-ts-muxed-aac-h265_0.ts': { output: ['hevc', 'aac'] },
+  // AC-3 with DVB signalling (stream_type 0x06 + AC-3 descriptor), German.
+  'ts/shaka_hls-ts-muxed-ac3-h264_s_00000.ts': { output: ['h264', 'ac3'] },
+  'ts/shaka_hls-ts-muxed-mp3-h264_seg-1.ts': { output: ['h264', 'mp3'] },
+  'ts/shaka_hls-ts-muxed-opus-h264-2880_segment.ts': { output: ['h264', 'opus'] },
+  'ts/shaka_id3-metadata.ts': { output: ['aac'] },
   // H.264 that starts mid-GOP and holds no IDR picture in its 1.9 s: output starts at its I picture with a
-  // recovery point SEI; 3 E-AC-3 tracks, DVB subtitles.
+  // recovery point SEI; 3 E-AC-3 tracks (DVB signalling); 2 DVB subtitle streams skipped.
   'ts/tsduck_test-026_dvb-h264-3xeac3-dvbsub.ts': {
     unsupported: [0x06],
+    output: ['h264', 'eac3', 'eac3', 'eac3'],
     decodeNote: 'a capture cut mid-stream: its pictures reference pictures before the cut (mmco, MB errors)',
   },
-  // HEVC + SCTE-35; its AAC PID never starts a PES.
-  'ts/tsduck_test-137_hevc2160-aac-scte35-multiprog.ts': { fatal: 'NO_PLAYABLE_TRACKS', unsupported: [0x24] },
-  // Every PMT in the capture fails its CRC_32 (the file is damaged on purpose): no track is declared.
-  'ts/tsduck_test-143_damaged-dvb-h264-mpa-scte35-teletext.ts': { fatal: 'NO_PLAYABLE_TRACKS' },
+  // HEVC 2160p + SCTE-35 in the third of five programs; its AAC PID never starts a PES (TRACK_NO_DATA).
+  'ts/tsduck_test-137_hevc2160-aac-scte35-multiprog.ts': { output: ['hevc'] },
+  // Every PMT copy in the capture fails its CRC_32 (damaged on purpose): weir rebuilds it by a majority vote of
+  // three copies. Its video never gives a whole access unit (86 continuity gaps on its PID: TRACK_NO_DATA), the
+  // first MPEG-1 layer II track does; teletext and DVB subtitles are skipped.
+  'ts/tsduck_test-143_damaged-dvb-h264-mpa-scte35-teletext.ts': {
+    unsupported: [0x06],
+    output: ['mp3'],
+    continuity: true,
+  },
 };
+
+/**
+ * Continuity-counter gaps (ISO/IEC 13818-1 2.4.3.3), per PID: the byte offset of each packet whose counter does not
+ * follow the one before on its PID. Read from clean 188-byte packets, independently of wasm/: only packets with a
+ * payload step the counter; a duplicate packet (same counter, same payload) is allowed once; a discontinuity_indicator
+ * allows any value; a packet with transport_error_indicator set is skipped and the next one starts the count anew
+ * (its header, counter included, is not reliable); a packet with an impossible adaptation_field_length is skipped.
+ */
+function continuityGaps(data: Uint8Array): Map<number, number[]> {
+  const last = new Map<number, { cc: number; payload: Uint8Array } | undefined>();
+  const gaps = new Map<number, number[]>();
+  for (let o = 0; o + 188 <= data.length; o += 188) {
+    if (data[o] !== 0x47) throw new Error(`continuityGaps: no sync byte at ${o}`);
+    const pid = ((data[o + 1]! & 0x1f) << 8) | data[o + 2]!;
+    if (data[o + 1]! & 0x80) {
+      last.set(pid, undefined); // transport_error_indicator
+      continue;
+    }
+    const afc = (data[o + 3]! >> 4) & 3; // adaptation_field_control
+    const cc = data[o + 3]! & 0x0f; // continuity_counter
+    let start = o + 4;
+    let discontinuity = false;
+    if (afc & 2) {
+      const length = data[o + 4]!; // adaptation_field_length
+      if (length > 183) continue;
+      if (length > 0) discontinuity = (data[o + 5]! & 0x80) !== 0; // discontinuity_indicator
+      start = o + 5 + length;
+    }
+    if (!(afc & 1)) continue; // no payload: the counter does not step
+    const payload = data.subarray(start, o + 188);
+    const before = last.get(pid);
+    if (before && !discontinuity) {
+      const duplicate = cc === before.cc && Buffer.from(payload).equals(Buffer.from(before.payload));
+      if (duplicate) continue;
+      if (cc !== ((before.cc + 1) & 0x0f)) gaps.set(pid, [...(gaps.get(pid) ?? []), o]);
+    }
+    last.set(pid, { cc, payload });
+  }
+  return gaps;
+}
 
 /** The corpus files this test covers: all of webm/, and the files of ts/ listed in EXPECTED. */
 function coveredNames(): string[] {
@@ -145,7 +210,7 @@ function coveredNames(): string[] {
   ];
 }
 
-function expectedFor(name: string): (typeof EXPECTED)[string] {
+function expectedFor(name: string): Expected {
   return name.startsWith('webm/') ? { fatal: 'UNSUPPORTED_CONTAINER' } : EXPECTED[name]!;
 }
 
@@ -188,22 +253,114 @@ describe.skipIf(corpusUnset)('corpus: every file that is not H.264/AAC (WEIR_COR
       expect(r.thrown).toBeUndefined();
       for (const e of [...r.errors, ...r.warnings]) expect(e).toBeInstanceOf(WeirError);
       expect(r.errors.map((e) => e.codeName)).toEqual(expected.fatal ? [expected.fatal] : []);
-      const skipped = r.warnings.filter((w) => w.code === ErrorCodes.TRACK_UNSUPPORTED).map((w) => w.detail);
-      for (const type of expected.unsupported ?? []) {
-        expect(skipped, `TRACK_UNSUPPORTED for stream_type 0x${type.toString(16)}`).toContain(type);
-      }
+      const skipped = r.warnings.filter((w) => w.code === ErrorCodes.TRACK_UNSUPPORTED).map((w) => w.detail ?? -1);
+      const byValue = (a: number, b: number) => a - b;
+      expect([...new Set(skipped)].sort(byValue), 'stream_types skipped with TRACK_UNSUPPORTED').toEqual(
+        [...(expected.unsupported ?? [])].sort(byValue),
+      );
       if (expected.fatal) return;
-      // A clean skip: what is written decodes without error.
+      // Output: its streams, and it decodes without error (a damaged or cut input: no worse than the input).
       const out = join(tmp, `${name.replace(/\//g, '_')}.mp4`);
       writeFileSync(out, r.output);
+      expect(expected.output, 'EXPECTED names the output streams').toBeDefined();
+      expect(probe(out).streams.map((s) => s.codec_name)).toEqual(expected.output);
+      const outErrors = decodeErrors(out);
       if (expected.decodeNote) {
-        expect(decodeErrors(path).length, `the input itself: ${expected.decodeNote}`).toBeGreaterThan(0);
+        const inErrors = decodeErrors(path);
+        expect(inErrors.length, `the input itself: ${expected.decodeNote}`).toBeGreaterThan(0);
+        expect(outErrors.length, `output error lines vs the input's ${inErrors.length}`).toBeLessThanOrEqual(
+          inErrors.length,
+        );
       } else {
-        expect(decodeErrors(out)).toEqual([]);
+        expect(outErrors).toEqual([]);
+      }
+      if (expected.continuity) {
+        // weir reports each gap once, on the packet after it, with the PID as detail, for the PIDs it has tracks
+        // for; a gap before the packets it holds while it has no PMT yet is not seen. With every PMT copy damaged,
+        // the vote needs three copies and more: so the gaps reported on every PID are all the gaps from one point
+        // on, and that point is before the third PMT copy (the earliest a vote could give a map).
+        const gaps = continuityGaps(new Uint8Array(readFileSync(path)));
+        const reported = r.warnings.filter((w) => w.code === ErrorCodes.CONTINUITY_ERROR);
+        const pids = [...new Set(reported.map((w) => w.detail!))].sort((a, b) => a - b);
+        // The PIDs of the output's tracks, from weir probe (its JSON is printed also when it exits with the cut).
+        const report = JSON.parse(weir(['probe', path], { timeoutMs: TIME_LIMIT_MS }).stdout) as {
+          tracks: { pid: number }[];
+        };
+        const outputPids = report.tracks.map((t) => t.pid);
+        expect(outputPids.length).toBe(expected.output!.length);
+        for (const pid of outputPids) expect(pids, 'gaps on every output PID are reported').toContain(pid);
+        const cut = Math.min(...reported.map((w) => w.offset!));
+        for (const pid of pids) {
+          const all = gaps.get(pid) ?? [];
+          const mine = reported.filter((w) => w.detail === pid).map((w) => w.offset);
+          expect(mine, `PID ${pid}: the independent scan's gaps from byte ${cut} on`).toEqual(
+            all.filter((o) => o >= cut),
+          );
+        }
+        expect(cut, 'the first reported gap: before the third PMT copy').toBeLessThan(thirdPmtCopy(path));
+        expect(reported.length).toBe(
+          pids.reduce((n, pid) => n + (gaps.get(pid) ?? []).filter((o) => o >= cut).length, 0),
+        );
       }
     });
   }
 });
+
+/**
+ * The byte offset of the packet that completes the third copy of the PMT after the first PAT whose CRC passes: the
+ * earliest point a vote of three damaged copies can give weir a map.
+ */
+function thirdPmtCopy(path: string): number {
+  const data = new Uint8Array(readFileSync(path));
+  let pmtPid = -1;
+  let copies = 0;
+  let collected = -1; // bytes of the section being collected (-1: none)
+  let total = 0;
+  for (let o = 0; o + 188 <= data.length; o += 188) {
+    const pid = ((data[o + 1]! & 0x1f) << 8) | data[o + 2]!;
+    const pusi = (data[o + 1]! & 0x40) !== 0;
+    const afc = (data[o + 3]! >> 4) & 3;
+    const start = afc & 2 ? o + 5 + data[o + 4]! : o + 4;
+    if (!(afc & 1) || start >= o + 188) continue;
+    if (pid === 0 && pusi && pmtPid < 0) {
+      const s = start + 1 + data[start]!; // after pointer_field
+      const length = ((data[s + 1]! & 0x0f) << 8) | data[s + 2]!; // section_length
+      if (crc32(data.subarray(s, s + 3 + length)) === 0) {
+        for (let i = s + 8; i + 4 <= s + 3 + length - 4; i += 4) {
+          const program = (data[i]! << 8) | data[i + 1]!;
+          if (program !== 0) {
+            pmtPid = ((data[i + 2]! & 0x1f) << 8) | data[i + 3]!;
+            break;
+          }
+        }
+      }
+      continue;
+    }
+    if (pid !== pmtPid) continue;
+    if (pusi) {
+      const s = start + 1 + data[start]!;
+      total = 3 + (((data[s + 1]! & 0x0f) << 8) | data[s + 2]!);
+      collected = o + 188 - s;
+    } else if (collected >= 0) {
+      collected += o + 188 - start;
+    }
+    if (collected >= total && collected >= 0) {
+      collected = -1;
+      if (++copies === 3) return o;
+    }
+  }
+  throw new Error(`${path}: fewer than three PMT copies`);
+}
+
+/** CRC_32 of MPEG-2 sections (ISO/IEC 13818-1 Annex A): 0 over a whole section that is intact. */
+function crc32(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) {
+    crc ^= b << 24;
+    for (let k = 0; k < 8; k++) crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+  }
+  return crc >>> 0;
+}
 
 describe('CLI on bad input: one error line, non-zero exit, no stack trace', () => {
   /** Runs the CLI and returns its error line(s): stderr lines that are not warnings. */
