@@ -314,7 +314,13 @@ export class Engine {
         } else events.push({ type: 'metadata', kind: 'scte35', time, data, scte35: parseScte35(data) });
       } else if (type === EVENT_WARNING || type === EVENT_ERROR) {
         const message = messages[code] ?? 'unknown problem';
-        const error = new WeirError(code, message, { track, offset, detail: a });
+        const time = records[r + 5]!;
+        const error = new WeirError(code, message, {
+          track,
+          offset,
+          detail: a,
+          ...(type === EVENT_WARNING && !Number.isNaN(time) ? { time } : {}),
+        });
         events.push({ type: type === EVENT_ERROR ? 'error' : 'warning', error });
       }
     }

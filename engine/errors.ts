@@ -11,6 +11,8 @@ export interface ErrorContext {
   offset?: number;
   /** A number that qualifies the code (bytes skipped, PID, stream_type...; see ErrorCodes). */
   detail?: number;
+  /** Media time (seconds on the output timeline) of the access unit being read when a repair was made. */
+  time?: number;
   /** The underlying error, when another component raised it. */
   cause?: unknown;
   /** Overrides the code's default severity (e.g. one unsupported track among playable ones). */
@@ -28,6 +30,7 @@ export class WeirError extends Error {
   readonly track: number | undefined;
   readonly offset: number | undefined;
   readonly detail: number | undefined;
+  readonly time: number | undefined;
 
   constructor(code: number, message: string, context: ErrorContext = {}) {
     super(
@@ -40,6 +43,7 @@ export class WeirError extends Error {
     this.track = context.track;
     this.offset = context.offset;
     this.detail = context.detail;
+    this.time = context.time;
   }
 
   /** A plain object that survives postMessage (structured clone drops class identity). */
@@ -52,11 +56,18 @@ export class WeirError extends Error {
       track: this.track,
       offset: this.offset,
       detail: this.detail,
+      time: this.time,
     };
   }
 
   static fromJSON(e: SerializedError): WeirError {
-    const err = new WeirError(e.code, '', { track: e.track, offset: e.offset, detail: e.detail, severity: e.severity });
+    const err = new WeirError(e.code, '', {
+      track: e.track,
+      offset: e.offset,
+      detail: e.detail,
+      severity: e.severity,
+      ...(e.time === undefined ? {} : { time: e.time }),
+    });
     err.message = e.message;
     return err;
   }
@@ -70,6 +81,7 @@ export interface SerializedError {
   track: number | undefined;
   offset: number | undefined;
   detail: number | undefined;
+  time?: number | undefined;
 }
 
 /**

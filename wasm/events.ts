@@ -4,11 +4,11 @@
 // Track:    a = output offset of a copy of the track's info record (as it was when announced)
 // Init:     a = output offset, b = length
 // Fragment: a = output offset, b = length, c = start time (s), d = end time (s); code = sample count
-// Warning:  a = detail;  Error: a = detail
+// Warning:  a = detail, b = media time (s, output timeline; NaN before output starts);  Error: a = detail
 // Metadata: code = MetadataKind, a = output offset, b = length, c = time (s, output timeline; NaN: none), d = SCTE-35 splice_command_type
 // The engine decodes them in engine/events.ts. f64 holds every integer we write exactly (< 2^53).
 
-import { EVENT_SIZE, EVENTS_BASE, MAX_EVENTS } from './layout';
+import { EVENT_SIZE, EVENTS_BASE, MAX_EVENTS, MAX_TRACKS } from './layout';
 import { EventType } from './codes';
 
 let count: u32 = 0;
@@ -31,6 +31,8 @@ export function resetEvents(): void {
 /** A new stream: problems before its first packet are at offset 0, not where the last stream ended. */
 export function resetByteOffset(): void {
   byteOffset = 0;
+  mediaTime = NaN;
+  for (let s = 0; s < MAX_TRACKS; s++) unchecked((trackTime[s] = NaN));
 }
 
 export function eventCount(): u32 {
@@ -81,8 +83,19 @@ export function setByteOffset(offset: f64): void {
   byteOffset = offset;
 }
 
+/** Media time of the last access unit read, in all and per track (seconds, output timeline; NaN: not known yet). */
+let mediaTime: f64 = NaN;
+const trackTime = new StaticArray<f64>(MAX_TRACKS);
+
+/** Set by the demuxer for each PES: a repair reported for a track carries that track's last time. */
+export function setMediaTime(slot: i32, t: f64): void {
+  mediaTime = t;
+  if (slot >= 0 && slot < MAX_TRACKS) unchecked((trackTime[slot] = t));
+}
+
 export function emitWarning(code: i32, slot: i32, detail: f64): void {
-  record(EventType.Warning, code, slot, byteOffset, detail, 0, 0, 0);
+  const t = slot >= 0 && slot < MAX_TRACKS ? unchecked(trackTime[slot]) : mediaTime;
+  record(EventType.Warning, code, slot, byteOffset, detail, t, 0, 0);
 }
 
 export function emitError(code: i32, slot: i32, detail: f64): void {

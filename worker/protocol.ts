@@ -47,8 +47,9 @@ export interface WorkerStats {
   fragments: number;
   /** Bytes of fMP4 appended. */
   bytesAppended: number;
-  /** Warnings (repairs) reported so far. */
+  /** Warnings (repairs) reported so far, and per code name (e.g. CONTINUITY_ERROR: 3). */
   warnings: number;
+  repairs: Record<string, number>;
   /** Worker-side cost: milliseconds spent in the engine per MB of input. */
   parseMsPerMB: number;
   /** Whether the MediaSource lives in the worker. */

@@ -40,6 +40,7 @@ export class Session {
     fragments: 0,
     bytesAppended: 0,
     warnings: 0,
+    repairs: {},
     parseMsPerMB: 0,
     mseInWorker: false,
     wasmMemoryBytes: 0,
@@ -234,6 +235,7 @@ export class Session {
           break;
         case 'warning':
           this.stats.warnings++;
+          this.stats.repairs[event.error.codeName] = (this.stats.repairs[event.error.codeName] ?? 0) + 1;
           if (
             event.error.code === ErrorCodes.TRUNCATED_INPUT ||
             event.error.code === ErrorCodes.INCOMPLETE_ACCESS_UNIT
@@ -484,7 +486,7 @@ export class Session {
     const mb = this.stats.bytesLoaded / 1e6;
     this.stats.parseMsPerMB = mb > 0 ? this.parseMs / mb : 0;
     this.stats.wasmMemoryBytes = this.engine?.memoryBytes ?? 0;
-    this.post({ type: 'stats', stats: { ...this.stats } });
+    this.post({ type: 'stats', stats: { ...this.stats, repairs: { ...this.stats.repairs } } });
   }
 
   private fail(e: unknown): void {

@@ -24,12 +24,12 @@ import {
   pesCapacity,
 } from '../layout';
 import { Codec, Fatal, TrackKind, Warn } from '../codes';
-import { emitWarning, eventCount, setByteOffset } from '../events';
+import { emitWarning, eventCount, setByteOffset, setMediaTime } from '../events';
 import { crc32mpeg } from '../util/crc32';
 import { outputLength } from '../mp4/writer';
 import { bytesEqual, u16be, u32be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
-import { markRestart, raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
+import { isInitDone, markRestart, outputBase90k, raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
 import { resetTimeline, retime, videoOffset } from './timeline';
 import { flushMetadata, id3Lost, id3Payload, resetMetadata, scte35Section } from './metadata';
@@ -891,6 +891,7 @@ function finishPes(slot: i32): void {
     const off = retime(slot, dts, expected, last, known, video);
     pts += off;
     dts += off;
+    setMediaTime(slot, isInitDone() ? <f64>(pts - outputBase90k()) / 90000 : NaN);
   }
   const data = base + payload;
   const size = length - payload;
