@@ -213,6 +213,10 @@ function remuxSuite(file: () => MediaFile, summary?: Summary): void {
     expect(output.streams.map((s) => `${s.codec_type}:${s.codec_name}`)).toEqual(expected);
   });
 
+  it('every audio track has the language of its input stream (ISO 639 descriptor → mdhd; none: und)', () => {
+    expect(outAudio().map((s) => s.tags?.language ?? 'und')).toEqual(input.audio.map((a) => a.tags?.language ?? 'und'));
+  });
+
   if (codecs.has('mp2') || codecs.has('mp3')) {
     it('an MPEG audio track keeps its layer (the output frames say layer 2 for mp2, 3 for mp3)', () => {
       const tracks = readFmp4(new Uint8Array(readFileSync(out))).filter((t) => t.handler === 'soun');
@@ -342,7 +346,7 @@ function remuxSuite(file: () => MediaFile, summary?: Summary): void {
           expect(got.sampleAspectRatio, label).toEqual([t.sarNum ?? 1, t.sarDen ?? 1]);
         } else {
           expect([got.sampleRate, got.channels], label).toEqual([t.sampleRate, t.channels]);
-          if (t.language !== undefined) expect(got.language, label).toBe(t.language);
+          expect(got.language, label).toBe(t.language ?? 'und'); // no ISO 639 descriptor: undetermined
         }
       });
       // The span of the summary's packets (ffprobe's pts and durations): from the first packet of any track to the
