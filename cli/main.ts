@@ -24,6 +24,8 @@ class InputError extends Error {}
 interface Summary {
   warnings: Map<string, { count: number; first: WeirError }>;
   error: WeirError | undefined;
+  /** The input was cut short: the first TRUNCATED_INPUT / INCOMPLETE_ACCESS_UNIT of the end of input (flush). */
+  cut: WeirError | undefined;
 }
 
 /** Runs the CLI; resolves to the exit code. */
@@ -162,31 +164,30 @@ async function run(args: Args, sink: (e: EngineEvent) => void): Promise<{ engine
     fragmentDuration: args.fragmentDuration,
     audioTrack: args.audio ?? 'all',
   });
-  const summary: Summary = { warnings: new Map(), error: undefined };
-  const handle = (events: EngineEvent[]) => {
+  const summary: Summary = { warnings: new Map(), error: undefined, cut: undefined };
+  const handle = (events: EngineEvent[], atEnd: boolean) => {
     for (const e of events) {
       record(summary, e);
+      // Only at the end of input does an incomplete access unit mean the input was cut short; mid-stream it is
+      // damage (a PES shorter than it says), reported as a warning like any other repair.
+      if (atEnd && e.type === 'warning' && TRUNCATION.includes(e.error.codeName)) summary.cut ??= e.error;
       sink(e);
     }
   };
   for await (const chunk of readInput(args.input)) {
-    handle(engine.push(chunk));
+    handle(engine.push(chunk), false);
     if (summary.error) break;
   }
-  if (!summary.error) handle(engine.flush());
+  if (!summary.error) handle(engine.flush(), true);
   return { engine, summary };
 }
 
 /** Warnings that mean the input was cut short: the end of the stream is missing (issue 2: an error). */
 const TRUNCATION = ['TRUNCATED_INPUT', 'INCOMPLETE_ACCESS_UNIT'];
 
-/** The first warning saying the input was cut short, if any. */
+/** The warning saying the input was cut short, if any. */
 function truncation(summary: Summary): WeirError | undefined {
-  for (const name of TRUNCATION) {
-    const entry = summary.warnings.get(name);
-    if (entry) return entry.first;
-  }
-  return undefined;
+  return summary.cut;
 }
 
 /** The one error line of a truncated input. */
@@ -195,8 +196,11 @@ function truncationLine(input: string, cut: WeirError): string {
 }
 
 function printWarnings(summary: Summary): void {
-  for (const [name, { count, first }] of summary.warnings) {
-    if (TRUNCATION.includes(name)) continue; // reported as the error line instead
+  for (const [name, entry] of summary.warnings) {
+    const first = entry.first;
+    // The cut is reported as the error line instead; the other ones of its kind (mid-stream damage) are warnings.
+    const count = entry.count - (summary.cut?.codeName === name ? 1 : 0);
+    if (count === 0) continue;
     const where = first.offset !== undefined ? ` at byte ${first.offset}` : '';
     console.error(
       `weir: warning ${name}: ${first.message.replace(/^[A-Z_]+ \(\d+\): /, '')}${where}${count > 1 ? ` (${count} times)` : ''}`,
@@ -412,7 +416,7 @@ async function bench(rest: string[]): Promise<number> {
   pieces.length = 0;
 
   // 2. A warm-up run (compiles the core, checks the stream), then the timed runs.
-  const summary: Summary = { warnings: new Map(), error: undefined };
+  const summary: Summary = { warnings: new Map(), error: undefined, cut: undefined };
   const warm = await benchRun(input, args.chunk, summary);
   if (summary.error) {
     console.error(`weir: ${args.input}: ${summary.error.message}`);

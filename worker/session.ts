@@ -189,7 +189,7 @@ export class Session {
     const t0 = performance.now();
     const events = this.engine.flush();
     this.parseMs += performance.now() - t0;
-    if (!this.consume(events)) return;
+    if (!this.consume(events, true)) return;
     await this.finish();
   }
 
@@ -220,7 +220,7 @@ export class Session {
   }
 
   /** Handles engine events; false when the stream cannot go on. */
-  private consume(events: EngineEvent[]): boolean {
+  private consume(events: EngineEvent[], atEnd = false): boolean {
     for (const event of events) {
       switch (event.type) {
         case 'tracks':
@@ -236,9 +236,10 @@ export class Session {
         case 'warning':
           this.stats.warnings++;
           this.stats.repairs[event.error.codeName] = (this.stats.repairs[event.error.codeName] ?? 0) + 1;
+          // At the end of input an incomplete access unit means the input was cut short (mid-stream: damage).
           if (
-            event.error.code === ErrorCodes.TRUNCATED_INPUT ||
-            event.error.code === ErrorCodes.INCOMPLETE_ACCESS_UNIT
+            atEnd &&
+            (event.error.code === ErrorCodes.TRUNCATED_INPUT || event.error.code === ErrorCodes.INCOMPLETE_ACCESS_UNIT)
           ) {
             this.truncation ??= event.error;
           }

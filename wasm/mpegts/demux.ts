@@ -974,9 +974,15 @@ function repairLateOutlier(slot: i32, source: i64): void {
 function closePes(slot: i32): void {
   const expected = unchecked(pesExpected[slot]);
   if (expected > 0 && unchecked(pesLength[slot]) < expected) {
+    emitWarning(Warn.IncompleteAccessUnit, slot, <f64>unchecked(pesLength[slot]));
+    if (unchecked(kind[slot]) == TrackKind.Audio) {
+      // The frames complete before the cut are intact: kept, as in a PES damaged there (finishPes).
+      damage(slot);
+      finishPes(slot);
+      return;
+    }
     unchecked((pesActive[slot] = false));
     setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
-    emitWarning(Warn.IncompleteAccessUnit, slot, <f64>unchecked(pesLength[slot]));
     pesLost(slot);
     return;
   }
