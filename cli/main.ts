@@ -9,8 +9,8 @@ import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'no
 import { Engine, type EngineEvent, type TrackInfo, type WeirError } from '../engine/index.js';
 
 const USAGE = `usage:
-  weir remux <input.ts|url> -o <output.mp4> [--fragment-duration <ms>] [--audio <n>] [--quiet]
-  weir probe <input.ts|url>
+  weir remux <input.ts|url> -o <output.mp4> [--fragment-duration <ms>] [--audio <n>] [--program <n>] [--quiet]
+  weir probe <input.ts|url> [--program <n>]
   weir bench <input.ts|url> [--runs <n>] [--chunk-kib <n>] [--json]
   weir --help | --version`;
 
@@ -60,6 +60,8 @@ interface Args {
   fragmentDuration: number;
   /** --audio N: keep only the N-th audio track (as probe lists them); undefined: every one. */
   audio?: number;
+  /** --program N: the program_number to remux (as probe lists them); undefined: the first with video. */
+  program?: number;
   quiet: boolean;
 }
 
@@ -69,6 +71,7 @@ function parseArgs(args: string[], needOutput: boolean): Args {
   let fragmentDuration = 0;
   let quiet = false;
   let audio: number | undefined;
+  let program: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '-o' || a === '--output') {
@@ -83,6 +86,11 @@ function parseArgs(args: string[], needOutput: boolean): Args {
       const v = Number(args[++i]);
       if (!Number.isInteger(v) || v < 0 || v > 255) throw new UsageError('--audio needs a track index (0, 1, ...)');
       audio = v;
+    } else if (a === '--program') {
+      const v = Number(args[++i]);
+      if (!Number.isInteger(v) || v < 1 || v > 0xffff)
+        throw new UsageError('--program needs a program_number (1..65535)');
+      program = v;
     } else if (a === '--quiet' || a === '-q') {
       quiet = true;
     } else if (a.startsWith('-') && a !== '-') {
@@ -95,7 +103,14 @@ function parseArgs(args: string[], needOutput: boolean): Args {
   }
   if (!input) throw new UsageError('no input given');
   if (needOutput && !output) throw new UsageError('no output given (-o <output.mp4>)');
-  return { input, ...(output ? { output } : {}), ...(audio !== undefined ? { audio } : {}), fragmentDuration, quiet };
+  return {
+    input,
+    ...(output ? { output } : {}),
+    ...(audio !== undefined ? { audio } : {}),
+    ...(program !== undefined ? { program } : {}),
+    fragmentDuration,
+    quiet,
+  };
 }
 
 /** Yields the input in chunks: a file read through one reused buffer, or a streamed HTTP body. */
@@ -163,6 +178,7 @@ async function run(args: Args, sink: (e: EngineEvent) => void): Promise<{ engine
     output: 'muxed',
     fragmentDuration: args.fragmentDuration,
     audioTrack: args.audio ?? 'all',
+    ...(args.program !== undefined ? { program: args.program } : {}),
   });
   const summary: Summary = { warnings: new Map(), error: undefined, cut: undefined };
   const handle = (events: EngineEvent[], atEnd: boolean) => {
@@ -273,6 +289,7 @@ async function probe(rest: string[]): Promise<number> {
     container: 'mpegts',
     bytes: engine.bytesPushed,
     duration: round(duration),
+    programs: engine.programs(),
     tracks: tracks.map((t) => ({
       id: t.id,
       kind: t.kind,

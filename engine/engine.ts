@@ -36,8 +36,26 @@ export interface EngineOptions {
    * SourceBuffer with `timestampOffset` set to the fragment's `start` — what Chromium's MediaSource takes).
    */
   mpegAudio?: 'mp4' | 'raw';
+  /**
+   * The program to play (its program_number, as `programs()` lists them). Default: the first whose PMT lists
+   * video, else the first program whose PMT arrives.
+   */
+  program?: number;
   /** The core to use (module, bytes or URL); default: build/weir.wasm next to this package. */
   wasm?: WasmSource;
+}
+
+/** A program of the PAT (see Engine.programs). */
+export interface ProgramInfo {
+  /** program_number. */
+  program: number;
+  pmtPid: number;
+  /** Whether its PMT was read (a capture may lack some), whether it lists video, whether it is the one played. */
+  pmtRead: boolean;
+  video: boolean;
+  played: boolean;
+  /** Its elementary streams as its PMT lists them (at most 16). */
+  streams: { streamType: number; pid: number }[];
 }
 
 export type EngineEvent =
@@ -106,6 +124,7 @@ export class Engine {
   private readonly fragmentMs: number;
   private readonly audioTrack: number;
   private readonly flags: number;
+  private readonly program: number;
   private dead = false;
   /** The fatal error that stopped this stream; every later call reports it again, and nothing else. */
   private fatal: WeirError | undefined;
@@ -113,12 +132,20 @@ export class Engine {
   /** Each output track as its last announcement described it, by slot. */
   private readonly announced = new Map<number, TrackInfo>();
 
-  private constructor(module: WebAssembly.Module, mode: number, fragmentMs: number, audioTrack: number, flags: number) {
+  private constructor(
+    module: WebAssembly.Module,
+    mode: number,
+    fragmentMs: number,
+    audioTrack: number,
+    flags: number,
+    program: number,
+  ) {
     this.module = module;
     this.mode = mode;
     this.fragmentMs = fragmentMs;
     this.audioTrack = audioTrack;
     this.flags = flags;
+    this.program = program;
     this.core = this.instantiate();
   }
 
@@ -140,7 +167,11 @@ export class Engine {
     if (mpegAudio !== 'mp4' && mpegAudio !== 'raw') {
       throw new WeirOptionError('mpegAudio', `must be 'mp4' or 'raw', got ${String(mpegAudio)}`);
     }
-    const known = ['output', 'fragmentDuration', 'audioTrack', 'mpegAudio', 'wasm'];
+    const program = options.program ?? -1;
+    if (!Number.isInteger(program) || program < -1 || program > 0xffff || program === 0) {
+      throw new WeirOptionError('program', `must be a program_number 1..65535, got ${String(options.program)}`);
+    }
+    const known = ['output', 'fragmentDuration', 'audioTrack', 'mpegAudio', 'program', 'wasm'];
     for (const name of Object.keys(options)) {
       if (!known.includes(name)) throw new WeirOptionError(name, 'is not an option of Engine');
     }
@@ -152,12 +183,13 @@ export class Engine {
       fragmentDuration,
       audioTrack === 'all' ? -1 : audioTrack,
       flags,
+      program,
     );
   }
 
   private instantiate(): CoreExports {
     const core = instantiateCore(this.module);
-    if (core.init(this.mode, this.fragmentMs, this.audioTrack, this.flags) !== 0) {
+    if (core.init(this.mode, this.fragmentMs, this.audioTrack, this.flags, this.program) !== 0) {
       throw new WeirError(ErrorCodes.INTERNAL, 'the WebAssembly core could not reserve its memory');
     }
     return core;
@@ -229,6 +261,34 @@ export class Engine {
     for (let slot = 0; slot < n; slot++) {
       const t = readTrack(this.core.memory.buffer, this.core.trackInfoPtr(), this.core.trackInfoSize(), slot);
       if (t) result.push(t);
+    }
+    return result;
+  }
+
+  /**
+   * The programs of the stream's PAT with the streams their PMTs list (those whose PMT was read), and which one is
+   * played: what `weir probe` shows, and the numbers the `program` option takes.
+   */
+  programs(): ProgramInfo[] {
+    const core = this.core;
+    const view = new DataView(core.memory.buffer, core.programsPtr(), core.programCount() * core.programEntrySize());
+    const result: ProgramInfo[] = [];
+    for (let i = 0; i < core.programCount(); i++) {
+      const e = i * core.programEntrySize();
+      const flags = view.getUint32(e + 4, true);
+      const streams = [];
+      for (let k = 0; k < view.getUint32(e + 8, true); k++) {
+        const v = view.getUint32(e + 12 + k * 4, true);
+        streams.push({ streamType: v >>> 16, pid: v & 0xffff });
+      }
+      result.push({
+        program: view.getUint16(e, true),
+        pmtPid: view.getUint16(e + 2, true),
+        pmtRead: (flags & 1) !== 0,
+        video: (flags & 2) !== 0,
+        played: (flags & 4) !== 0,
+        streams,
+      });
     }
     return result;
   }

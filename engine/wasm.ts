@@ -9,7 +9,10 @@ export type WasmSource = WebAssembly.Module | ArrayBuffer | Uint8Array | URL | s
 /** The functions the core exports (wasm/index.ts). */
 export interface CoreExports {
   memory: WebAssembly.Memory;
-  init(mode: number, fragmentMs: number, audioTrack: number, flags: number): number;
+  init(mode: number, fragmentMs: number, audioTrack: number, flags: number, program: number): number;
+  programsPtr(): number;
+  programCount(): number;
+  programEntrySize(): number;
   reset(): void;
   inputPtr(): number;
   inputCapacity(): number;

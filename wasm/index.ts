@@ -1,6 +1,6 @@
 // The ABI of the core: about ten numeric functions (DESIGN.md §2). engine/core.ts is the only caller.
 //
-//   init(mode, fragmentMs, audioTrack, flags)  configure and reset; mode 0 = one init/fragment stream per track (MSE),
+//   init(mode, fragmentMs, audioTrack, flags, program)  configure and reset; mode 0 = one init/fragment stream per track (MSE),
 //                           1 = all tracks muxed (files)
 //   inputPtr/inputCapacity  where the engine writes the next chunk, and how much fits
 //   push(len)               demux `len` new bytes; output and events describe what came out
@@ -20,18 +20,21 @@ import {
   REGION_BASE,
   TRACK_INFO_BASE,
   TRACK_INFO_SIZE,
+  PROGRAM_ENTRY,
+  PROGRAMS_BASE,
 } from './layout';
 import { Fatal, Status } from './codes';
 import './abort';
 import { eventCount as events, eventsOverflowed, resetByteOffset, resetEvents, suppressedWarnings } from './events';
 import { outputLength as written, outputReset } from './mp4/writer';
-import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, resetDemuxer } from './mpegts/demux';
+import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, programsListed, resetDemuxer } from './mpegts/demux';
 import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/remuxer';
 
 let configuredMode: i32 = 0;
 let configuredFragmentMs: i32 = 0;
 let configuredAudioTrack: i32 = -1;
 let configuredFlags: i32 = 0;
+let configuredProgram: i32 = -1;
 /** Bytes kept at INPUT_BASE from the previous call (an incomplete packet, sync look-ahead). */
 let carried: u32 = 0;
 let flushed: bool = false;
@@ -39,9 +42,10 @@ let flushed: bool = false;
 /**
  * mode: 0 per-track, 1 muxed; fragmentMs: target fragment duration (0 = one per GOP); audioTrack: the
  * index of the one audio track to output, in PMT order among those weir can output (-1: all of them);
- * flags: bit 0 = MPEG audio (MP3/MP2) written raw in per-track output (remuxer.ts InitFlags).
+ * flags: bit 0 = MPEG audio (MP3/MP2) written raw in per-track output (remuxer.ts InitFlags);
+ * program: the program_number to play (-1: the first whose PMT lists video, else the first).
  */
-export function init(mode: i32, fragmentMs: i32, audioTrack: i32, flags: i32): i32 {
+export function init(mode: i32, fragmentMs: i32, audioTrack: i32, flags: i32, program: i32): i32 {
   const needed = (MEMORY_END + 0xffff) >> 16;
   const have = <u32>memory.size();
   if (have < needed && memory.grow(<i32>(needed - have)) < 0) return Status.Fatal;
@@ -50,6 +54,7 @@ export function init(mode: i32, fragmentMs: i32, audioTrack: i32, flags: i32): i
   configuredFragmentMs = fragmentMs;
   configuredAudioTrack = audioTrack;
   configuredFlags = flags;
+  configuredProgram = program;
   reset();
   return Status.Ok;
 }
@@ -60,7 +65,7 @@ export function reset(): void {
   resetEvents();
   resetByteOffset();
   outputReset();
-  resetDemuxer(configuredAudioTrack);
+  resetDemuxer(configuredAudioTrack, configuredProgram);
   resetRemuxer(configuredMode, configuredFragmentMs, configuredFlags);
 }
 
@@ -153,4 +158,17 @@ export function maxTracks(): i32 {
 
 export function warningsSuppressed(): u32 {
   return suppressedWarnings();
+}
+
+/** The programs table (layout.ts PROGRAMS_BASE): where it is, how many entries, and the size of one. */
+export function programsPtr(): u32 {
+  return PROGRAMS_BASE;
+}
+
+export function programCount(): u32 {
+  return programsListed();
+}
+
+export function programEntrySize(): u32 {
+  return PROGRAM_ENTRY;
 }

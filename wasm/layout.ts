@@ -62,9 +62,20 @@ export const METADATA_PES_BASE: u32 = PSI_VOTE_BASE + PSI_VOTES * PSI_CAPACITY;
 export const METADATA_HELD_CAPACITY: u32 = 64 * KiB;
 export const METADATA_HELD_BASE: u32 = METADATA_PES_BASE + METADATA_PES_CAPACITY;
 
+/**
+ * Programs of the PAT (mpegts/demux.ts): per program [u16 program_number][u16 PMT PID][u32 flags][u32 stream
+ * count][MAX_PROGRAM_STREAMS × u32 (stream_type << 16 | elementary_PID)], read by the engine (probe lists them).
+ */
+export const MAX_PROGRAMS: u32 = 16;
+export const MAX_PROGRAM_STREAMS: u32 = 16;
+export const PROGRAM_ENTRY: u32 = 12 + MAX_PROGRAM_STREAMS * 4;
+export const PROGRAMS_BASE: u32 = METADATA_HELD_BASE + METADATA_HELD_CAPACITY;
+/** A PMT kept while the default choice waits for a program with video (see demux.ts pmt). */
+export const CANDIDATE_PMT_BASE: u32 = PROGRAMS_BASE + MAX_PROGRAMS * PROGRAM_ENTRY;
+
 /** cc_data of the video access unit being demuxed (captions; 31 triplets per SEI, a few SEI per picture). */
 export const CAPTIONS_CAPACITY: u32 = 4 * KiB;
-export const CAPTIONS_BASE: u32 = METADATA_HELD_BASE + METADATA_HELD_CAPACITY;
+export const CAPTIONS_BASE: u32 = CANDIDATE_PMT_BASE + PSI_CAPACITY;
 
 /** Audio frame carried across PES boundaries, per track (an ADTS frame is at most 8191 bytes). */
 export const CARRY_CAPACITY: u32 = 8 * KiB;

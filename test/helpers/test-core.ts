@@ -10,7 +10,7 @@ import { ROOT } from './media.js';
 /** The exports of wasm/testing.ts (numbers only: i32 results arrive signed, use `>>> 0` for u32). */
 export interface TestCore {
   memory: WebAssembly.Memory;
-  init(mode: number, fragmentMs: number, audioTrack: number, flags: number): number;
+  init(mode: number, fragmentMs: number, audioTrack: number, flags: number, program: number): number;
   testScratch(): number;
   testBrInit(ptr: number, len: number): void;
   testReadBits(n: number): number;
@@ -36,12 +36,12 @@ export interface TestCore {
 
 const WASM = join(ROOT, 'build/weir.test.wasm');
 
-/** A fresh test instance with its memory grown (init(1, 0, -1, 0)). */
+/** A fresh test instance with its memory grown (init(1, 0, -1, 0, -1)). */
 export async function loadTestCore(): Promise<TestCore> {
   if (!existsSync(WASM)) throw new Error(`${WASM} is missing: run \`npm run build:wasm\` first`);
   const { instance } = await WebAssembly.instantiate(readFileSync(WASM), {});
   const core = instance.exports as unknown as TestCore;
-  if (core.init(1, 0, -1, 0) !== 0) throw new Error('init(1, 0, -1, 0) of the test core failed');
+  if (core.init(1, 0, -1, 0, -1) !== 0) throw new Error('init(1, 0, -1, 0, -1) of the test core failed');
   return core;
 }
 

@@ -20,6 +20,11 @@ import {
   PSI_CAPACITY,
   PSI_VOTE_BASE,
   PSI_VOTES,
+  CANDIDATE_PMT_BASE,
+  MAX_PROGRAM_STREAMS,
+  MAX_PROGRAMS,
+  PROGRAM_ENTRY,
+  PROGRAMS_BASE,
   pesBase,
   pesCapacity,
 } from '../layout';
@@ -106,6 +111,12 @@ let pmtVersion: i32 = -1;
 let audioSelection: i32 = -1;
 /** Outputtable audio tracks met so far in the PMT being read. */
 let audioInPmt: u32 = 0;
+/** The program_number to play (init), or -1: the first with video. */
+let programSelection: i32 = -1;
+/** Programs in the programs table; the PMT kept as the default choice's candidate. */
+let programCount: u32 = 0;
+let candidateProgram: i32 = -1;
+let candidateLength: u32 = 0;
 let sniffed: bool = false;
 /** Slot whose PES took the payload of the last packet (-1: none): damaged if sync is lost after it. */
 let lastPacketSlot: i32 = -1;
@@ -144,12 +155,18 @@ const prevVideoDts = new StaticArray<i64>(MAX_TRACKS);
 const prevVideoStep = new StaticArray<u32>(MAX_TRACKS);
 const psiLength = new StaticArray<u32>(PSI_BUFFERS);
 const psiCollecting = new StaticArray<bool>(PSI_BUFFERS);
+/** The PID whose section each buffer is collecting. */
+const psiCollectPid = new StaticArray<u32>(PSI_BUFFERS);
 /** Failed copies held for the vote (voteSection), and their length, per buffer. */
 const psiVotes = new StaticArray<u32>(PSI_BUFFERS);
 const psiBadLength = new StaticArray<u32>(PSI_BUFFERS);
 
-export function resetDemuxer(audioTrack: i32): void {
+export function resetDemuxer(audioTrack: i32, program: i32): void {
   audioSelection = audioTrack;
+  programSelection = program;
+  programCount = 0;
+  candidateProgram = -1;
+  candidateLength = 0;
   stride = PACKET;
   lastPacketSlot = -1;
   skipNext = 0;
@@ -495,11 +512,13 @@ function psiPayload(which: i32, p: u32, len: u32, pusi: bool): void {
   if (pusi) {
     const pointer = u8at(p); // pointer_field
     if (pointer + 1 > len) return;
-    if (unchecked(psiCollecting[which])) psiAppend(which, buf, p + 1, pointer);
+    if (unchecked(psiCollecting[which]) && unchecked(psiCollectPid[which]) == psiPid) psiAppend(which, buf, p + 1, pointer);
     unchecked((psiCollecting[which] = true));
+    unchecked((psiCollectPid[which] = psiPid));
     unchecked((psiLength[which] = 0));
     psiAppend(which, buf, p + 1 + pointer, len - 1 - pointer);
-  } else if (unchecked(psiCollecting[which])) {
+  } else if (unchecked(psiCollecting[which]) && unchecked(psiCollectPid[which]) == psiPid) {
+    // Several programs' maps share the buffer: a section goes on only with packets of its own PID.
     psiAppend(which, buf, p, len);
   }
 }
@@ -573,26 +592,106 @@ function pat(s: u32, total: u32): void {
     const mapPid = u16be(p + 2) & 0x1fff; // program_map_PID / network_PID
     if (program == 0) continue;
     if (route(mapPid) == ROUTE_NONE) setRoute(mapPid, ROUTE_PMT);
+    const entry = programEntry(<i32>program, true);
+    if (entry != 0) store<u16>(entry + 2, <u16>mapPid);
   }
 }
 
-/** TS_program_map_section (2.4.4.8): declares the tracks. */
+/** Flags of a program entry (PROGRAMS_BASE). */
+const PROGRAM_SEEN: u32 = 1; // its PMT was read
+const PROGRAM_VIDEO: u32 = 2; // its PMT lists a video stream weir outputs
+const PROGRAM_PLAYED: u32 = 4; // the program being output
+
+/** The entry of a program in the programs table, added when `add` (0: none, or the table is full). */
+function programEntry(program: i32, add: bool): u32 {
+  for (let i: u32 = 0; i < programCount; i++) {
+    const e = PROGRAMS_BASE + i * PROGRAM_ENTRY;
+    if (<i32>load<u16>(e) == program) return e;
+  }
+  if (!add || programCount >= MAX_PROGRAMS) return 0;
+  const e = PROGRAMS_BASE + programCount * PROGRAM_ENTRY;
+  memory.fill(e, 0, PROGRAM_ENTRY);
+  store<u16>(e, <u16>program);
+  programCount++;
+  return e;
+}
+
+/** Records a PMT's streams in the programs table; returns whether it lists a video stream weir outputs. */
+function recordProgram(s: u32, total: u32, program: i32): bool {
+  const e = programEntry(program, true);
+  const end = s + total - 4;
+  let p = s + 12 + (u16be(s + 10) & 0xfff);
+  let n: u32 = 0;
+  let video = false;
+  while (p + 5 <= end) {
+    const type = u8at(p);
+    const esPid = u16be(p + 1) & 0x1fff;
+    if (type == StreamType.H264 || type == StreamType.Hevc) video = true;
+    if (e != 0 && n < MAX_PROGRAM_STREAMS) store<u32>(e + 12 + n * 4, (type << 16) | esPid);
+    n++;
+    p += 5 + (u16be(p + 3) & 0xfff);
+  }
+  if (e != 0) {
+    store<u32>(e + 4, load<u32>(e + 4) | PROGRAM_SEEN | (video ? PROGRAM_VIDEO : 0));
+    store<u32>(e + 8, min<u32>(n, MAX_PROGRAM_STREAMS));
+  }
+  return video;
+}
+
+/** Programs in the table (index.ts exports it with PROGRAMS_BASE). */
+export function programsListed(): u32 {
+  return programCount;
+}
+
+/**
+ * TS_program_map_section (2.4.4.8): declares the tracks of the program that is played. Which one: the one
+ * asked for (init), else the first whose PMT lists video; a PMT without video is kept as the candidate
+ * until every program of the PAT has shown its PMT, or one shows it a second time (maps repeat: by then
+ * every program present has), and then played. The other programs' maps stay watched, for the table.
+ */
 function pmt(s: u32, total: u32): void {
   if (u8at(s) != 0x02) return; // table_id
   if ((u8at(s + 5) & 1) == 0) return; // current_next_indicator: 0 announces a table not valid yet
   const program = <i32>u16be(s + 3); // program_number
   const version = <i32>((u8at(s + 5) >> 1) & 0x1f); // version_number
   if (pmtVersion >= 0) {
-    if (program != pmtProgram) return; // the map of a program that is not played
+    if (program != pmtProgram) {
+      recordProgram(s, total, program);
+      return; // the map of a program that is not played
+    }
     if (version != pmtVersion) pmtChanged(s, total, version);
     return;
   }
-  pmtProgram = program;
-  pmtVersion = version;
-  // The other programs' maps are no longer needed.
-  for (let other: u32 = 0; other < 0x1fff; other++) {
-    if (other != psiPid && route(other) == ROUTE_PMT) setRoute(other, ROUTE_NONE);
+  const entry = programEntry(program, false);
+  const seenBefore = entry != 0 && (load<u32>(entry + 4) & PROGRAM_SEEN) != 0;
+  const video = recordProgram(s, total, program);
+  if (programSelection >= 0) {
+    if (program != programSelection) return; // not the program asked for
+  } else if (!video) {
+    if (candidateProgram < 0) {
+      candidateProgram = program;
+      candidateLength = total;
+      memory.copy(CANDIDATE_PMT_BASE, s, total);
+    }
+    let all = programCount > 0;
+    for (let i: u32 = 0; i < programCount; i++) {
+      if ((load<u32>(PROGRAMS_BASE + i * PROGRAM_ENTRY + 4) & PROGRAM_SEEN) == 0) all = false;
+    }
+    if (!all && !seenBefore) return; // a program with video may still come
+    if (program != candidateProgram) {
+      takeProgram(CANDIDATE_PMT_BASE, candidateLength);
+      return;
+    }
   }
+  takeProgram(s, total);
+}
+
+function takeProgram(s: u32, total: u32): void {
+  const program = <i32>u16be(s + 3);
+  pmtProgram = program;
+  pmtVersion = <i32>((u8at(s + 5) >> 1) & 0x1f);
+  const e = programEntry(program, true);
+  if (e != 0) store<u32>(e + 4, load<u32>(e + 4) | PROGRAM_PLAYED);
   if (held > 0) {
     // Packets that came before this PMT are replayed right after the packet that completed it.
     replaying = true;
