@@ -202,6 +202,19 @@ export const CORPUS_H264_AAC = [
   'mediabunny_no-aud_truncated.ts',
 ];
 
+/**
+ * Corpus files of other codecs whose every track weir writes into MP4 and whose input decodes cleanly: the same
+ * remux checks as the H.264/AAC list run on them (test/node/remux-ffmpeg.test.ts); corpus-robustness checks them too.
+ */
+export const CORPUS_OTHER_REMUXABLE = [
+  'shaka_hls-ts-h265_0.ts',
+  'shaka_hls-ts-muxed-aac-h265_0.ts',
+  'shaka_hls-ts-muxed-ac3-h264_s_00000.ts',
+  'shaka_hls-ts-muxed-mp3-h264_seg-1.ts',
+  'shaka_hls-ts-muxed-opus-h264-2880_segment.ts',
+  'mediabunny_ac3.ts',
+];
+
 /** The value of WEIR_CORPUS, resolved against the repository root; undefined when it is not set. */
 export function corpusDir(): string | undefined {
   const value = process.env.WEIR_CORPUS;

@@ -46,6 +46,7 @@ import {
 import { readFmp4 } from '../helpers/fmp4.js';
 import {
   CORPUS_H264_AAC,
+  CORPUS_OTHER_REMUXABLE,
   corpusDir,
   corpusUnset,
   DEMO_SAMPLE,
@@ -264,8 +265,9 @@ function remuxSuite(file: () => MediaFile, summary?: Summary): void {
       const inFrames = framemd5(file().path, input.audioSpecs[k]!, decoder.input).map((h) => h.hash);
       const outFrames = framemd5(out, `a:${k}`, decoder.output).map((h) => h.hash);
       expect(outFrames.length, `audio ${k}: frames`).toBe(inFrames.length);
-      if (a.codec_name === 'opus') {
-        // The first frame is shorter by the pre-skip (next test); the others are the same.
+      if (a.codec_name === 'opus' && opusStartTrim(file().path, Number(a.id)) > 0) {
+        // The first frame is shorter by the pre-skip (next test); the others are the same. (A segment cut from
+        // the middle of a stream signals no start_trim: PreSkip 0, every frame the same.)
         expect(outFrames.slice(1), `audio ${k}`).toEqual(inFrames.slice(1));
         expect(outFrames[0], `audio ${k}: first frame, pre-skip applied`).not.toBe(inFrames[0]);
       } else {
@@ -388,11 +390,11 @@ describe('fixtures (every track remuxable, not damaged) and the demo sample', ()
   }
 });
 
-describe.skipIf(corpusUnset)('corpus H.264/AAC files (WEIR_CORPUS)', () => {
+describe.skipIf(corpusUnset)('corpus files whose every track weir writes (WEIR_CORPUS)', () => {
   it('the WEIR_CORPUS folder is present', () => {
     requireCorpus();
   });
-  for (const name of CORPUS_H264_AAC) {
+  for (const name of [...CORPUS_H264_AAC, ...CORPUS_OTHER_REMUXABLE]) {
     describe(name, () => remuxSuite(() => ({ name, path: `${corpusDir()}/ts/${name}` })));
   }
 });
