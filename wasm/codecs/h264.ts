@@ -7,6 +7,7 @@ import { configBase, SCRATCH_BASE, SCRATCH_CAPACITY } from '../layout';
 import { bytesEqual, unescapeRbsp } from '../util/bytes';
 import { brInit, overrun, readBit, readBits, readSE, readUE, skipBits } from '../util/bitreader';
 import { Info, setInfoU32 } from '../remux/track';
+import { readVuiHead, vuiSarDen, vuiSarNum } from './vui';
 import { boxEnd, boxStart, Fourcc, w16, w32, w8, wBytes, wZeros } from '../mp4/writer';
 
 /** nal_unit_type values used here (Table 7-1). */
@@ -75,9 +76,6 @@ export function capturePps(slot: i32, nal: u32, len: u32): void {
   unchecked((ppsCount[slot] = n + 1));
 }
 
-// Table E-1: sample aspect ratio for aspect_ratio_idc 1..16.
-const SAR_W: StaticArray<u16> = [1, 12, 10, 16, 40, 24, 20, 32, 80, 18, 15, 64, 160, 4, 3, 2];
-const SAR_H: StaticArray<u16> = [1, 11, 11, 11, 33, 11, 11, 11, 33, 11, 11, 33, 99, 3, 2, 1];
 
 /** Parses seq_parameter_set_data (7.3.2.1.1) into the track info record. False if it is broken. */
 export function parseSps(slot: i32, nal: u32, len: u32): bool {
@@ -149,28 +147,9 @@ export function parseSps(slot: i32, nal: u32, len: u32): bool {
   let rateDen: u32 = 0;
   if (readBit()) {
     // vui_parameters_present_flag (E.1.1)
-    if (readBit()) {
-      // aspect_ratio_info_present_flag
-      const idc = readBits(8); // aspect_ratio_idc
-      if (idc == 255) {
-        sarNum = readBits(16); // sar_width
-        sarDen = readBits(16); // sar_height
-      } else if (idc >= 1 && idc <= 16) {
-        sarNum = <u32>unchecked(SAR_W[idc - 1]);
-        sarDen = <u32>unchecked(SAR_H[idc - 1]);
-      }
-    }
-    if (readBit()) readBit(); // overscan_info_present_flag, overscan_appropriate_flag
-    if (readBit()) {
-      // video_signal_type_present_flag
-      skipBits(4); // video_format, video_full_range_flag
-      if (readBit()) skipBits(24); // colour_description_present_flag: primaries, transfer, matrix
-    }
-    if (readBit()) {
-      // chroma_loc_info_present_flag
-      readUE(); // chroma_sample_loc_type_top_field
-      readUE(); // chroma_sample_loc_type_bottom_field
-    }
+    readVuiHead();
+    sarNum = vuiSarNum;
+    sarDen = vuiSarDen;
     if (readBit()) {
       // timing_info_present_flag
       const unitsInTick = readBits(32); // num_units_in_tick

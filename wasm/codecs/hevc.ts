@@ -13,6 +13,7 @@ import { brInit, overrun, readBit, readBits, readSE, readUE, skipBits } from '..
 import { Info, infoU32, setInfoU32 } from '../remux/track';
 import { boxEnd, boxStart, Fourcc, w16, w32, w8, wBytes } from '../mp4/writer';
 import { pasp, visualEntryStart } from './h264';
+import { readVuiHead, vuiSarDen, vuiSarNum } from './vui';
 
 /** nal_unit_type values used here (Table 7-1). IRAP pictures are 16..23. */
 export const enum HevcNal {
@@ -109,9 +110,6 @@ export function captureHevcSps(slot: i32, nal: u32, len: u32, locked: bool): i32
   return 1;
 }
 
-// Table E-1: sample aspect ratio for aspect_ratio_idc 1..16 (as in H.264).
-const SAR_W: StaticArray<u16> = [1, 12, 10, 16, 40, 24, 20, 32, 80, 18, 15, 64, 160, 4, 3, 2];
-const SAR_H: StaticArray<u16> = [1, 11, 11, 11, 33, 11, 11, 11, 33, 11, 11, 33, 99, 3, 2, 1];
 
 /** Skips scaling_list_data() (7.3.4). */
 function skipScalingListData(): void {
@@ -245,28 +243,9 @@ export function parseHevcSps(slot: i32, nal: u32, len: u32): bool {
   let rateDen: u32 = 0;
   if (readBit()) {
     // vui_parameters_present_flag: vui_parameters() (E.2.1)
-    if (readBit()) {
-      // aspect_ratio_info_present_flag
-      const idc = readBits(8); // aspect_ratio_idc
-      if (idc == 255) {
-        sarW = readBits(16); // sar_width
-        sarH = readBits(16); // sar_height
-      } else if (idc >= 1 && idc <= 16) {
-        sarW = <u32>unchecked(SAR_W[idc - 1]);
-        sarH = <u32>unchecked(SAR_H[idc - 1]);
-      }
-    }
-    if (readBit()) readBit(); // overscan_info_present_flag, overscan_appropriate_flag
-    if (readBit()) {
-      // video_signal_type_present_flag
-      skipBits(4); // video_format, video_full_range_flag
-      if (readBit()) skipBits(24); // colour_description_present_flag: primaries, transfer, matrix
-    }
-    if (readBit()) {
-      // chroma_loc_info_present_flag
-      readUE();
-      readUE();
-    }
+    readVuiHead();
+    sarW = vuiSarNum;
+    sarH = vuiSarDen;
     skipBits(3); // neutral_chroma_indication_flag, field_seq_flag, frame_field_info_present_flag
     if (readBit()) {
       // default_display_window_flag
