@@ -113,3 +113,29 @@ export function escapeRbsp(rbsp: Uint8Array): Uint8Array {
   }
   return Uint8Array.from(out);
 }
+
+/** The frame-header hooks of the test core (wasm/testing.ts: the codecs/frame.ts fields). */
+export interface FrameHooks {
+  testFrameLength(): number;
+  testFrameSkip(): number;
+  testFrameSamples(): number;
+  testFrameRate(): number;
+  testFrameChannels(): number;
+}
+
+/** The codecs/frame.ts fields set by the last frame header a parser answered Header for. */
+export function frameFields(core: FrameHooks): {
+  length: number;
+  skip: number;
+  samples: number;
+  rate: number;
+  channels: number;
+} {
+  return {
+    length: core.testFrameLength() >>> 0,
+    skip: core.testFrameSkip() >>> 0,
+    samples: core.testFrameSamples() >>> 0,
+    rate: core.testFrameRate() >>> 0,
+    channels: core.testFrameChannels() >>> 0,
+  };
+}

@@ -21,26 +21,31 @@ import { Random } from '../fuzz/random.mjs';
 import { probe, requireFfmpeg } from '../helpers/ffmpeg.js';
 import { type Box, find, walkBoxes } from '../helpers/isobmff.js';
 import { corpusUnset, requireCorpus } from '../helpers/media.js';
-import { BitWriter, Info, infoU32, loadTestCore, type TestCore, writeScratch } from '../helpers/test-core.js';
+import {
+  BitWriter,
+  type FrameHooks,
+  frameFields,
+  Info,
+  infoU32,
+  loadTestCore,
+  type TestCore,
+  writeScratch,
+} from '../helpers/test-core.js';
 import { walkTs } from '../helpers/ts-walk.js';
 
 /** The audio test exports of wasm/testing.ts. */
-type AudioCore = TestCore & {
-  testParseAudioFrame(codec: number, ptr: number, avail: number): number;
-  testFrameLength(): number;
-  testFrameSkip(): number;
-  testFrameSamples(): number;
-  testFrameRate(): number;
-  testFrameChannels(): number;
-  testAc3Enhanced(): number;
-  testMpaLayer(): number;
-  testMpaVersion(): number;
-  testOpusStartTrim(): number;
-  testOpusEndTrim(): number;
-  testConfigureAudio(codec: number, slot: number, channelConfigCode: number): number;
-  testAudioSampleEntry(codec: number, slot: number, trackId: number): number;
-  outputPtr(): number;
-};
+type AudioCore = TestCore &
+  FrameHooks & {
+    testParseAudioFrame(codec: number, ptr: number, avail: number): number;
+    testAc3Enhanced(): number;
+    testMpaLayer(): number;
+    testMpaVersion(): number;
+    testOpusStartTrim(): number;
+    testOpusEndTrim(): number;
+    testConfigureAudio(codec: number, slot: number, channelConfigCode: number): number;
+    testAudioSampleEntry(codec: number, slot: number, trackId: number): number;
+    outputPtr(): number;
+  };
 
 /** wasm/codes.ts Codec. */
 const Codec = { Aac: 2, Mp3: 4, Mp2: 5, Ac3: 6, Eac3: 7, Opus: 8 } as const;
@@ -83,13 +88,7 @@ function parse(codec: number, bytes: ArrayLike<number>): { answer: number; frame
 }
 
 function lastFrame(): Frame {
-  return {
-    length: core.testFrameLength() >>> 0,
-    skip: core.testFrameSkip() >>> 0,
-    samples: core.testFrameSamples() >>> 0,
-    rate: core.testFrameRate() >>> 0,
-    channels: core.testFrameChannels() >>> 0,
-  };
+  return frameFields(core);
 }
 
 /** The frame at the start of `bytes`, which must be a header. */

@@ -15,17 +15,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prng } from '../fuzz/random.mjs';
 import { probe, requireFfmpeg } from '../helpers/ffmpeg.js';
 import { find, walkBoxes } from '../helpers/isobmff.js';
-import { BitWriter, Info, infoU32, loadTestCore, type TestCore } from '../helpers/test-core.js';
+import {
+  BitWriter,
+  type FrameHooks,
+  frameFields,
+  Info,
+  infoU32,
+  loadTestCore,
+  type TestCore,
+} from '../helpers/test-core.js';
 import { readAdts, walkTs } from '../helpers/ts-walk.js';
 
 /** The LATM hooks of wasm/testing.ts (booleans arrive as 0/1, u32 results as signed i32: use `>>> 0`). */
-interface LatmCore extends TestCore {
+interface LatmCore extends TestCore, FrameHooks {
   testLatmParse(ptr: number, avail: number): number;
-  testFrameLength(): number;
-  testFrameSkip(): number;
-  testFrameSamples(): number;
-  testFrameRate(): number;
-  testFrameChannels(): number;
   testLatmHasConfig(): number;
   testLatmUnsupported(): number;
   testLatmUnsupportedReason(): number;
@@ -115,11 +118,7 @@ interface Parsed {
 /** The fields set by the last Header. */
 function fields(): Parsed {
   return {
-    length: core.testFrameLength() >>> 0,
-    skip: core.testFrameSkip() >>> 0,
-    samples: core.testFrameSamples() >>> 0,
-    rate: core.testFrameRate() >>> 0,
-    channels: core.testFrameChannels() >>> 0,
+    ...frameFields(core),
     hasConfig: core.testLatmHasConfig() !== 0,
     unsupported: core.testLatmUnsupported() !== 0,
     reason: core.testLatmUnsupportedReason() >>> 0,
