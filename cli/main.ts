@@ -9,9 +9,9 @@ import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'no
 import { Engine, type EngineEvent, type TrackInfo, type WeirError } from '../engine/index.js';
 
 const USAGE = `usage:
-  weir remux <input.ts|url> -o <output.mp4> [--fragment-duration <ms>] [--audio <n>] [--program <n>] [--quiet]
-  weir probe <input.ts|url> [--program <n>]
-  weir bench <input.ts|url> [--runs <n>] [--chunk-kib <n>] [--json]
+  weir remux <input.ts|.webm|.mkv|url> -o <output.mp4> [--fragment-duration <ms>] [--audio <n>] [--program <n>] [--quiet]
+  weir probe <input.ts|.webm|.mkv|url> [--program <n>]
+  weir bench <input.ts|.webm|.mkv|url> [--runs <n>] [--chunk-kib <n>] [--json]
   weir --help | --version`;
 
 // Half the core's input region: one chunk is always one core call (a bigger one is split, and the output of
@@ -219,7 +219,7 @@ function printWarnings(summary: Summary): void {
     if (count === 0) continue;
     const where = first.offset !== undefined ? ` at byte ${first.offset}` : '';
     console.error(
-      `weir: warning ${name}: ${first.message.replace(/^[A-Z_]+ \(\d+\): /, '')}${where}${count > 1 ? ` (${count} times)` : ''}`,
+      `weir: warning ${name}: ${first.message.replace(/^[A-Z0-9_]+ \(\d+\): /, '')}${where}${count > 1 ? ` (${count} times)` : ''}`,
     );
   }
 }
@@ -286,10 +286,11 @@ async function probe(rest: string[]): Promise<number> {
     Math.max(0, ...tracks.map((t) => t.lastPresentationEnd)) - Math.min(...tracks.map((t) => t.firstPresentationTime));
   const report = {
     input: args.input,
-    container: 'mpegts',
+    container: engine.container(),
     bytes: engine.bytesPushed,
     duration: round(duration),
     programs: engine.programs(),
+    matroskaTracks: engine.matroskaTracks(),
     tracks: tracks.map((t) => ({
       id: t.id,
       kind: t.kind,

@@ -43,6 +43,12 @@ export const ErrorCodes = {
   PARAMETER_SET_CHANGED: 117,
   /** A timed metadata record (ID3 tag, SCTE-35 section) was incomplete or did not fit, and was dropped; detail = bytes. */
   METADATA_DROPPED: 118,
+  /** WebM/Matroska: a damaged EBML element (an ID or size that cannot be, or one overflowing its parent); parsing went on at the next block or Cluster that checks out; detail = bytes skipped. */
+  ELEMENT_INVALID: 120,
+  /** WebM/Matroska: a block whose header or lacing does not parse, of an undeclared track, or larger than weir buffers; dropped; detail = its size. */
+  BLOCK_INVALID: 121,
+  /** WebM/Matroska: a track whose codec weir cannot write into MP4 (VP8, Vorbis, PCM, DTS, an encoded track) was left out; detail = codec id (0: a CodecID weir does not know). */
+  CODEC_NOT_IN_MP4: 122,
   /** No MPEG-TS packet structure was found in the input. */
   NOT_MPEG_TS: 201,
   /** The input is a container this build cannot demux (WebM/Matroska, MP4). */
@@ -55,6 +61,8 @@ export const ErrorCodes = {
   OUTPUT_OVERFLOW: 205,
   /** The WebAssembly core stopped (trap) or an internal check failed (a bug: please report). */
   INTERNAL: 206,
+  /** A WebM/Matroska stream whose EBML header or Tracks cannot be read; detail 1: not a webm/matroska DocType (or no EBML header first), 2: Tracks larger than weir reads, 3: no Tracks. */
+  MATROSKA_INVALID: 207,
   /** The network request failed (status, connection). Raised by the worker's loader. */
   NETWORK_ERROR: 301,
   /** The browser cannot play the stream's codecs through MSE. Raised by the worker. */

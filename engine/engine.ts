@@ -45,6 +45,34 @@ export interface EngineOptions {
   wasm?: WasmSource;
 }
 
+/** The codec of a Matroska track entry, by the core's codec id (wasm/codes.ts `Codec`). */
+const ENTRY_CODECS: Record<number, string> = {
+  1: 'h264',
+  2: 'aac',
+  3: 'hevc',
+  4: 'mp3',
+  5: 'mp2',
+  6: 'ac3',
+  7: 'eac3',
+  8: 'opus',
+  10: 'vp9',
+  11: 'av1',
+  12: 'flac',
+  13: 'vp8',
+  14: 'vorbis',
+};
+
+/** A TrackEntry of a WebM/Matroska stream (see Engine.matroskaTracks). */
+export interface MatroskaTrack {
+  /** TrackNumber, as blocks name the track. */
+  number: number;
+  kind: 'video' | 'audio' | 'other';
+  /** The codec, or 'unknown' for a CodecID weir does not know (subtitles, PCM, DTS...). */
+  codec: string;
+  /** The MP4 track_ID it is written to, or null when it is not output (see the warnings). */
+  output: number | null;
+}
+
 /** A program of the PAT (see Engine.programs). */
 export interface ProgramInfo {
   /** program_number. */
@@ -108,12 +136,16 @@ const messages: Record<number, string> = {
   116: 'PMT changed: keeping the first version',
   117: 'parameter sets changed mid-stream away from a keyframe (detail 0: the first kept) or in a muxed file (detail 1: carried in-band)',
   118: 'timed metadata incomplete or too large: dropped',
+  120: 'damaged WebM/Matroska element: skipped to the next block or cluster',
+  121: 'invalid or oversized WebM/Matroska block: dropped',
+  122: 'cannot be written into MP4: track left out',
   201: 'no MPEG-TS packets found in the input',
   202: 'container not supported by this build',
   203: 'no track that weir can output',
   204: 'empty input',
   205: 'internal output region overflow',
   206: 'internal error in the WebAssembly core',
+  207: 'invalid WebM/Matroska header or tracks',
 };
 
 /** A streaming remuxer for one input stream. Create with `Engine.create()`. */
@@ -266,6 +298,40 @@ export class Engine {
   }
 
   /**
+   * The container the input turned out to be, from its first bytes: `mpegts` (MPEG-TS, M2TS, or anything that is
+   * not EBML: the TS demuxer then says what it is not), `matroska` (WebM or Matroska), or undefined before the
+   * first bytes arrived.
+   */
+  container(): 'mpegts' | 'matroska' | undefined {
+    const kind = this.core.containerKind();
+    return kind === 1 ? 'mpegts' : kind === 2 ? 'matroska' : undefined;
+  }
+
+  /**
+   * The TrackEntry elements of a WebM/Matroska stream once its Tracks element was read (empty before, and for
+   * MPEG-TS): every video, audio and other track with its codec and where it goes. A track whose codec has no MP4
+   * form weir writes (VP8, Vorbis) is listed with `output: null`; the worker plays such a stream as WebM.
+   */
+  matroskaTracks(): MatroskaTrack[] {
+    const core = this.core;
+    const n = core.mkvEntryCount();
+    const size = core.mkvEntrySize();
+    const view = new DataView(core.memory.buffer, core.mkvEntriesPtr(), n * size);
+    const result: MatroskaTrack[] = [];
+    for (let i = 0; i < n; i++) {
+      const type = view.getUint32(i * size + 4, true);
+      const slot = view.getInt32(i * size + 12, true);
+      result.push({
+        number: view.getUint32(i * size, true),
+        kind: type === 1 ? 'video' : type === 2 ? 'audio' : 'other',
+        codec: ENTRY_CODECS[view.getUint32(i * size + 8, true)] ?? 'unknown',
+        output: slot >= 0 ? slot + 1 : null,
+      });
+    }
+    return result;
+  }
+
+  /**
    * The programs of the stream's PAT with the streams their PMTs list (those whose PMT was read), and which one is
    * played: what `weir probe` shows, and the numbers the `program` option takes.
    */
@@ -373,7 +439,8 @@ export class Engine {
           events.push({ type: 'metadata', kind: 'captions', time, data, captions: parseCaptions(data) });
         } else events.push({ type: 'metadata', kind: 'scte35', time, data, scte35: parseScte35(data) });
       } else if (type === EVENT_WARNING || type === EVENT_ERROR) {
-        const message = messages[code] ?? 'unknown problem';
+        let message = messages[code] ?? 'unknown problem';
+        if (code === 122) message = `${ENTRY_CODECS[a] ?? 'a codec weir does not know'} ${message}`;
         const time = records[r + 5]!;
         const error = new WeirError(code, message, {
           track,

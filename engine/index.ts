@@ -9,7 +9,14 @@
  */
 
 export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from './codes.js';
-export { Engine, type EngineEvent, type EngineOptions, type OutputMode, type ProgramInfo } from './engine.js';
+export {
+  Engine,
+  type EngineEvent,
+  type EngineOptions,
+  type MatroskaTrack,
+  type OutputMode,
+  type ProgramInfo,
+} from './engine.js';
 export { type ErrorContext, type SerializedError, type Severity, WeirError, WeirOptionError } from './errors.js';
 export {
   type CaptionData,

@@ -43,11 +43,31 @@ export const TrackInfoField = {
   AudioIndex: 164,
   Default: 168,
   Raw: 172,
+  ColourPrimaries: 176,
+  TransferCharacteristics: 180,
+  MatrixCoefficients: 184,
+  FullRange: 188,
+  ChromaPosition: 192,
+  ConfigRecord: 200,
+  FrameSamples: 204,
 } as const;
 const Info = TrackInfoField;
 
 export type TrackKind = 'video' | 'audio';
-export type CodecName = 'h264' | 'hevc' | 'aac' | 'mp3' | 'mp2' | 'ac3' | 'eac3' | 'opus';
+export type CodecName =
+  | 'h264'
+  | 'hevc'
+  | 'vp9'
+  | 'av1'
+  | 'vp8'
+  | 'aac'
+  | 'mp3'
+  | 'mp2'
+  | 'ac3'
+  | 'eac3'
+  | 'opus'
+  | 'vorbis'
+  | 'flac';
 
 /** Codec ids of the track info record (wasm/codes.ts `Codec`). */
 const CODEC_NAMES: Record<number, CodecName> = {
@@ -60,6 +80,11 @@ const CODEC_NAMES: Record<number, CodecName> = {
   7: 'eac3',
   8: 'opus',
   9: 'aac', // in LATM (stream_type 0x11); written to MP4 exactly as AAC from ADTS
+  10: 'vp9',
+  11: 'av1',
+  12: 'flac',
+  13: 'vp8',
+  14: 'vorbis',
 };
 
 /** One output track: its codec configuration and what has been written of it so far. */
@@ -135,6 +160,63 @@ export function hevcCodecString(
   return `hvc1.${space}${profile}.${(reversed >>> 0).toString(16).toUpperCase()}.${tier ? 'H' : 'L'}${level}${tail}`;
 }
 
+/** The colour description of a VP9 or AV1 track (ISO/IEC 23091-2 code points) and its chroma format. */
+export interface VideoColour {
+  /** 0 monochrome, 1 4:2:0, 2 4:2:2, 3 4:4:4. */
+  chromaFormat: number;
+  /** 4:2:0 chroma siting as AV1 chroma_sample_position: 0 unknown, 1 vertical (left), 2 colocated (top-left). */
+  chromaPosition: number;
+  primaries: number;
+  transfer: number;
+  matrix: number;
+  fullRange: number;
+}
+
+const dec2 = (n: number) => String(n).padStart(2, '0');
+
+/** Primaries, transfer and matrix that are BT.709 (1) or unspecified (2): what the short codec strings stand for. */
+function defaultColour(c: VideoColour): boolean {
+  return [c.primaries, c.transfer, c.matrix].every((v) => v === 1 || v === 2) && c.fullRange === 0;
+}
+
+/**
+ * Codec string of a VP9 track (VP Codec ISO Media File Format Binding, "Codecs Parameter String"):
+ * vp09.PP.LL.DD, and .CC.cp.tc.mc.FF (chromaSubsampling, colourPrimaries, transferCharacteristics,
+ * matrixCoefficients, videoFullRangeFlag, two digits each) only when they differ from the defaults the short
+ * form implies: 4:2:0 colocated (1), BT.709 (1; unspecified, 2, is taken as the same) and limited range.
+ */
+export function vp9CodecString(profile: number, level: number, bitDepth: number, colour: VideoColour): string {
+  const chroma = colour.chromaFormat === 1 ? (colour.chromaPosition === 1 ? 0 : 1) : colour.chromaFormat;
+  const head = `vp09.${dec2(profile)}.${dec2(level)}.${dec2(bitDepth)}`;
+  if (chroma === 1 && defaultColour(colour)) return head;
+  const { primaries, transfer, matrix, fullRange } = colour;
+  return `${head}.${[chroma, primaries, transfer, matrix, fullRange].map(dec2).join('.')}`;
+}
+
+/**
+ * Codec string of an AV1 track (AV1-ISOBMFF, "Codecs Parameter String"): av01.P.LLT.DD (seq_profile,
+ * seq_level_idx[0] in two digits, tier M or H, bit depth in two digits), and all of .M.CCC.cp.tc.mc.F
+ * (mono_chrome, subsampling_x subsampling_y chroma_sample_position, colour in two digits, full range) only when
+ * one differs from the defaults: not monochrome, 110 (4:2:0, siting unknown), BT.709 (or unspecified), limited.
+ */
+export function av1CodecString(
+  profile: number,
+  level: number,
+  tier: number,
+  bitDepth: number,
+  colour: VideoColour,
+): string {
+  const head = `av01.${profile}.${dec2(level)}${tier ? 'H' : 'M'}.${dec2(bitDepth)}`;
+  const mono = colour.chromaFormat === 0 ? 1 : 0;
+  const x = colour.chromaFormat === 3 ? 0 : 1;
+  const y = colour.chromaFormat === 2 || colour.chromaFormat === 3 ? 0 : 1;
+  const position = x && y && !mono ? colour.chromaPosition : 0;
+  const chroma = `${x}${y}${position}`;
+  if (!mono && chroma === '110' && defaultColour(colour)) return head;
+  const { primaries, transfer, matrix, fullRange } = colour;
+  return `${head}.${mono}.${chroma}.${[primaries, transfer, matrix].map(dec2).join('.')}.${fullRange}`;
+}
+
 /** RFC 6381 codec string of an audio track of the given codec (objectType: AAC audioObjectType or MP4 OTI). */
 export function audioCodecString(codec: CodecName, objectType: number): string {
   switch (codec) {
@@ -150,6 +232,11 @@ export function audioCodecString(codec: CodecName, objectType: number): string {
       return 'ec-3';
     case 'opus':
       return 'opus';
+    case 'flac':
+      // The FLAC-in-ISOBMFF sample entry 'fLaC' is named 'flac' in codec strings (as Chrome and Firefox take it).
+      return 'flac';
+    case 'vorbis':
+      return 'vorbis';
     default:
       return codec;
   }
@@ -160,6 +247,41 @@ function languageOf(code: number): string {
   if (!code) return 'und';
   const s = String.fromCharCode((code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff).toLowerCase();
   return /^[a-z]{3}$/.test(s) ? s : 'und';
+}
+
+/** The codec string of a video track from its info record fields (`u32` reads one). */
+function videoCodecString(codec: CodecName, u32: (offset: number) => number): string {
+  const colour = (): VideoColour => ({
+    chromaFormat: u32(Info.ChromaFormat),
+    chromaPosition: u32(Info.ChromaPosition),
+    primaries: u32(Info.ColourPrimaries),
+    transfer: u32(Info.TransferCharacteristics),
+    matrix: u32(Info.MatrixCoefficients),
+    fullRange: u32(Info.FullRange),
+  });
+  switch (codec) {
+    case 'hevc':
+      return hevcCodecString(
+        u32(Info.ProfileSpace),
+        u32(Info.Profile),
+        u32(Info.CompatFlags),
+        u32(Info.Tier),
+        u32(Info.Level),
+        [
+          ...[24, 16, 8, 0].map((shift) => (u32(Info.ConstraintHi) >>> shift) & 0xff),
+          (u32(Info.ConstraintLo) >>> 8) & 0xff,
+          u32(Info.ConstraintLo) & 0xff,
+        ],
+      );
+    case 'vp9':
+      return vp9CodecString(u32(Info.Profile), u32(Info.Level), u32(Info.BitDepth), colour());
+    case 'av1':
+      return av1CodecString(u32(Info.Profile), u32(Info.Level), u32(Info.Tier), u32(Info.BitDepth), colour());
+    case 'vp8':
+      return 'vp8';
+    default:
+      return avcCodecString(u32(Info.Profile), u32(Info.Compat), u32(Info.Level));
+  }
 }
 
 /** Reads the track in `slot` from the core's memory; undefined for an empty slot. */
@@ -188,21 +310,7 @@ export function readTrack(memory: ArrayBuffer, base: number, size: number, slot:
   const codec = CODEC_NAMES[codecValue];
   if (!codec) return undefined;
   if (kindValue === 1) {
-    const codecString =
-      codec === 'hevc'
-        ? hevcCodecString(
-            u32(Info.ProfileSpace),
-            u32(Info.Profile),
-            u32(Info.CompatFlags),
-            u32(Info.Tier),
-            u32(Info.Level),
-            [
-              ...[24, 16, 8, 0].map((shift) => (u32(Info.ConstraintHi) >>> shift) & 0xff),
-              (u32(Info.ConstraintLo) >>> 8) & 0xff,
-              u32(Info.ConstraintLo) & 0xff,
-            ],
-          )
-        : avcCodecString(u32(Info.Profile), u32(Info.Compat), u32(Info.Level));
+    const codecString = videoCodecString(codec, u32);
     const rateNum = u32(Info.FrameRateNum);
     const rateDen = u32(Info.FrameRateDen);
     return {
@@ -210,7 +318,8 @@ export function readTrack(memory: ArrayBuffer, base: number, size: number, slot:
       kind: 'video',
       codec,
       codecString,
-      mimeType: `video/mp4; codecs="${codecString}"`,
+      // VP8 has no MP4 binding browsers take: its output is WebM (DESIGN.md 3).
+      mimeType: codec === 'vp8' ? `video/webm; codecs="vp8"` : `video/mp4; codecs="${codecString}"`,
       width: u32(Info.Width),
       height: u32(Info.Height),
       sampleAspectRatio: [u32(Info.SarNum), u32(Info.SarDen)],
@@ -226,7 +335,12 @@ export function readTrack(memory: ArrayBuffer, base: number, size: number, slot:
     kind: 'audio',
     codec,
     codecString,
-    mimeType: raw ? 'audio/mpeg' : `audio/mp4; codecs="${codecString}"`,
+    // Vorbis has no MP4 binding browsers take: its output is WebM (DESIGN.md 3).
+    mimeType: raw
+      ? 'audio/mpeg'
+      : codec === 'vorbis'
+        ? `audio/webm; codecs="vorbis"`
+        : `audio/mp4; codecs="${codecString}"`,
     sampleRate: u32(Info.SampleRate),
     channels: u32(Info.Channels),
     language: languageOf(u32(Info.Language)),

@@ -27,6 +27,10 @@ export interface CoreExports {
   trackInfoSize(): number;
   maxTracks(): number;
   warningsSuppressed(): number;
+  containerKind(): number;
+  mkvEntriesPtr(): number;
+  mkvEntryCount(): number;
+  mkvEntrySize(): number;
 }
 
 let defaultModule: Promise<WebAssembly.Module> | undefined;

@@ -40,7 +40,8 @@ stream_type and descriptors of that PID. Only the first program of the PAT is
 read (every fixture has one), and the script fails if its PMT ever changes.
 
 Usage:
-  fixture-summary.py FILE.ts [FILE.ts ...]   write FILE.json beside each file
+  fixture-summary.py FILE.ts [FILE.ts ...]   write FILE.json beside each file (.webm and .mkv files are handed
+                                             to mkv-summary.py, with all arguments)
   fixture-summary.py --damage JSON FILE.ts   the same for one file damaged on
                                              purpose: JSON (written by
                                              make-fixtures.sh) describes the damage;
@@ -854,6 +855,10 @@ def write_summary(path, damage=None):
 
 
 def main(argv):
+    if argv and argv[-1].endswith((".webm", ".mkv")):
+        # WebM/Matroska files have their own summary script (same idea, an EBML walk instead of a TS scan).
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mkv-summary.py")
+        return subprocess.run([sys.executable, script, *argv]).returncode
     if len(argv) >= 2 and argv[0] == "--raw-pts":
         return max(raw_pts_report(p) for p in argv[1:])
     if len(argv) >= 2 and argv[0] == "--pmt":

@@ -437,4 +437,147 @@ x264 high 3.1 30
   "${X264[@]}" -bf 3 -b:v 1000k -maxrate 1200k -bufsize 2000k "${AAC[@]}" -ar 48000 "${MUX[@]}" "$f"
 summarize "$f"
 
-echo "make-fixtures: done ($(du -cb "$FIXTURES"/*.ts "$DEMO"/*.ts | tail -1 | cut -f1) bytes of media)"
+# --- WebM and Matroska ---------------------------------------------------------------------------------------------
+# Same sources, same rules (one thread, bitexact, fixed GOPs, no metadata), written by ffmpeg's matroska/webm muxer,
+# each with a summary by scripts/mkv-summary.py (ffprobe + an EBML walk, cross-checked frame by frame). What the
+# muxer cannot write (lacing, BlockGroups for video, another TimestampScale, unknown-size Clusters, damage) is made
+# by scripts/mkv-rewrite.py from one of these files; it prints what it did, and the summary checks that on the bytes
+# and keeps it as "madeBy" (or "damage"). All 320x240 25 fps with 1 s GOPs and 48 kHz stereo audio, 3 s.
+for encoder in libvpx libvpx-vp9 libaom-av1 libvorbis flac ac3; do
+  if ! ffmpeg -hide_banner -encoders 2>/dev/null | grep " $encoder " >/dev/null; then
+    echo "make-fixtures: ffmpeg lacks $encoder" >&2
+    exit 1
+  fi
+done
+MKV=(-threads 1 -fflags +bitexact -flags:v +bitexact -flags:a +bitexact -map_metadata -1)
+# libvpx: one thread and no row multithreading (its output then depends on nothing but the input); speed 4 of the
+# "good" deadline; fixed 1 s GOPs (kf-min = kf-max). Alt-ref frames stay on (libvpx's default), so some packets are
+# superframes holding a hidden frame and the frame shown.
+VP9=(-c:v libvpx-vp9 -deadline good -cpu-used 4 -row-mt 0 -b:v 200k -g 25 -keyint_min 25)
+OPUS=(-c:a libopus -b:a 96k -ar 48000)
+LIVE_SRC=$(mktemp --suffix=.webm)
+trap 'rm -rf "$tmp" "$LIVE_SRC"' EXIT
+MKV_SRC=("$(video 320x240 25 $SHORT)" "$(audio 48000 $SHORT)")
+
+mkv_summarize() {
+  python3 scripts/mkv-summary.py "$@"
+  echo "  ${*: -1} ($(stat -c %s "${*: -1}") bytes)"
+}
+# rewrite SOURCE OUT OPERATION...: mkv-rewrite.py, then the summary checks what it says it did.
+rewrite() {
+  local src=$1 out=$2 how
+  shift 2
+  how=$(python3 scripts/mkv-rewrite.py "$src" "$out" "$@")
+  mkv_summarize --made-by "$how" "$out"
+}
+
+# 25. WebM as ffmpeg writes it: VP9 profile 0 + Opus stereo, known sizes, SeekHead, Cues (one CuePoint per video
+#     keyframe), a Cluster per second. ffmpeg writes no CodecPrivate for VP9 (the level is not in the file: see the
+#     README), CodecDelay 6500000 ns (312 samples of Opus pre-skip) and SeekPreRoll 80 ms, and shifts every block by
+#     the codec delay rounded to 7 ms (video starts at 7 ms, ffprobe shows Opus from -0.007 s); the last Opus frame
+#     is a BlockGroup with DiscardPadding (the encoder's padding at the end).
+f=$FIXTURES/webm-vp9-opus.webm
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" "${VP9[@]}" "${OPUS[@]}" "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
+# 26. Live WebM: unknown-size Segment (ffmpeg's -live 1 on a pipe: no Cues, no Duration, nothing written back) and
+#     unknown-size Clusters, which ffmpeg 5.1 cannot write (it always sizes a Cluster), so mkv-rewrite.py replaces
+#     each Cluster size with the 8-byte unknown marker 01 FF FF FF FF FF FF FF, as MediaRecorder-style live muxers
+#     write it. Clusters every 500 ms (-cluster_time_limit 500), so they do not all start with a keyframe.
+f=$FIXTURES/webm-vp9-opus-live.webm
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" "${VP9[@]}" "${OPUS[@]}" "${MKV[@]}" \
+  -live 1 -cluster_time_limit 500 -f webm pipe:1 >"$LIVE_SRC"
+rewrite "$LIVE_SRC" "$f" --source "ffmpeg -f webm -live 1 -cluster_time_limit 500 to a pipe (not kept)" \
+  --unknown-size-clusters
+
+# 27. AV1 (libaom, speed 8, one thread, no row-mt, one tile) + Opus in WebM: CodecPrivate is the av1C record with
+#     the sequence header OBU.
+f=$FIXTURES/webm-av1-opus.webm
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" \
+  -c:v libaom-av1 -cpu-used 8 -row-mt 0 -tiles 1x1 -b:v 200k -g 25 -keyint_min 25 "${OPUS[@]}" "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
+# 28. H.264 High with B-frames in Matroska: 2 B-frames in a fixed pattern (IBBP, no pyramid), so blocks are stored
+#     in decode order with presentation timestamps only (Matroska has no DTS): the decode times have to be derived.
+#     AAC-LC; CodecPrivate holds avcC / the AudioSpecificConfig. ffmpeg writes CRC-32 elements in every level-1
+#     element of a .mkv (not of a .webm).
+f=$FIXTURES/mkv-h264-aac-bframes.mkv
+x264 high 3.0 25
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" \
+  "${X264[@]}" -bf 2 -x264-params b-pyramid=none:b-adapt=0 -b:v 200k -maxrate 250k -bufsize 400k \
+  "${AAC[@]}" -ar 48000 "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
+# 29. HEVC (x265 as in fixture 9: closed 1 s GOPs, 3 B-frames with a reference B) + AAC-LC; CodecPrivate is hvcC.
+f=$FIXTURES/mkv-hevc-aac.mkv
+x265 25 open-gop=0
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" "${X265[@]}" -b:v 200k \
+  "${AAC[@]}" -ar 48000 "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
+# 30-32. One H.264 video (fixture 1's Constrained Baseline, no B-frames) with FLAC (CodecPrivate 'fLaC' +
+#     STREAMINFO), MP3 (48 kHz CBR 128 kbit/s: every frame 384 bytes, 24 ms) and AC-3 (192 kbit/s: every frame
+#     768 bytes, 32 ms).
+f=$FIXTURES/mkv-h264-flac.mkv
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" "${SHORT_VIDEO[@]}" \
+  -c:a flac -sample_fmt s16 -ar 48000 "${MKV[@]}" "$f"
+mkv_summarize "$f"
+f=$FIXTURES/mkv-h264-mp3.mkv
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" "${SHORT_VIDEO[@]}" \
+  -c:a libmp3lame -b:a 128k -ar 48000 "${MKV[@]}" "$f"
+mkv_summarize "$f"
+f=$FIXTURES/mkv-h264-ac3.mkv
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" "${SHORT_VIDEO[@]}" \
+  -c:a ac3 -b:a 192k -ar 48000 "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
+# 33. VP8 + Vorbis: WebM's first codecs, which MP4 cannot carry (the passthrough case). Vorbis CodecPrivate is the
+#     three Xiph-laced header packets.
+f=$FIXTURES/webm-vp8-vorbis.webm
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" -f lavfi -i "${MKV_SRC[1]}" \
+  -c:v libvpx -deadline good -cpu-used 4 -b:v 200k -g 25 -keyint_min 25 -c:a libvorbis -b:a 96k -ar 48000 \
+  "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
+# 34. VP9 profile 2, 10-bit 4:2:0, video only: the bit depth is only in the key frame's header (ten_or_twelve_bit).
+f=$FIXTURES/webm-vp9-10bit.webm
+"${FFMPEG[@]}" -f lavfi -i "${MKV_SRC[0]}" "${VP9[@]}" -pix_fmt yuv420p10le -profile:v 2 -an "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
+# 35-37. Lacing (RFC 9559 10.3-10.5), which ffmpeg never writes: the audio SimpleBlocks of an ffmpeg file rewritten
+#     into laced SimpleBlocks, one kind per file. Each laced block carries the first frame's timestamp; the others
+#     follow at the track's DefaultDuration, which ffmpeg does not write for audio, so the rewrite adds it (and sets
+#     FlagLacing, which ffmpeg writes as 0). A frame joins a lace only if its own timestamp is that derived time
+#     within one tick. Xiph lacing on AAC (DefaultDuration 21333333 ns: 1024/48000 s is not a whole number of ns or
+#     ms), EBML lacing on Opus (20 ms), fixed-size lacing on AC-3 (every frame 768 bytes, 32 ms). 5, 4 and 3 frames
+#     per lace, so laces and Clusters do not line up.
+rewrite "$FIXTURES/mkv-h264-aac-bframes.mkv" "$FIXTURES/mkv-h264-aac-xiph-lacing.mkv" \
+  --default-duration 2:21333333 --lace 2:xiph:5
+rewrite "$FIXTURES/webm-vp9-opus.webm" "$FIXTURES/webm-vp9-opus-ebml-lacing.webm" \
+  --default-duration 2:20000000 --lace 2:ebml:4
+rewrite "$FIXTURES/mkv-h264-ac3.mkv" "$FIXTURES/mkv-h264-ac3-fixed-lacing.mkv" \
+  --default-duration 2:32000000 --lace 2:fixed:3
+
+# 38. Video in BlockGroups: the B-frame H.264 of fixture 28 with each video SimpleBlock turned into a BlockGroup
+#     (Block + BlockDuration 40 + a ReferenceBlock for every non-keyframe, naming the previous video block). A Block
+#     has no keyframe flag: the absence of ReferenceBlock is what makes a keyframe.
+rewrite "$FIXTURES/mkv-h264-aac-bframes.mkv" "$FIXTURES/mkv-h264-aac-blockgroups.mkv" --block-groups 1
+
+# 39. TimestampScale 100000 (0.1 ms ticks) instead of 1 ms, which ffmpeg 5.1's muxer cannot write: fixture 25 with
+#     Cluster Timestamps, block timestamps, BlockDuration, CueTime and Info Duration scaled by 10 (block timestamps
+#     stay within int16: Clusters are 1 s). ffprobe's Opus times move by 0.5 ms against fixture 25: ffmpeg subtracts
+#     CodecDelay rounded to ticks (7 ms before, 6.5 ms now) from the block timestamps, which were written rounded
+#     to 1 ms.
+rewrite "$FIXTURES/webm-vp9-opus.webm" "$FIXTURES/webm-vp9-opus-timestampscale.webm" --timestamp-scale 100000
+
+# 40. Damage: fixture 25 with 40 pseudo-random bytes (seed 7) inserted before the 20th block of the first Cluster
+#     (its size, the Segment's, SeekHead and Cues count them, as if the muxer had written them) and the size field of
+#     the third-to-last block of the second Cluster written as 16382 (the 2-byte maximum), which runs past the end of
+#     its Cluster. The summary's "damage" gives the offsets; the walk must find exactly these two places, and resume
+#     right after the garbage and at the block after the bad one.
+f=$FIXTURES/webm-vp9-opus-damaged.webm
+damage=$(python3 scripts/mkv-rewrite.py "$FIXTURES/webm-vp9-opus.webm" "$f" --garbage 0:20:40:7 --bad-block-size 1:-3)
+mkv_summarize --damage "$damage" "$f"
+
+echo "make-fixtures: done ($(du -cb "$FIXTURES"/*.ts "$DEMO"/*.ts | tail -1 | cut -f1) bytes of MPEG-TS," \
+  "$(du -cb "$FIXTURES"/*.webm "$FIXTURES"/*.mkv | tail -1 | cut -f1) bytes of WebM/Matroska)"

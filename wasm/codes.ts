@@ -38,16 +38,20 @@ export const enum Warn {
   PmtChanged = 116, // a new PMT version; this build keeps the first one
   ParameterSetChanged = 117, // new parameter sets without an init segment of their own; detail 0: first kept, 1: in-band
   MetadataDropped = 118, // a timed metadata record that did not fit (before output started) or did not parse
+  ElementInvalid = 120, // Matroska: a damaged EBML element (bad ID or size); skipped to the next block or Cluster; detail = bytes skipped
+  BlockInvalid = 121, // Matroska: a block whose header or lacing does not parse, or too large; dropped; detail = its size
+  CodecNotInMp4 = 122, // Matroska: a track whose codec weir cannot write into MP4 (VP8, Vorbis, PCM...); detail = Codec (0: unknown CodecID)
 }
 
 /** Problems that stop the stream (severity "fatal"). */
 export const enum Fatal {
-  NotMpegTs = 201, // no MPEG-TS packet structure found in the input
+  NotMpegTs = 201, // no MPEG-TS packet structure found in the input (and no EBML header)
   UnsupportedContainer = 202, // a container this build cannot demux (e.g. WebM/Matroska)
   NoPlayableTracks = 203, // the input ended without any track weir can output
   EmptyInput = 204, // the input ended before any byte arrived
   OutputOverflow = 205, // an internal region overflowed (a bug: please report the stream)
   Internal = 206, // an internal check failed (a bug: please report the stream)
+  MatroskaInvalid = 207, // a WebM/Matroska stream whose EBML header or Tracks cannot be read; detail: 1 DocType, 2 Tracks too large, 3 no Tracks
 }
 
 /** Values of the kind field of a track. */
@@ -69,6 +73,11 @@ export const enum Codec {
   Eac3 = 7,
   Opus = 8,
   AacLatm = 9, // AAC in LATM/LOAS (stream_type 0x11); the same MP4 output as AAC
+  Vp9 = 10, // VP9 (Matroska V_VP9): vp09 sample entry with vpcC
+  Av1 = 11, // AV1 (Matroska V_AV1): av01 sample entry with av1C
+  Flac = 12, // FLAC (Matroska A_FLAC): fLaC sample entry with dfLa
+  Vp8 = 13, // VP8 (Matroska V_VP8): no MP4 binding that browsers take; WebM passthrough
+  Vorbis = 14, // Vorbis (Matroska A_VORBIS): no MP4 binding that browsers take; WebM passthrough
 }
 
 /** Result of init(), push() and flush(). */

@@ -16,6 +16,8 @@ import {
   INPUT_CAPACITY,
   MAX_TRACKS,
   MEMORY_END,
+  MKV_ENTRIES_BASE,
+  MKV_ENTRY_SIZE,
   OUTPUT_BASE,
   REGION_BASE,
   TRACK_INFO_BASE,
@@ -29,6 +31,16 @@ import { eventCount as events, eventsOverflowed, resetByteOffset, resetEvents, s
 import { outputLength as written, outputReset } from './mp4/writer';
 import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, programsListed, resetDemuxer } from './mpegts/demux';
 import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/remuxer';
+import { entryCount as mkvEntries } from './matroska/tracks';
+import { demuxMatroska, flushMatroska, matroskaDeferred, matroskaHeaderSeen, matroskaTracksSeen, resetMatroska } from './matroska/demux';
+
+/** The container of the stream, decided by its first bytes (sniff). */
+const enum Container {
+  Unknown = 0,
+  MpegTs = 1, // also everything that is not EBML: the TS demuxer says what it is not
+  Matroska = 2,
+}
+let container: i32 = Container.Unknown;
 
 let configuredMode: i32 = 0;
 let configuredFragmentMs: i32 = 0;
@@ -62,11 +74,31 @@ export function init(mode: i32, fragmentMs: i32, audioTrack: i32, flags: i32, pr
 export function reset(): void {
   carried = 0;
   flushed = false;
+  container = Container.Unknown;
   resetEvents();
   resetByteOffset();
   outputReset();
   resetDemuxer(configuredAudioTrack, configuredProgram);
+  resetMatroska(configuredAudioTrack);
   resetRemuxer(configuredMode, configuredFragmentMs, configuredFlags);
+}
+
+/**
+ * Decides the container from the first bytes: the EBML magic 1A 45 DF A3 (RFC 8794 §11.2) is
+ * WebM/Matroska, anything else goes to the TS demuxer (which also names the containers it is not).
+ * False while fewer than 4 bytes are known.
+ */
+function sniff(end: u32, final: bool): bool {
+  if (container != Container.Unknown) return true;
+  const n = end - INPUT_BASE;
+  if (n < 4 && !final) return false;
+  container = n >= 4 && load<u32>(INPUT_BASE) == 0xa3df451a ? Container.Matroska : Container.MpegTs;
+  return true;
+}
+
+function demuxAny(end: u32, final: bool): u32 {
+  if (!sniff(end, final)) return 0;
+  return container == Container.Matroska ? demuxMatroska(end, final) : demux(end, final);
 }
 
 export function inputPtr(): u32 {
@@ -88,7 +120,7 @@ export function push(len: u32): i32 {
   if (len > INPUT_CAPACITY - carried) len = INPUT_CAPACITY - carried;
   addBytesSeen(len);
   const end = INPUT_BASE + carried + len;
-  const used = demux(end, false);
+  const used = demuxAny(end, false);
   const left = end - INPUT_BASE - used;
   if (left > 0 && used > 0) memory.copy(INPUT_BASE, INPUT_BASE + used, left);
   carried = left;
@@ -97,7 +129,7 @@ export function push(len: u32): i32 {
 
 /** 1 when the last push stopped early with whole packets waiting: call push(0) before more input. */
 export function pending(): i32 {
-  return deferred() ? 1 : 0;
+  return (container == Container.Matroska ? matroskaDeferred() : deferred()) ? 1 : 0;
 }
 
 export function flush(): i32 {
@@ -108,13 +140,22 @@ export function flush(): i32 {
     raiseFatal(Fatal.EmptyInput, -1, 0);
     return Status.Fatal;
   }
-  demux(INPUT_BASE + carried, true);
+  demuxAny(INPUT_BASE + carried, true);
   carried = 0;
-  if (!hasSynced()) {
-    raiseFatal(Fatal.NotMpegTs, -1, bytesSeen());
-    return Status.Fatal;
+  if (fatalRaised) return endCall();
+  if (container == Container.Matroska) {
+    if (!matroskaHeaderSeen() || !matroskaTracksSeen()) {
+      raiseFatal(Fatal.MatroskaInvalid, -1, matroskaHeaderSeen() ? 3 : 1);
+      return Status.Fatal;
+    }
+    flushMatroska();
+  } else {
+    if (!hasSynced()) {
+      raiseFatal(Fatal.NotMpegTs, -1, bytesSeen());
+      return Status.Fatal;
+    }
+    flushDemuxer();
   }
-  flushDemuxer();
   flushRemuxer();
   return endCall();
 }
@@ -171,4 +212,22 @@ export function programCount(): u32 {
 
 export function programEntrySize(): u32 {
   return PROGRAM_ENTRY;
+}
+
+/** The container of the stream: 0 not known yet, 1 MPEG-TS (or not recognised), 2 WebM/Matroska. */
+export function containerKind(): i32 {
+  return container;
+}
+
+/** The Matroska track entries table (layout.ts MKV_ENTRIES_BASE): where it is, how many entries, the size of one. */
+export function mkvEntriesPtr(): u32 {
+  return MKV_ENTRIES_BASE;
+}
+
+export function mkvEntryCount(): i32 {
+  return mkvEntries;
+}
+
+export function mkvEntrySize(): u32 {
+  return MKV_ENTRY_SIZE;
 }

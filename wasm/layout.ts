@@ -117,7 +117,27 @@ export const HOLD_BASE: u32 = OUTPUT_BASE + OUTPUT_CAPACITY;
 /** The last packet with payload of each track, to tell a real duplicate (13818-1 2.4.3.3) from a loss of 16. */
 export const LAST_PACKET_BASE: u32 = HOLD_BASE + HOLD_PACKETS * HOLD_SLOT;
 
-export const MEMORY_END: u32 = LAST_PACKET_BASE + <u32>MAX_TRACKS * 188;
+/** Matroska (matroska/tracks.ts): the Tracks element's payload, kept for the CodecPrivate bytes in it. */
+export const MKV_TRACKS_CAPACITY: u32 = 256 * KiB;
+export const MKV_TRACKS_BASE: u32 = LAST_PACKET_BASE + <u32>MAX_TRACKS * 188;
+
+/**
+ * Matroska video frames waiting for their decode time (matroska/video.ts): Matroska stores presentation
+ * times only, and a frame's decode time is known once the frames that follow it within the codec's
+ * reordering depth have arrived.
+ */
+export const REORDER_CAPACITY: u32 = 8 * MiB;
+export const REORDER_BASE: u32 = MKV_TRACKS_BASE + MKV_TRACKS_CAPACITY;
+
+/**
+ * Matroska track entries as the host sees them (matroska/tracks.ts): per entry [u32 TrackNumber][u32 TrackType]
+ * [u32 codec (codes.ts Codec, 0: unknown CodecID)][i32 output slot, -1: not output]. Read by the engine.
+ */
+export const MKV_ENTRY_SIZE: u32 = 16;
+export const MKV_ENTRIES_CAPACITY: u32 = 32;
+export const MKV_ENTRIES_BASE: u32 = REORDER_BASE + REORDER_CAPACITY;
+
+export const MEMORY_END: u32 = MKV_ENTRIES_BASE + MKV_ENTRIES_CAPACITY * MKV_ENTRY_SIZE;
 
 export function carryBase(slot: i32): u32 {
   return CARRY_BASE + <u32>slot * CARRY_CAPACITY;

@@ -216,3 +216,91 @@ export function testLatmSampleEntry(slot: i32, trackId: u32): u32 {
   latmSampleEntry(slot, trackId);
   return writtenLength();
 }
+
+// Codec configuration from Matroska CodecPrivate (codecs/aac.ts, opus.ts, flac.ts, h264.ts, hevc.ts)
+import { aacFrameSamples, configureAacFromCodecId, configureAacFromConfig } from './codecs/aac';
+import { configureOpusFromHead, opusPacketSamples } from './codecs/opus';
+import { configureFlac, flacFrameSamples } from './codecs/flac';
+import { avcLengthSize, configureAvcFromRecord } from './codecs/h264';
+import { configureHevcFromRecord, hevcLengthSize } from './codecs/hevc';
+import { clearTrack, codec as trackCodec, kind as trackKind, timescale as trackTimescale } from './remux/track';
+import { writeInit } from './mp4/init';
+
+export function testConfigureAacFromConfig(slot: i32, ptr: u32, len: u32): bool {
+  return configureAacFromConfig(slot, ptr, len);
+}
+export function testConfigureAacFromCodecId(slot: i32, profile: u32, rate: u32, channels: u32, outputRate: u32): bool {
+  return configureAacFromCodecId(slot, profile, rate, channels, outputRate);
+}
+export function testAacFrameSamples(slot: i32): u32 {
+  return aacFrameSamples(slot);
+}
+export function testConfigureOpusFromHead(slot: i32, ptr: u32, len: u32): bool {
+  return configureOpusFromHead(slot, ptr, len);
+}
+export function testOpusPacketSamples(ptr: u32, len: u32): u32 {
+  return opusPacketSamples(ptr, len);
+}
+export function testConfigureFlac(slot: i32, ptr: u32, len: u32): bool {
+  return configureFlac(slot, ptr, len);
+}
+export function testFlacFrameSamples(ptr: u32, len: u32): u32 {
+  return flacFrameSamples(ptr, len);
+}
+export function testConfigureAvcFromRecord(slot: i32, ptr: u32, len: u32): bool {
+  return configureAvcFromRecord(slot, ptr, len);
+}
+export function testAvcLengthSize(slot: i32): u32 {
+  return avcLengthSize(slot);
+}
+export function testConfigureHevcFromRecord(slot: i32, ptr: u32, len: u32): bool {
+  return configureHevcFromRecord(slot, ptr, len);
+}
+export function testHevcLengthSize(slot: i32): u32 {
+  return hevcLengthSize(slot);
+}
+/** Empties a track slot (every info field 0) and gives it a kind (TrackKind), codec (Codec) and timescale. */
+export function testSetTrack(slot: i32, kindId: i32, codecId: i32, scale: u32): void {
+  clearTrack(slot);
+  unchecked((trackKind[slot] = kindId));
+  unchecked((trackCodec[slot] = codecId));
+  unchecked((trackTimescale[slot] = scale));
+}
+/** Writes the init segment (ftyp + moov) of the slots in `mask` at the output start; returns its length. */
+export function testWriteInit(mask: u32): u32 {
+  resetOutput();
+  writeInit(mask);
+  return writtenLength();
+}
+// VP9 and AV1 configuration (codecs/vp9.ts, codecs/av1.ts)
+import { configureVp9, vp09 } from './codecs/vp9';
+import { av01, configureAv1 } from './codecs/av1';
+import { TrackKind } from './codes';
+
+/** configureVp9 on track `slot` (CodecPrivate at priv, keyframe at frame); 1 = ok. */
+export function testConfigureVp9(slot: i32, priv: u32, privLen: u32, frame: u32, frameLen: u32): i32 {
+  return configureVp9(slot, priv, privLen, frame, frameLen) ? 1 : 0;
+}
+/** configureAv1 on track `slot` (CodecPrivate at priv, keyframe at frame); 1 = ok. */
+export function testConfigureAv1(slot: i32, priv: u32, privLen: u32, frame: u32, frameLen: u32): i32 {
+  return configureAv1(slot, priv, privLen, frame, frameLen) ? 1 : 0;
+}
+/** Writes the vp09 (codecId Vp9) or av01 (Av1) sample entry of a configured track at the output start; returns its length. */
+export function testVideoSampleEntry(codecId: i32, slot: i32): u32 {
+  resetOutput();
+  if (codecId == Codec.Vp9) vp09(slot);
+  else if (codecId == Codec.Av1) av01(slot);
+  return writtenLength();
+}
+/**
+ * Writes the init segment (ftyp + moov) of track `slot`, configured as video of `codecId` with a 90 kHz
+ * timescale, at the output start; returns its length.
+ */
+export function testVideoInit(codecId: i32, slot: i32): u32 {
+  unchecked((trackKind[slot] = TrackKind.Video));
+  unchecked((trackCodec[slot] = codecId));
+  unchecked((trackTimescale[slot] = 90000));
+  resetOutput();
+  writeInit(1 << slot);
+  return writtenLength();
+}

@@ -18,6 +18,8 @@ const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 const AUDIO_STORE_BYTES = 16 * 1024 * 1024;
 /** A switch replaces what is buffered from this far past the playhead (what is closer plays out). */
 const SWITCH_MARGIN = 0.5;
+/** The id of the one track of a WebM passthrough stream (the original bytes, one SourceBuffer). */
+const PASSTHROUGH_TRACK = 1;
 
 interface AudioStore {
   mimeType: string;
@@ -68,6 +70,10 @@ export class Session {
   /** Fallback mode: bytes posted to the main thread but not yet appended there. */
   private inFlight = 0;
   private inFlightWaiters: (() => void)[] = [];
+  /** WebM passthrough (see decidePassthrough): undefined until decided. */
+  private passthrough: boolean | undefined;
+  /** Chunks pushed before the passthrough decision, appended as they are if it goes that way. */
+  private held: Uint8Array[] = [];
 
   constructor(post: Post) {
     this.post = post;
@@ -169,9 +175,19 @@ export class Session {
           if (this.stopped) return;
           attempt = 0;
           this.stats.bytesLoaded += chunk.byteLength;
+          if (this.passthrough) {
+            this.append(PASSTHROUGH_TRACK, chunk);
+            await this.backpressure();
+            continue;
+          }
+          if (this.passthrough === undefined) this.held.push(chunk);
           const t0 = performance.now();
           const events = this.engine.push(chunk);
           this.parseMs += performance.now() - t0;
+          if (this.passthrough === undefined && this.decidePassthrough()) {
+            await this.backpressure();
+            continue;
+          }
           if (!this.consume(events)) return;
           await this.backpressure();
         }
@@ -186,11 +202,64 @@ export class Session {
       stream = next;
     }
     if (this.stopped) return;
+    if (this.passthrough) {
+      await this.finish();
+      return;
+    }
     const t0 = performance.now();
     const events = this.engine.flush();
     this.parseMs += performance.now() - t0;
     if (!this.consume(events, true)) return;
     await this.finish();
+  }
+
+  /**
+   * WebM passthrough (DESIGN.md §3): a WebM stream with a codec that has no MP4 form browsers take (VP8, Vorbis) is
+   * appended as it is to one `video/webm` (or `audio/webm`) SourceBuffer, where the browser plays WebM. Decided once
+   * the engine has read the stream's Tracks; until then the chunks are kept, and then appended first. True when the
+   * stream goes that way from now on (the engine is not used for it any more).
+   */
+  private decidePassthrough(): boolean {
+    const engine = this.engine!;
+    const container = engine.container();
+    if (container === undefined) return false;
+    const entries = container === 'matroska' ? engine.matroskaTracks() : [];
+    if (container === 'matroska' && entries.length === 0) return false; // Tracks not read yet
+    this.passthrough = false;
+    const held = this.held;
+    this.held = [];
+    const media = entries.filter((e) => e.kind !== 'other');
+    if (!media.some((e) => e.codec === 'vp8' || e.codec === 'vorbis')) return false;
+    const names: Record<string, string> = { vp8: 'vp8', vp9: 'vp9', vorbis: 'vorbis', opus: 'opus' };
+    const codecs = media.map((e) => names[e.codec]);
+    const video = media.some((e) => e.kind === 'video');
+    const mimeType = `${video ? 'video' : 'audio'}/webm; codecs="${codecs.join(',')}"`;
+    const playable =
+      codecs.every((c) => c !== undefined) &&
+      (typeof MediaSource === 'undefined' || MediaSource.isTypeSupported(mimeType));
+    if (!playable) return false; // the engine's output (the tracks MP4 holds) and its warnings go on as usual
+    this.passthrough = true;
+    const track = {
+      id: PASSTHROUGH_TRACK,
+      kind: video ? 'video' : 'audio',
+      codec: video ? media.find((e) => e.kind === 'video')!.codec : media[0]!.codec,
+      codecString: codecs.join(','),
+      mimeType,
+      pid: 0,
+      streamType: 0,
+      timescale: 1000,
+      samples: 0,
+      bytes: 0,
+      dropped: 0,
+      firstDecodeTime: 0,
+      endTime: 0,
+      firstPresentationTime: 0,
+      lastPresentationEnd: 0,
+      sourceStartTime: 0,
+    } as unknown as TrackInfo;
+    if (!this.setupTracks([track])) return true;
+    for (const chunk of held) this.append(PASSTHROUGH_TRACK, chunk);
+    return true;
   }
 
   /** Opens a live stream again after a wait that doubles per failed attempt (0.5 s … 8 s). */
@@ -438,7 +507,7 @@ export class Session {
       const cut = this.truncation;
       const error = new WeirError(
         cut.code,
-        `${cut.message.replace(/^[A-Z_]+ \(\d+\): /, '')}: the input was cut short`,
+        `${cut.message.replace(/^[A-Z0-9_]+ \(\d+\): /, '')}: the input was cut short`,
         {
           ...(cut.track === undefined ? {} : { track: cut.track }),
           ...(cut.offset === undefined ? {} : { offset: cut.offset }),

@@ -13,10 +13,12 @@
 // - tfdt-gap, tfdt-overlap: a track's baseMediaDecodeTime is later (a hole) or earlier (a repeat) than the
 //                 previous one plus the previous fragment's durations (weir promises one continuous timeline:
 //                 README "Timeline");
-// - sample-structure: an H.264 sample is not a sequence of length-prefixed NAL units that fills it exactly;
-// - foreign-bytes: a sample (an audio frame, or an H.264 NAL unit) is not found in the input (see
-//                 ts-index.mjs referenceStreams for how "in the input" is defined; LATM payloads may sit at any
-//                 bit offset, see sampleFinder).
+// - sample-structure: an H.264/HEVC sample is not a sequence of length-prefixed NAL units (of the length size its
+//                 avcC/hvcC says) that fills it exactly;
+// - foreign-bytes: a sample (an audio frame, a VP9/AV1 frame, or an H.264/HEVC NAL unit) is not found in the input
+//                 (see ts-index.mjs referenceStreams for how "in the input" is defined for MPEG-TS; for WebM/Matroska
+//                 it is the input itself, whose frames weir copies as they are; LATM payloads may sit at any bit
+//                 offset, see sampleFinder).
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'mvex', 'moof', 'traf', 'dinf', 'edts']);
 /** tfhd and trun flags (ISO/IEC 14496-12 8.8.7, 8.8.8), shared with test/helpers/fmp4.ts. */
@@ -101,6 +103,8 @@ function payload(b, box) {
  * @typedef {object} TrackState
  * @property {number} id
  * @property {string} handler   'vide' | 'soun' | ...
+ * @property {string} format    the sample entry's 4CC: 'avc1', 'hvc1', 'vp09', 'av01', 'mp4a', 'Opus', ...
+ * @property {number} lengthSize NAL unit length field size of avc1/hvc1 samples (1, 2 or 4)
  * @property {number} timescale
  * @property {{ duration: number, size: number, flags: number }} defaults  from trex
  * @property {number | undefined} nextTfdt  tfdt + durations of the last fragment
@@ -112,6 +116,30 @@ function payload(b, box) {
  * @property {number} lastEnd  decode end of the last sample (timescale units)
  * @property {{pid: number, at: number} | undefined} hint  where the last sample was found in the input
  */
+
+/**
+ * The sample entry of an stsd payload (14496-12 8.5.2): its format (4CC) and, for avc1/hvc1, the NAL unit length
+ * size its avcC/hvcC says (lengthSizeMinusOne + 1: 14496-15 5.3.3.1, 8.3.3.1).
+ * @param {Uint8Array} stsd  the stsd payload (version/flags, entry_count, entries)
+ */
+function sampleEntry(stsd) {
+  if (stsd.length < 16) throw new CheckError('bmff', 'stsd without a sample entry');
+  const format = String.fromCharCode(.../** @type {number[]} */ ([...stsd.subarray(12, 16)]));
+  let lengthSize = 4;
+  if (format === 'avc1' || format === 'hvc1') {
+    // VisualSampleEntry: 8 (box header) + 78 bytes of fields, then its boxes.
+    const entryEnd = Math.min(stsd.length, 8 + view(stsd).getUint32(8));
+    for (let o = 8 + 8 + 78; o + 8 <= entryEnd; ) {
+      const size = view(stsd).getUint32(o);
+      const type = String.fromCharCode(.../** @type {number[]} */ ([...stsd.subarray(o + 4, o + 8)]));
+      if (size < 8) break;
+      if (type === 'avcC' && o + 12 < entryEnd) lengthSize = (stsd[o + 8 + 4] & 3) + 1;
+      if (type === 'hvcC' && o + 8 + 22 < entryEnd) lengthSize = (stsd[o + 8 + 21] & 3) + 1;
+      o += size;
+    }
+  }
+  return { format, lengthSize };
+}
 
 /** The stream of one output (a track's init + fragments, or the muxed file). */
 export class OutputStream {
@@ -148,7 +176,11 @@ export class OutputStream {
         const mdia = need(trak.children, 'mdia', 'trak');
         const mdhd = payload(b, need(mdia.children, 'mdhd', 'mdia'));
         const hdlr = payload(b, need(mdia.children, 'hdlr', 'mdia'));
-        need(need(need(mdia.children, 'minf', 'mdia').children, 'stbl', 'minf').children, 'stsd', 'stbl');
+        const stsd = payload(
+          b,
+          need(need(need(mdia.children, 'minf', 'mdia').children, 'stbl', 'minf').children, 'stsd', 'stbl'),
+        );
+        const entry = sampleEntry(stsd);
         const id = view(tkhd).getUint32(tkhd[0] === 1 ? 20 : 12); // track_ID
         const timescale = view(mdhd).getUint32(mdhd[0] === 1 ? 20 : 12); // timescale
         if (timescale === 0) throw new CheckError('bmff', `${this.label}: track ${id} has timescale 0`);
@@ -161,6 +193,8 @@ export class OutputStream {
         this.tracks.set(id, {
           id,
           handler,
+          format: entry.format,
+          lengthSize: entry.lengthSize,
           timescale,
           defaults: trex.get(id) ?? { duration: 0, size: 0, flags: 0 },
           nextTfdt: rescaled ? Math.round((old.nextTfdt * timescale) / old.timescale) : old?.nextTfdt,
@@ -359,30 +393,31 @@ export class OutputStream {
 
   /** @param {Uint8Array} data @param {TrackState} track @param {number} index */
   sample(data, track, index) {
-    if (track.handler === 'vide') {
-      // 14496-15 5.3.2: NALUnitLength (4 bytes, weir's avcC says lengthSizeMinusOne = 3) + NAL unit, to the end.
+    if (track.handler === 'vide' && (track.format === 'avc1' || track.format === 'hvc1')) {
+      // 14496-15 5.3.2 / 8.3.2: NALUnitLength (lengthSizeMinusOne + 1 bytes, from avcC/hvcC) + NAL unit, to the end.
+      const L = track.lengthSize;
       let o = 0;
       while (o < data.length) {
-        if (data.length - o < 5)
+        if (data.length - o < L + 1)
           throw new CheckError(
             'sample-structure',
             `${this.label} ${name(track)}: sample ${index}: ${data.length - o} bytes left, no NAL unit`,
           );
-        const n = view(data).getUint32(o);
-        if (n === 0 || o + 4 + n > data.length) {
+        const n = L === 4 ? view(data).getUint32(o) : L === 2 ? view(data).getUint16(o) : data[o];
+        if (n === 0 || o + L + n > data.length) {
           throw new CheckError(
             'sample-structure',
             `${this.label} ${name(track)}: sample ${index}: NAL unit length ${n} at ${o} of ${data.length}`,
           );
         }
-        const nal = data.subarray(o + 4, o + 4 + n);
+        const nal = data.subarray(o + L, o + L + n);
         if (this.findSample && !this.findSample(nal, track)) {
           throw new CheckError(
             'foreign-bytes',
             `${this.label} ${name(track)}: sample ${index}: a NAL unit of ${n} bytes (nal_unit_type ${nal[0] & 31}) is not in the input's video stream`,
           );
         }
-        o += 4 + n;
+        o += L + n;
       }
     } else if (this.findSample && !this.findSample(data, track)) {
       throw new CheckError(

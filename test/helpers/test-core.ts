@@ -139,3 +139,20 @@ export function frameFields(core: FrameHooks): {
     channels: core.testFrameChannels() >>> 0,
   };
 }
+
+/** The VP9 and AV1 configuration hooks of the test core (wasm/testing.ts: codecs/vp9.ts, codecs/av1.ts). */
+export interface VideoConfigHooks {
+  testConfigureVp9(slot: number, priv: number, privLen: number, frame: number, frameLen: number): number;
+  testConfigureAv1(slot: number, priv: number, privLen: number, frame: number, frameLen: number): number;
+  testVideoSampleEntry(codec: number, slot: number): number;
+  testVideoInit(codec: number, slot: number): number;
+  testConfigBase(slot: number): number;
+  outputPtr(): number;
+}
+
+/** Writes bytes so that they end exactly at the end of the WebAssembly memory (a read past them traps); returns their address. */
+export function writeAtMemoryEnd(core: TestCore, bytes: ArrayLike<number>): number {
+  const ptr = core.memory.buffer.byteLength - bytes.length;
+  new Uint8Array(core.memory.buffer, ptr, bytes.length).set(bytes);
+  return ptr;
+}

@@ -1,6 +1,7 @@
 // Chunk safety (DESIGN.md §2): the output for an input must be byte-identical whatever the chunking. Every fixture
 // (the damaged ones and those with a codec weir does not output yet included: what weir does with them must not
-// depend on the chunking either), and with WEIR_CORPUS set every MPEG-TS file of the corpus, is pushed whole, in
+// depend on the chunking either), MPEG-TS and WebM/Matroska, and with WEIR_CORPUS set every file of the corpus
+// (ts/ and webm/), is pushed whole, in
 // 1-byte, 7-byte, 188-byte and seeded random-size (1..70000) chunks, in both output modes; the output bytes, the
 // init/fragment boundaries, the warnings (code, byte offset, track, detail) and the errors must all be the same as
 // for the whole file.
@@ -145,5 +146,31 @@ describe.skipIf(corpusUnset)('corpus MPEG-TS files (WEIR_CORPUS)', () => {
     // Files that end with a fatal error (no track weir can output) are compared too: the same error, at the same
     // offset, whatever the chunking.
     describe(name, () => chunkSuite(() => ({ name, path: `${corpusDir()}/ts/${name}` }), false));
+  }
+});
+
+describe('WebM/Matroska fixtures', () => {
+  const names = readdirSync(FIXTURES)
+    .filter((f) => /\.(webm|mkv)$/.test(f))
+    .sort();
+  it('there are such fixtures', () => {
+    expect(names.length).toBeGreaterThanOrEqual(16);
+  });
+  for (const name of names) {
+    // VP8 + Vorbis ends with NO_PLAYABLE_TRACKS (no MP4 form): the same error, at the same offset, for every chunking.
+    const output = !/vp8/.test(name);
+    describe(name, () => chunkSuite(() => ({ name, path: join(FIXTURES, name) }), output, /damaged|vp8/.test(name)));
+  }
+});
+
+describe.skipIf(corpusUnset)('corpus WebM/Matroska files (WEIR_CORPUS)', () => {
+  it('the WEIR_CORPUS folder is present', () => {
+    requireCorpus();
+  });
+  const dir = corpusDir();
+  const names = dir === undefined ? [] : readdirSync(join(dir, 'webm')).sort();
+  for (const name of names) {
+    // Damaged and cut files included: their warnings and errors must not depend on the chunking either.
+    describe(name, () => chunkSuite(() => ({ name, path: `${corpusDir()}/webm/${name}` }), false));
   }
 });

@@ -1,14 +1,16 @@
 // H.264 / AVC (ITU-T H.264, ISO/IEC 14496-10): sequence parameter set parsing (7.3.2.1.1, VUI
 // E.1.1), parameter-set capture, and the avc1 sample entry with its AVCDecoderConfigurationRecord
-// (ISO/IEC 14496-15 5.3.3). The codec string avc1.PPCCLL is built by the engine from the profile,
+// (ISO/IEC 14496-15 5.3.3), built from the parameter sets or, from Matroska, kept as the file gives
+// it (configureAvcFromRecord). The codec string avc1.PPCCLL is built by the engine from the profile,
 // constraint and level fields this parser stores in the track info record.
 
-import { configBase, SCRATCH_BASE, SCRATCH_CAPACITY } from '../layout';
-import { bytesEqual, unescapeRbsp } from '../util/bytes';
+import { CONFIG_CAPACITY, configBase, SCRATCH_BASE, SCRATCH_CAPACITY } from '../layout';
+import { bytesEqual, u16be, unescapeRbsp } from '../util/bytes';
 import { brInit, overrun, readBit, readBits, readSE, readUE, skipBits } from '../util/bitreader';
-import { Info, setInfoU32 } from '../remux/track';
+import { Info, infoU32, setInfoU32 } from '../remux/track';
 import { readVuiHead, vuiSarDen, vuiSarNum } from './vui';
 import { boxEnd, boxStart, Fourcc, w16, w32, w8, wBytes, wZeros } from '../mp4/writer';
+import { storedConfigBox } from './audio-entry';
 
 /** nal_unit_type values used here (Table 7-1). */
 export const enum Nal {
@@ -373,4 +375,87 @@ export function sliceIsIntra(nal: u32, len: u32): bool {
   readUE(); // first_mb_in_slice
   const sliceType = readUE() % 5; // slice_type
   return !overrun && (sliceType == 2 || sliceType == 4);
+}
+
+// H.264 from a container that carries the AVCDecoderConfigurationRecord itself (Matroska
+// V_MPEG4/ISO/AVC CodecPrivate). The record is kept byte for byte and written as the avcC payload
+// (avc1Record), as ffmpeg's MP4 muxer does with such a record; its lengthSizeMinusOne stays what
+// the file says, so the samples go into MP4 unchanged, NAL units prefixed with avcLengthSize bytes.
+
+/**
+ * Configures an H.264 track from an AVCDecoderConfigurationRecord (14496-15 5.3.3.1) of `len`
+ * bytes at `rec`: walks the record (configurationVersion 1; lengthSizeMinusOne 0, 1 or 3; the SPS
+ * and PPS lists, every length inside the record; the chroma_format / bit depth / SPS extension tail
+ * of the high profiles is optional and dropped when it is broken), runs parseSps on
+ * the first SPS (Info.Width, Height, SarNum, SarDen, Profile, Compat, Level, BitDepth,
+ * ChromaFormat, FrameRateNum, FrameRateDen), and copies the record to configBase(slot)
+ * (Info.ConfigLength, Info.ConfigRecord = 1). False when the record is truncated, malformed,
+ * larger than the configuration region, has no SPS, or its first SPS does not parse.
+ */
+export function configureAvcFromRecord(slot: i32, rec: u32, len: u32): bool {
+  if (len < 7 || len > CONFIG_CAPACITY) return false;
+  if (load<u8>(rec) != 1) return false; // configurationVersion
+  if ((load<u8>(rec + 4) & 3) == 2) return false; // lengthSizeMinusOne: 3-byte lengths are not allowed
+  const spsCount = <u32>load<u8>(rec + 5) & 0x1f; // numOfSequenceParameterSets
+  if (spsCount == 0) return false;
+  let p: u32 = 6;
+  let sps: u32 = 0;
+  let spsLen: u32 = 0;
+  for (let i: u32 = 0; i < spsCount; i++) {
+    if (p + 2 > len) return false;
+    const n = u16be(rec + p); // sequenceParameterSetLength
+    p += 2;
+    if (p + n > len) return false;
+    if (i == 0) {
+      sps = rec + p; // sequenceParameterSetNALUnit
+      spsLen = n;
+    }
+    p += n;
+  }
+  if (p + 1 > len) return false;
+  const ppsCount = <u32>load<u8>(rec + p); // numOfPictureParameterSets
+  p += 1;
+  for (let i: u32 = 0; i < ppsCount; i++) {
+    if (p + 2 > len) return false;
+    const n = u16be(rec + p); // pictureParameterSetLength
+    p += 2 + n;
+    if (p > len) return false;
+  }
+  if (spsLen < 4 || (load<u8>(sps) & 0x1f) != Nal.Sps) return false;
+  if (!parseSps(slot, sps, spsLen)) return false;
+  // The tail of the high profiles (AVCProfileIndication 100, 110, 122, 144): reserved '111111'b,
+  // chroma_format, bit depths, numOfSequenceParameterSetExt and those NAL units. Optional in
+  // practice (ffmpeg before 6.0 never wrote it); one cut short, or whose SPS extensions run past
+  // the record, is dropped, so that the avcC stays a record a reader can walk.
+  let kept = len;
+  const profile = <u32>load<u8>(rec + 1); // AVCProfileIndication
+  if ((profile == 100 || profile == 110 || profile == 122 || profile == 144) && p < len) {
+    let q = p + 4;
+    if (q <= len) {
+      const extCount = <u32>load<u8>(rec + p + 3); // numOfSequenceParameterSetExt
+      for (let i: u32 = 0; i < extCount && q <= len; i++) {
+        q = q + 2 > len ? len + 1 : q + 2 + u16be(rec + q); // sequenceParameterSetExtLength, the NAL unit
+      }
+    }
+    if (q > len) kept = p;
+  }
+  memory.copy(configBase(slot), rec, kept);
+  setInfoU32(slot, Info.ConfigLength, kept);
+  setInfoU32(slot, Info.ConfigRecord, 1);
+  return true;
+}
+
+/** Bytes of each NAL unit length in the samples of a track configured by configureAvcFromRecord: 1, 2 or 4. */
+export function avcLengthSize(slot: i32): u32 {
+  return (<u32>load<u8>(configBase(slot) + 4) & 3) + 1; // lengthSizeMinusOne
+}
+
+/** 'avc1' whose 'avcC' is the record stored by configureAvcFromRecord, verbatim (14496-15 5.4.2.1). */
+export function avc1Record(slot: i32): void {
+  const box = visualEntryStart(Fourcc.avc1, infoU32(slot, Info.Width), infoU32(slot, Info.Height));
+  storedConfigBox(Fourcc.avcC, slot);
+  const sarNum = infoU32(slot, Info.SarNum);
+  const sarDen = infoU32(slot, Info.SarDen);
+  if (sarNum != sarDen) pasp(sarNum, sarDen);
+  boxEnd(box);
 }

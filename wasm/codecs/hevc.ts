@@ -1,19 +1,21 @@
 // HEVC / H.265 (ITU-T H.265, ISO/IEC 23008-2): parameter-set capture, sequence parameter set parsing
 // (7.3.2.2.1 with profile_tier_level 7.3.3, st_ref_pic_set 7.3.7 and VUI E.2.1), and the hvc1 sample
-// entry with its HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3). The codec string
+// entry with its HEVCDecoderConfigurationRecord (ISO/IEC 14496-15 8.3.3), built from the parameter
+// sets or, from Matroska, kept as the file gives it (configureHevcFromRecord). The codec string
 // hvc1.<space><profile>.<compat>.<tier><level>.<constraints> is built by the engine (14496-15 E.3)
 // from the fields this parser stores in the track info record.
 //
 // Parameter sets are kept per track in its config region as lists of [u16 length][NAL unit bytes,
 // header included, emulation prevention kept]: VPS from +0, SPS from +VPS_AREA... (LIST_BYTES each).
 
-import { configBase, SCRATCH_BASE, SCRATCH_CAPACITY } from '../layout';
-import { bytesEqual, unescapeRbsp } from '../util/bytes';
+import { CONFIG_CAPACITY, configBase, SCRATCH_BASE, SCRATCH_CAPACITY } from '../layout';
+import { bytesEqual, u16be, unescapeRbsp } from '../util/bytes';
 import { brInit, overrun, readBit, readBits, readSE, readUE, skipBits } from '../util/bitreader';
 import { Info, infoU32, setInfoU32 } from '../remux/track';
 import { boxEnd, boxStart, Fourcc, w16, w32, w8, wBytes } from '../mp4/writer';
 import { pasp, visualEntryStart } from './h264';
 import { readVuiHead, vuiSarDen, vuiSarNum } from './vui';
+import { storedConfigBox } from './audio-entry';
 
 /** nal_unit_type values used here (Table 7-1). IRAP pictures are 16..23. */
 export const enum HevcNal {
@@ -329,6 +331,73 @@ function hvcC(slot: i32): void {
 export function hvc1(slot: i32): void {
   const box = visualEntryStart(Fourcc.hvc1, infoU32(slot, Info.Width), infoU32(slot, Info.Height));
   hvcC(slot);
+  const sarNum = infoU32(slot, Info.SarNum);
+  const sarDen = infoU32(slot, Info.SarDen);
+  if (sarNum != sarDen) pasp(sarNum, sarDen);
+  boxEnd(box);
+}
+
+// HEVC from a container that carries the HEVCDecoderConfigurationRecord itself (Matroska
+// V_MPEGH/ISO/HEVC CodecPrivate). The record is kept byte for byte and written as the hvcC payload
+// (hvc1Record), as ffmpeg's MP4 muxer does with such a record; its lengthSizeMinusOne stays what
+// the file says, so the samples go into MP4 unchanged, NAL units prefixed with hevcLengthSize bytes.
+
+/**
+ * Configures an HEVC track from an HEVCDecoderConfigurationRecord (14496-15 8.3.3.1) of `len`
+ * bytes at `rec`: checks configurationVersion 1 and lengthSizeMinusOne (0, 1 or 3), walks the
+ * arrays of NAL units (VPS, SPS, PPS, SEI...; every length inside the record), runs parseHevcSps on
+ * the first SPS (NAL_unit_type 33: Info.Width, Height, SarNum, SarDen, BitDepth, ChromaFormat,
+ * FrameRateNum, FrameRateDen and the codec string fields Profile, Level, ProfileSpace, Tier,
+ * CompatFlags, ConstraintHi, ConstraintLo), and copies the record to configBase(slot)
+ * (Info.ConfigLength, Info.ConfigRecord = 1). False when the record is truncated, malformed,
+ * larger than the configuration region, has no SPS, or its first SPS does not parse.
+ *
+ * The record is written as it is, array_completeness included: a Matroska writer may set it to 0
+ * (ffmpeg does) where 'hvc1' asks for 1 (8.4.1.1); weir writes 'hvc1' as for MPEG-TS, whose
+ * streams repeat their parameter sets in band too, and browsers take both.
+ */
+export function configureHevcFromRecord(slot: i32, rec: u32, len: u32): bool {
+  if (len < 23 || len > CONFIG_CAPACITY) return false;
+  if (load<u8>(rec) != 1) return false; // configurationVersion
+  if ((load<u8>(rec + 21) & 3) == 2) return false; // lengthSizeMinusOne: 3-byte lengths are not allowed
+  const arrays = <u32>load<u8>(rec + 22); // numOfArrays
+  let p: u32 = 23;
+  let sps: u32 = 0;
+  let spsLen: u32 = 0;
+  for (let j: u32 = 0; j < arrays; j++) {
+    if (p + 3 > len) return false;
+    const type = <i32>(load<u8>(rec + p) & 0x3f); // array_completeness, reserved, NAL_unit_type
+    const count = u16be(rec + p + 1); // numNalus
+    p += 3;
+    for (let i: u32 = 0; i < count; i++) {
+      if (p + 2 > len) return false;
+      const n = u16be(rec + p); // nalUnitLength
+      p += 2;
+      if (p + n > len) return false;
+      if (type == HevcNal.Sps && spsLen == 0) {
+        sps = rec + p; // nalUnit
+        spsLen = n;
+      }
+      p += n;
+    }
+  }
+  if (spsLen < 4 || hevcNalType(load<u8>(sps)) != HevcNal.Sps) return false;
+  if (!parseHevcSps(slot, sps, spsLen)) return false;
+  memory.copy(configBase(slot), rec, len);
+  setInfoU32(slot, Info.ConfigLength, len);
+  setInfoU32(slot, Info.ConfigRecord, 1);
+  return true;
+}
+
+/** Bytes of each NAL unit length in the samples of a track configured by configureHevcFromRecord: 1, 2 or 4. */
+export function hevcLengthSize(slot: i32): u32 {
+  return (<u32>load<u8>(configBase(slot) + 21) & 3) + 1; // lengthSizeMinusOne
+}
+
+/** 'hvc1' whose 'hvcC' is the record stored by configureHevcFromRecord, verbatim (14496-15 8.4.1.1). */
+export function hvc1Record(slot: i32): void {
+  const box = visualEntryStart(Fourcc.hvc1, infoU32(slot, Info.Width), infoU32(slot, Info.Height));
+  storedConfigBox(Fourcc.hvcC, slot);
   const sarNum = infoU32(slot, Info.SarNum);
   const sarDen = infoU32(slot, Info.SarDen);
   if (sarNum != sarDen) pasp(sarNum, sarDen);

@@ -502,6 +502,59 @@ export function configureLatm(slot: i32): bool {
   return true;
 }
 
+/**
+ * Parses an AudioSpecificConfig that stands alone, `len` bytes at p (as Matroska's CodecPrivate of
+ * A_AAC carries it, or one built by aac.ts), with the same parser as the StreamMuxConfig's: its
+ * length is known, so a backward-compatible SBR/PS extension after the core configuration is found
+ * too (1.6.2.1 bits_to_decode()). True when it is a configuration MP4 can carry; the fields are then
+ * read with ascObjectType() and the others below until the next parse. Reads only [p, p + len), and
+ * leaves the LATM frame state alone (a frame parsed before can still be copied with latmCopyPayload).
+ */
+export function parseAudioSpecificConfig(p: u32, len: u32): bool {
+  if (len == 0 || len > ASC_CAPACITY) return false;
+  const savedPtr = framePtr;
+  const savedBytes = frameBytes;
+  const savedStart = ascStart;
+  framePtr = p;
+  frameBytes = len;
+  brInit(p, len);
+  skippedPast = false;
+  ascStart = 0;
+  const rec = parsedRecord();
+  memory.fill(rec, 0, <u32>Cfg.Asc);
+  const parsed = audioSpecificConfig(rec, <i64>len << 3);
+  const ok = parsed == Parsed.Ok && !truncated();
+  framePtr = savedPtr;
+  frameBytes = savedBytes;
+  ascStart = savedStart;
+  return ok;
+}
+
+/** After parseAudioSpecificConfig: the audioObjectType signalled first (5 or 29 for explicit SBR/PS). */
+export function ascObjectType(): u32 {
+  return field(parsedRecord(), Cfg.ObjectType);
+}
+
+/** After parseAudioSpecificConfig: the core samplingFrequency, Hz. */
+export function ascCoreRate(): u32 {
+  return field(parsedRecord(), Cfg.SampleRate);
+}
+
+/** After parseAudioSpecificConfig: the SBR output rate (explicit or backward-compatible signalling), 0 without SBR. */
+export function ascExtensionRate(): u32 {
+  return field(parsedRecord(), Cfg.ExtensionRate);
+}
+
+/** After parseAudioSpecificConfig: output channels (the channelConfiguration mapped, a PCE counted, PS made stereo). */
+export function ascChannels(): u32 {
+  return field(parsedRecord(), Cfg.Channels);
+}
+
+/** After parseAudioSpecificConfig: core samples per frame, 1024 or 960 (frameLengthFlag). */
+export function ascFrameSamples(): u32 {
+  return field(parsedRecord(), Cfg.FrameSamples);
+}
+
 /** Bytes of an expandable descriptor size field (14496-1 8.3.3) for `size`. */
 function sizeFieldLength(size: u32): u32 {
   return size < 0x80 ? 1 : size < 0x4000 ? 2 : size < 0x200000 ? 3 : 4;
@@ -549,7 +602,9 @@ export function latmSampleEntry(slot: i32, trackId: u32): void {
   w16(16); // samplesize
   w16(0); // pre_defined
   w16(0); // reserved
-  w32((sampleRate < 65536 ? sampleRate : 0) << 16); // samplerate 16.16 (the core rate, see configureLatm)
+  // samplerate 16.16: Info.SampleRate, the core rate from configureLatm, the output rate from aac.ts
+  // configureAacFromConfig (which shares this entry)
+  w32((sampleRate < 65536 ? sampleRate : 0) << 16);
   esds(trackId, configBase(slot), infoU32(slot, Info.ConfigLength));
   boxEnd(box);
 }

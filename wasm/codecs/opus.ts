@@ -167,3 +167,84 @@ export function opusSampleEntry(slot: i32): void {
   storedConfigBox(Fourcc.dOps, slot); // a plain Box (not a FullBox), fields big-endian
   boxEnd(box);
 }
+
+// Opus in Matroska (A_OPUS): the CodecPrivate is the identification header of Ogg Opus, OpusHead
+// (RFC 7845 5.1), and every block is one Opus packet (RFC 6716 3) without a control header.
+
+/** 'OpusHead' (RFC 7845 5.1 Magic Signature) as a little-endian u64. */
+const OPUS_HEAD_MAGIC: u64 = 0x646165487375704f;
+
+/**
+ * Configures an Opus track from an OpusHead of `len` bytes at `head` (RFC 7845 5.1): the
+ * OpusSpecificBox payload (Opus in ISOBMFF 4.3.2) at configBase(slot), Info.ConfigLength,
+ * Info.SampleRate 48000 (Opus always decodes to a 48 kHz timeline, RFC 7845 4) and Info.Channels.
+ * False for anything that is not an OpusHead a decoder can set up from: a wrong magic, a major
+ * version other than 0 (the upper 4 bits of the version, RFC 7845 5.1), no channels, mapping
+ * family 0 with more than two channels (5.1.1.1), or a channel mapping table that is short or
+ * names a stream that is not there (5.1.1: StreamCount > 0, CoupledCount <= StreamCount, each entry
+ * below StreamCount + CoupledCount or 255 for silence). Bytes after the table are ignored.
+ *
+ * dOps repeats OpusHead's fields from the version on, big-endian where OpusHead is little-endian,
+ * with Version 0 in place of OpusHead's version; the ChannelMappingTable (StreamCount, CoupledCount,
+ * ChannelMapping) is copied as it is. ffmpeg's MP4 muxer writes the same bytes from the same head.
+ *
+ * PreSkip and Matroska's CodecDelay: both say how much of the decoder's output at the start is
+ * encoder priming to be discarded, PreSkip in 48 kHz samples, CodecDelay (RFC 9559, an element of
+ * TrackEntry) in nanoseconds: a muxer writes CodecDelay = PreSkip * 10^9 / 48000 (ffmpeg: 312
+ * samples, 6500000 ns). dOps takes PreSkip from the OpusHead, which is what the decoder (and an
+ * MP4 reader) discards. CodecDelay is the container's timing of the same thing: Matroska block
+ * timestamps count the priming, and a block's presentation time is its timestamp minus CodecDelay.
+ * That subtraction is the demuxer's job (with the audio's timeline shifted by it, audio and video
+ * keep the sync the Matroska file has); this function neither needs nor checks CodecDelay.
+ */
+export function configureOpusFromHead(slot: i32, head: u32, len: u32): bool {
+  if (len < 19 || load<u64>(head) != OPUS_HEAD_MAGIC) return false; // Magic Signature
+  if ((load<u8>(head + 8) & 0xf0) != 0) return false; // Version: major version 0
+  const channels = <u32>load<u8>(head + 9); // Output Channel Count
+  const family = <u32>load<u8>(head + 18); // Channel Mapping Family
+  if (channels == 0) return false;
+  let length: u32 = 11;
+  if (family == 0) {
+    if (channels > 2) return false;
+  } else {
+    if (len < 21 + channels) return false;
+    const streams = <u32>load<u8>(head + 19); // Stream Count
+    const coupled = <u32>load<u8>(head + 20); // Coupled Stream Count
+    if (streams == 0 || coupled > streams || streams + coupled > 255) return false;
+    for (let c: u32 = 0; c < channels; c++) {
+      const index = <u32>load<u8>(head + 21 + c); // Channel Mapping
+      if (index != 255 && index >= streams + coupled) return false;
+    }
+    length = 13 + channels;
+  }
+  const base = configBase(slot);
+  put8(base, 0); // Version
+  put8(base + 1, channels); // OutputChannelCount
+  put16(base + 2, <u32>load<u16>(head + 10)); // PreSkip
+  put32(base + 4, load<u32>(head + 12)); // InputSampleRate
+  put16(base + 8, <u32>load<u16>(head + 16)); // OutputGain (Q7.8, signed: the same 16 bits)
+  put8(base + 10, family); // ChannelMappingFamily
+  if (family != 0) memory.copy(base + 11, head + 19, 2 + channels); // StreamCount, CoupledCount, ChannelMapping
+  setInfoU32(slot, Info.ConfigLength, length);
+  setInfoU32(slot, Info.SampleRate, OPUS_RATE);
+  setInfoU32(slot, Info.Channels, channels);
+  return true;
+}
+
+/**
+ * Samples (48 kHz) of the Opus packet of `len` bytes at p, from its TOC byte and, for code 3, its
+ * frame count byte (RFC 6716 3.1, 3.2.5): what a Matroska demuxer needs to time the packets of a
+ * laced block. 0 when the bytes are not a valid packet start (empty, no frame count, over 120 ms).
+ */
+export function opusPacketSamples(p: u32, len: u32): u32 {
+  if (len == 0) return 0;
+  const toc = <u32>load<u8>(p);
+  const code = toc & 3;
+  let frames: u32 = code == 0 ? 1 : 2;
+  if (code == 3) {
+    if (len < 2) return 0;
+    frames = <u32>load<u8>(p + 1) & 0x3f; // M
+  }
+  const samples = frames * 120 * <u32>unchecked(FRAME_UNITS[toc >> 3]);
+  return samples == 0 || samples > MAX_PACKET_SAMPLES ? 0 : samples;
+}

@@ -4,13 +4,16 @@
 import { MAX_TRACKS } from '../layout';
 import { Codec, TrackKind } from '../codes';
 import { codec, Info, infoU32, kind, timescale } from '../remux/track';
-import { avc1 } from '../codecs/h264';
-import { mp4a } from '../codecs/aac';
-import { hvc1 } from '../codecs/hevc';
+import { avc1, avc1Record } from '../codecs/h264';
+import { aacConfigSampleEntry, mp4a } from '../codecs/aac';
+import { hvc1, hvc1Record } from '../codecs/hevc';
+import { flacSampleEntry } from '../codecs/flac';
 import { ac3SampleEntry, eac3SampleEntry } from '../codecs/ac3';
 import { mpaSampleEntry } from '../codecs/mpa';
 import { opusSampleEntry } from '../codecs/opus';
 import { latmSampleEntry } from '../codecs/latm';
+import { vp09 } from '../codecs/vp9';
+import { av01 } from '../codecs/av1';
 import { boxEnd, boxStart, Fourcc, fullBoxStart, w16, w32, w8, wMatrix, wZeros } from './writer';
 
 /** File Type Box (4.3). */
@@ -139,7 +142,11 @@ function stbl(slot: i32, trackId: u32): void {
   const desc = fullBoxStart(Fourcc.stsd, 0, 0);
   w32(1); // entry_count
   const c = unchecked(codec[slot]);
-  if (c == Codec.H264) {
+  // A configuration record kept as the container gave it (Matroska CodecPrivate) is written verbatim.
+  const record = infoU32(slot, Info.ConfigRecord) != 0;
+  if (c == Codec.H264 && record) {
+    avc1Record(slot);
+  } else if (c == Codec.H264) {
     avc1(
       slot,
       infoU32(slot, Info.Width),
@@ -151,7 +158,12 @@ function stbl(slot: i32, trackId: u32): void {
       infoU32(slot, Info.SarDen),
     );
   } else if (c == Codec.Hevc) {
-    hvc1(slot);
+    if (record) hvc1Record(slot);
+    else hvc1(slot);
+  } else if (c == Codec.Vp9) {
+    vp09(slot);
+  } else if (c == Codec.Av1) {
+    av01(slot);
   } else if (c == Codec.Mp3 || c == Codec.Mp2) {
     mpaSampleEntry(slot, trackId);
   } else if (c == Codec.Ac3) {
@@ -162,6 +174,10 @@ function stbl(slot: i32, trackId: u32): void {
     opusSampleEntry(slot);
   } else if (c == Codec.AacLatm) {
     latmSampleEntry(slot, trackId);
+  } else if (c == Codec.Flac) {
+    flacSampleEntry(slot);
+  } else if (c == Codec.Aac && record) {
+    aacConfigSampleEntry(slot, trackId);
   } else if (c == Codec.Aac) {
     mp4a(
       trackId,

@@ -14,9 +14,9 @@ export const enum Info {
   Height = 24, // u32
   SarNum = 28, // u32 sample aspect ratio
   SarDen = 32, // u32
-  Profile = 36, // u32 H.264 profile_idc | AAC audioObjectType
+  Profile = 36, // u32 H.264 profile_idc | AAC audioObjectType | VP9 profile | AV1 seq_profile
   Compat = 40, // u32 H.264 constraint_set flags byte
-  Level = 44, // u32 H.264 level_idc
+  Level = 44, // u32 H.264 level_idc | VP9 level (10..62) | AV1 seq_level_idx[0]
   SampleRate = 48, // u32
   Channels = 52, // u32
   Samples = 56, // u32 samples written to fragments so far
@@ -35,14 +35,22 @@ export const enum Info {
   Bytes = 128, // f64 sample bytes written
   Language = 136, // u32 ISO 639-2 code from the PMT, three ASCII bytes (c0 << 16 | c1 << 8 | c2); 0 = undetermined
   ProfileSpace = 140, // u32 HEVC general_profile_space
-  Tier = 144, // u32 HEVC general_tier_flag
+  Tier = 144, // u32 HEVC general_tier_flag | AV1 seq_tier[0]
   CompatFlags = 148, // u32 HEVC general_profile_compatibility_flag[0..31], flag 0 in the top bit
   ConstraintHi = 152, // u32 HEVC general constraint flags: the first 4 of their 6 bytes, big-endian
   ConstraintLo = 156, // u32 HEVC general constraint flags: the last 2 bytes in the low 16 bits
-  ConfigLength = 160, // u32 bytes of codec configuration box payload at configBase(slot) (dac3, dec3, dOps)
+  ConfigLength = 160, // u32 bytes of codec configuration box payload at configBase(slot) (dac3, dec3, dOps, dfLa, a record)
   AudioIndex = 164, // u32 order of the audio track in the PMT (0 = first)
   Default = 168, // u32 1 when the track is the default of its kind
   Raw = 172, // u32 1: the track's output is its raw frames (MPEG audio for an audio/mpeg SourceBuffer), no init segment
+  // Colour description (ISO/IEC 23091-2 code points), set by the VP9 and AV1 configuration only (0 for other codecs).
+  ColourPrimaries = 176, // u32 colour_primaries (2 = unspecified)
+  TransferCharacteristics = 180, // u32 transfer_characteristics (2 = unspecified)
+  MatrixCoefficients = 184, // u32 matrix_coefficients (0 = identity/RGB, 2 = unspecified)
+  FullRange = 188, // u32 video_full_range_flag
+  ChromaPosition = 192, // u32 4:2:0 chroma siting as AV1 chroma_sample_position: 0 unknown, 1 vertical (left), 2 colocated (top-left)
+  ConfigRecord = 200, // u32 1: configBase(slot) holds a record the sample entry writes verbatim (Matroska: ASC, avcC, hvcC)
+  FrameSamples = 204, // u32 audio samples per frame at the track's rate when all frames have one count (AAC from a record)
 }
 
 export const enum TrackState {

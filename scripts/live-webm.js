@@ -1,0 +1,216 @@
+// Live WebM simulator: turns a finite, committed WebM clip into an endless live WebM stream, the way a live encoder
+// (ffmpeg -f webm -live 1, a MediaRecorder upload, a WebSocket camera feed) sends one: an EBML header, a Segment of
+// unknown size, Info and Tracks once, then Clusters of unknown size forever, with timestamps that keep growing.
+//
+// Design (the WebM counterpart of live-ts.js):
+// - The clip is parsed ONCE with a small EBML walker (RFC 8794; it shares no code with the core's demuxer): the bytes
+//   of the EBML header, Info (without Duration, which a live stream does not have) and Tracks, and for every block of
+//   every Cluster its bytes and its time (Cluster Timestamp + the block's relative timestamp, in TimestampScale ticks).
+// - Each loop re-emits the Clusters with their Timestamp moved on by the clip's length, written as an 8-byte value
+//   so no size changes. Blocks are copied as they are (their timestamps are relative to their Cluster).
+// - Pacing follows the blocks' own times: a block leaves when (wall time since start) * speed reaches its media time.
+//   A Cluster's header leaves with its first block.
+
+const ID = {
+  EBML: 0x1a45dfa3,
+  Segment: 0x18538067,
+  Info: 0x1549a966,
+  Duration: 0x4489,
+  TimestampScale: 0x2ad7b1,
+  Tracks: 0x1654ae6b,
+  Cluster: 0x1f43b675,
+  Timestamp: 0xe7,
+  SimpleBlock: 0xa3,
+  BlockGroup: 0xa0,
+  Block: 0xa1,
+};
+
+/**
+ * An element header at `o`: its ID, the size (undefined: unknown), and where its data starts.
+ * @param {Uint8Array} b @param {number} o
+ */
+function header(b, o) {
+  const first = b[o];
+  if (first === undefined || first === 0) throw new Error(`live-webm: no element at byte ${o}`);
+  const idLength = Math.clz32(first) - 23;
+  let id = 0;
+  for (let i = 0; i < idLength; i++) id = id * 256 + b[o + i];
+  const s = o + idLength;
+  const sizeLength = Math.clz32(b[s]) - 23;
+  let size = b[s] & (0xff >> sizeLength);
+  let ones = size === 0xff >> sizeLength;
+  for (let i = 1; i < sizeLength; i++) {
+    size = size * 256 + b[s + i];
+    if (b[s + i] !== 0xff) ones = false;
+  }
+  return { id, size: ones ? undefined : size, data: s + sizeLength };
+}
+
+/** @param {Uint8Array} b @param {number} o @param {number} n */
+function uint(b, o, n) {
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + b[o + i];
+  return v;
+}
+
+/** An element with an 8-byte size field. @param {number[]} id @param {number} size */
+function elementHeader(id, size) {
+  const h = new Uint8Array(id.length + 8);
+  h.set(id);
+  h[id.length] = 0x01;
+  for (let i = 7, v = size; i >= 1; i--, v = Math.floor(v / 256)) h[id.length + i] = v % 256;
+  return h;
+}
+
+/**
+ * @typedef {object} WebmClip
+ * @property {Uint8Array} head      EBML header + unknown-size Segment header + Info (no Duration) + Tracks
+ * @property {{ cluster: number, time: number, bytes: Uint8Array }[]} blocks  every block element, in file order
+ * @property {number[]} clusterTimes Cluster Timestamp of each cluster
+ * @property {number} timestampScale ns per tick
+ * @property {number} durationTicks  the clip's length: last block time + the mean block step
+ */
+
+/**
+ * Parses a WebM clip for the simulator.
+ * @param {Uint8Array} b
+ * @returns {WebmClip}
+ */
+export function indexWebm(b) {
+  const ebml = header(b, 0);
+  if (ebml.id !== ID.EBML || ebml.size === undefined) throw new Error('live-webm: not a WebM file');
+  const parts = [b.subarray(0, ebml.data + ebml.size)];
+  const segment = header(b, ebml.data + ebml.size);
+  if (segment.id !== ID.Segment) throw new Error('live-webm: no Segment after the EBML header');
+  parts.push(Uint8Array.from([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+  const end = segment.size === undefined ? b.length : Math.min(b.length, segment.data + segment.size);
+  let timestampScale = 1e6;
+  /** @type {WebmClip['blocks']} */
+  const blocks = [];
+  /** @type {number[]} */
+  const clusterTimes = [];
+  for (let o = segment.data; o < end; ) {
+    const e = header(b, o);
+    if (e.id === ID.Info && e.size !== undefined) {
+      // Info without Duration: a live stream has none.
+      const kept = [];
+      for (let c = e.data; c < e.data + e.size; ) {
+        const child = header(b, c);
+        const next = child.data + (child.size ?? 0);
+        if (child.id === ID.TimestampScale) timestampScale = uint(b, child.data, child.size ?? 0);
+        if (child.id !== ID.Duration) kept.push(b.subarray(c, next));
+        c = next;
+      }
+      const size = kept.reduce((n, k) => n + k.length, 0);
+      parts.push(elementHeader([0x15, 0x49, 0xa9, 0x66], size), ...kept);
+    } else if (e.id === ID.Tracks && e.size !== undefined) {
+      parts.push(b.subarray(o, e.data + e.size));
+    } else if (e.id === ID.Cluster) {
+      const cluster = clusterTimes.length;
+      const stop = e.size === undefined ? end : e.data + e.size;
+      let time = 0;
+      let c = e.data;
+      for (; c < stop; ) {
+        const child = header(b, c);
+        if (child.id === ID.Cluster || child.size === undefined) break; // the next unknown-size Cluster
+        const next = child.data + child.size;
+        if (child.id === ID.Timestamp) time = uint(b, child.data, child.size);
+        else if (child.id === ID.SimpleBlock || child.id === ID.BlockGroup) {
+          let block = child.data;
+          if (child.id === ID.BlockGroup) block = header(b, child.data).data; // its first child: the Block
+          const at = block + Math.clz32(b[block]) - 23; // after the track number (a vint)
+          const rel = (((b[at] << 8) | b[at + 1]) << 16) >> 16; // int16, relative to the Cluster
+          blocks.push({ cluster, time: time + rel, bytes: b.subarray(c, next) });
+        }
+        c = next;
+      }
+      clusterTimes.push(time);
+      o = c;
+      continue;
+    }
+    if (e.size === undefined) break;
+    o = e.data + e.size;
+  }
+  if (blocks.length < 2) throw new Error('live-webm: the clip has fewer than two blocks');
+  const first = blocks[0].time;
+  const last = blocks[blocks.length - 1].time;
+  const step = (last - first) / (blocks.length - 1);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const head = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    head.set(p, at);
+    at += p.length;
+  }
+  return { head, blocks, clusterTimes, timestampScale, durationTicks: Math.max(1, Math.round(last - first + step)) };
+}
+
+/**
+ * @typedef {object} LiveWebmOptions
+ * @property {number} [speed]       media seconds per wall second (default 1)
+ * @property {number} [loops]       how many times the clip plays (default endless)
+ * @property {number} [dropAfterMs] end the stream abruptly after this long
+ * @property {(time: number) => void} [onBlockSent] called with each block's media time (seconds) as it leaves
+ * @property {AbortSignal} [signal]
+ */
+
+/**
+ * Endless (or `loops`-long) live WebM stream from a clip. Yields Uint8Array chunks; returns 'done', 'dropped' or
+ * 'aborted'.
+ * @param {Uint8Array} clipBytes
+ * @param {LiveWebmOptions} [options]
+ * @returns {AsyncGenerator<Uint8Array, 'done'|'dropped'|'aborted', void>}
+ */
+export async function* createLiveWebmStream(clipBytes, options = {}) {
+  const { speed = 1, loops = Infinity, dropAfterMs, onBlockSent, signal } = options;
+  if (!(speed > 0)) throw new RangeError(`live-webm: speed must be > 0, got ${speed}`);
+  const clip = indexWebm(clipBytes);
+  const msPerTick = clip.timestampScale / 1e6;
+  const first = clip.blocks[0].time;
+  const t0 = performance.now();
+  yield clip.head;
+  for (let loop = 0; loop < loops; loop++) {
+    const shift = loop * clip.durationTicks;
+    let cluster = -1;
+    for (const block of clip.blocks) {
+      if (signal?.aborted) return 'aborted';
+      const due = ((block.time - first + shift) * msPerTick) / speed;
+      const wait = due - (performance.now() - t0);
+      if (dropAfterMs !== undefined && performance.now() - t0 + Math.max(0, wait) >= dropAfterMs) return 'dropped';
+      if (wait > 0) {
+        await new Promise((resolve) => {
+          const timer = setTimeout(done, wait);
+          function done() {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve(undefined);
+          }
+          signal?.addEventListener('abort', done, { once: true });
+        });
+        if (signal?.aborted) return 'aborted';
+      }
+      /** @type {Uint8Array[]} */
+      const parts = [];
+      if (block.cluster !== cluster) {
+        cluster = block.cluster;
+        // An unknown-size Cluster with an 8-byte Timestamp moved on by the loops before.
+        const t = clip.clusterTimes[cluster] + shift;
+        const head = new Uint8Array(4 + 1 + 1 + 1 + 8);
+        head.set([0x1f, 0x43, 0xb6, 0x75, 0xff, 0xe7, 0x88]);
+        for (let i = 7, v = t; i >= 0; i--, v = Math.floor(v / 256)) head[7 + i] = v % 256;
+        parts.push(head);
+      }
+      parts.push(block.bytes);
+      onBlockSent?.(((block.time + shift) * clip.timestampScale) / 1e9);
+      const n = parts.reduce((s, p) => s + p.length, 0);
+      const out = new Uint8Array(n);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      yield out;
+    }
+  }
+  return 'done';
+}

@@ -1,0 +1,221 @@
+// Audio frames from Matroska blocks: configuration from CodecPrivate (AAC, Opus, FLAC) or the first
+// frame's header (MP3, MP2, AC-3, E-AC-3), and timing.
+//
+// Timing, in the track's timescale (the sample rate): a block's time is rounded to the TimestampScale
+// (1 ms by default), a frame's length is exact in samples. So a frame starts where the previous one
+// ended when its block time says so within half a frame; the laces after the first of a block always
+// do (RFC 9559 §10.3: they take their times from the frame durations). A later time is a gap, bridged by
+// the frame before it; an earlier one an overlap, whose frame is dropped. Both are reported.
+
+import { carryBase, CARRY_CAPACITY } from '../layout';
+import { Codec, Warn } from '../codes';
+import { emitWarning, setMediaTime } from '../events';
+import { FrameParse, frameLength, frameRate, frameSamples } from '../codecs/frame';
+import { ac3Enhanced, configureAc3, configureEac3, parseAc3Frame } from '../codecs/ac3';
+import { configureMpa, mpaLayer, parseMpaFrame } from '../codecs/mpa';
+import { aacFrameSamples, configureAacFromCodecId, configureAacFromConfig } from '../codecs/aac';
+import { configureOpusFromHead, OPUS_RATE, opusPacketSamples } from '../codecs/opus';
+import { configureFlac, flacFrameSamples } from '../codecs/flac';
+import {
+  audioPesDone,
+  bridgeAudioGap,
+  isInitDone,
+  outputBase90k,
+  queueAudioSample,
+  reserveSample,
+  sampleWritePtr,
+} from '../remux/remuxer';
+import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
+import {
+  entryAacProfile,
+  entryChannels,
+  entryCodecDelay,
+  entryPrivate,
+  entryPrivateLength,
+  entryOutputRate,
+  entryRate,
+  entryStripped,
+  entryStrippedLength,
+  slotEntry,
+} from './tracks';
+import { MAX_TRACKS } from '../layout';
+
+const configured = new StaticArray<bool>(MAX_TRACKS);
+const failed = new StaticArray<bool>(MAX_TRACKS);
+const nextDts = new StaticArray<i64>(MAX_TRACKS);
+const haveNext = new StaticArray<bool>(MAX_TRACKS);
+/** Samples of frames dropped as overlapping in the current block (reported once per block). */
+const overlapped = new StaticArray<i64>(MAX_TRACKS);
+
+export function resetMkvAudio(slot: i32): void {
+  unchecked((configured[slot] = false));
+  unchecked((failed[slot] = false));
+  unchecked((nextDts[slot] = 0));
+  unchecked((haveNext[slot] = false));
+  unchecked((overlapped[slot] = 0));
+}
+
+/** Nanoseconds to samples at `rate` (no overflow for any i64 time and any real rate). */
+function nsToSamples(ns: i64, rate: i64): i64 {
+  return (ns / 1000000000) * rate + ((ns % 1000000000) * rate) / 1000000000;
+}
+
+/** AAC frame length when the configuration does not say otherwise (aac.ts aacFrameSamples: 960, SBR doubling). */
+const AAC_FRAME: u32 = 1024;
+
+/**
+ * The track's configuration from its CodecPrivate or this first frame. False when MP4 cannot carry it.
+ */
+function configure(slot: i32, p: u32, len: u32): bool {
+  const entry = unchecked(slotEntry[slot]);
+  const priv = unchecked(entryPrivate[entry]);
+  const privLength = unchecked(entryPrivateLength[entry]);
+  const c = unchecked(codec[slot]);
+  let ok = false;
+  let rate: u32 = 0;
+  if (c == Codec.Aac) {
+    if (privLength > 0) ok = configureAacFromConfig(slot, priv, privLength);
+    else {
+      const r = unchecked(entryRate[entry]);
+      const out = unchecked(entryOutputRate[entry]);
+      ok = configureAacFromCodecId(slot, unchecked(entryAacProfile[entry]), <u32>r, unchecked(entryChannels[entry]), <u32>out);
+    }
+    rate = infoU32(slot, Info.SampleRate);
+  } else if (c == Codec.Opus) {
+    ok = privLength > 0 && configureOpusFromHead(slot, priv, privLength);
+    rate = OPUS_RATE;
+  } else if (c == Codec.Flac) {
+    ok = privLength > 0 && configureFlac(slot, priv, privLength);
+    rate = infoU32(slot, Info.SampleRate);
+  } else if (c == Codec.Mp3 || c == Codec.Mp2) {
+    if (parseMpaFrame(p, len) == FrameParse.Header) {
+      configureMpa(slot);
+      const layer3 = mpaLayer() == 3;
+      unchecked((codec[slot] = layer3 ? Codec.Mp3 : Codec.Mp2));
+      setInfoU32(slot, Info.Codec, layer3 ? Codec.Mp3 : Codec.Mp2);
+      rate = frameRate;
+      ok = true;
+    }
+  } else if (c == Codec.Ac3 || c == Codec.Eac3) {
+    if (parseAc3Frame(p, len) == FrameParse.Header) {
+      ok = ac3Enhanced ? configureEac3(slot) : configureAc3(slot);
+      if (ok) {
+        const e = ac3Enhanced ? Codec.Eac3 : Codec.Ac3;
+        unchecked((codec[slot] = e));
+        setInfoU32(slot, Info.Codec, e);
+        rate = frameRate;
+      }
+    }
+  }
+  if (!ok || rate == 0) return false;
+  unchecked((timescale[slot] = rate));
+  unchecked((state[slot] = TrackState.Configured));
+  return true;
+}
+
+/** Samples in one frame [p, p+len) of the track's codec; 0 when it is not a frame. */
+function samplesOf(slot: i32, p: u32, len: u32, durationNs: i64): u32 {
+  const c = unchecked(codec[slot]);
+  if (c == Codec.Aac) {
+    const n = aacFrameSamples(slot);
+    return n > 0 ? n : AAC_FRAME;
+  }
+  if (c == Codec.Opus) return opusPacketSamples(p, len);
+  if (c == Codec.Flac) {
+    const n = flacFrameSamples(p, len);
+    if (n > 0) return n;
+    return durationNs > 0 ? <u32>nsToSamples(durationNs, <i64>unchecked(timescale[slot])) : 0;
+  }
+  if (c == Codec.Mp3 || c == Codec.Mp2) return parseMpaFrame(p, len) == FrameParse.Header ? frameSamples : 0;
+  if (c == Codec.Ac3 || c == Codec.Eac3) {
+    // A block holds one frame of each substream of the same time (E-AC-3 with dependent substreams):
+    // their samples are those of the independent frames only.
+    let total: u32 = 0;
+    let q = p;
+    const end = p + len;
+    while (q < end && parseAc3Frame(q, end - q) == FrameParse.Header) {
+      total += frameSamples;
+      if (frameLength == 0) break;
+      q += frameLength;
+    }
+    return total;
+  }
+  return 0;
+}
+
+/**
+ * One audio frame of a block. `lace` is its index among the block's frames: the first takes the block's
+ * time, the others follow the previous frame. `durationNs`: the BlockDuration (-1: none).
+ */
+export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i32, durationNs: i64): void {
+  if (unchecked(failed[slot]) || len == 0) return;
+  // Header stripping (ContentCompAlgo 3): the removed bytes come back in front of every frame.
+  const entry = unchecked(slotEntry[slot]);
+  const strip = unchecked(entryStrippedLength[entry]);
+  if (strip > 0) {
+    if (strip + len > CARRY_CAPACITY) {
+      emitWarning(Warn.BlockInvalid, slot, <f64>len);
+      return;
+    }
+    const carry = carryBase(slot);
+    memory.copy(carry, unchecked(entryStripped[entry]), strip);
+    memory.copy(carry + strip, p, len);
+    p = carry;
+    len += strip;
+  }
+  if (!unchecked(configured[slot])) {
+    if (!configure(slot, p, len)) {
+      unchecked((failed[slot] = true));
+      unchecked((state[slot] = TrackState.Dropped));
+      emitWarning(Warn.TrackUnsupported, slot, <f64>unchecked(codec[slot]));
+      return;
+    }
+    unchecked((configured[slot] = true));
+  }
+  const rate = <i64>unchecked(timescale[slot]);
+  const samples = samplesOf(slot, p, len, durationNs);
+  if (samples == 0) {
+    // Not a frame of the codec (damage the container did not see): only this frame is lost.
+    emitWarning(Warn.BlockInvalid, slot, <f64>len);
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
+  // CodecDelay (RFC 9559 §5.1.4.1.25) is subtracted from every frame's timestamp to get the time it is
+  // played at; in MP4 the delay is the sample entry's (Opus: dOps PreSkip), so the track moves by it.
+  const delay = unchecked(entryCodecDelay[entry]);
+  const played = timeNs - (delay < 1000000000 ? <i64>delay : 0);
+  let time = lace > 0 && unchecked(haveNext[slot]) ? unchecked(nextDts[slot]) : nsToSamples(played, rate);
+  if (unchecked(haveNext[slot])) {
+    const expected = unchecked(nextDts[slot]);
+    const half = <i64>(samples >> 1);
+    if (time < expected - half) {
+      unchecked((overlapped[slot] += <i64>samples));
+      setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+      return;
+    }
+    if (time <= expected + half) time = expected;
+    else {
+      emitWarning(Warn.TimestampJump, slot, <f64>(((time - expected) * 1000) / rate));
+      bridgeAudioGap(slot, time);
+    }
+  }
+  unchecked((nextDts[slot] = time + <i64>samples));
+  unchecked((haveNext[slot] = true));
+  if (!reserveSample(slot, len)) {
+    emitWarning(Warn.PesOverflow, slot, <f64>len);
+    return;
+  }
+  memory.copy(sampleWritePtr(slot), p, len);
+  queueAudioSample(slot, time, samples, len);
+  if (isInitDone()) setMediaTime(slot, <f64>time / <f64>rate - <f64>outputBase90k() / 90000);
+}
+
+/** The frames of one block are queued: an audio-only stream may cut a fragment here. */
+export function mkvAudioBlockDone(slot: i32): void {
+  const o = unchecked(overlapped[slot]);
+  if (o > 0) {
+    unchecked((overlapped[slot] = 0));
+    emitWarning(Warn.TimestampJump, slot, -<f64>((o * 1000) / <i64>unchecked(timescale[slot])));
+  }
+  if (unchecked(configured[slot])) audioPesDone(slot);
+}

@@ -1,0 +1,394 @@
+// Video frames from Matroska blocks: configuration at the first keyframe, and decode times.
+//
+// Matroska stores presentation times only (RFC 9559 §10.1, "Block Timestamp"), in decode order. For
+// codecs that reorder pictures (H.264/HEVC with B-frames) the decode times are rebuilt the way a
+// decoder would see them: the n-th frame in decode order decodes at the n-th smallest presentation
+// time, shifted back by the reordering depth so that no frame decodes after it is shown. That needs
+// the presentation times of the next `depth` frames, so up to `depth` frames wait here (REORDER
+// region) before they reach the remuxer. VP9 and AV1 never reorder at the container level (hidden
+// frames travel inside the shown frame's sample) and wait for nothing; neither do H.264/HEVC streams
+// once a few seconds showed no reordering (the depth drops to 0, the shift stays).
+
+import { REORDER_BASE, REORDER_CAPACITY } from '../layout';
+import { Codec, Warn } from '../codes';
+import { emitWarning, setMediaTime } from '../events';
+import { capturePps, captureSps, hasParameterSets, Nal, resetH264 } from '../codecs/h264';
+import { captureHevcPps, captureHevcSps, captureHevcVps, HevcNal, hevcHasParameterSets, hevcNalType, resetHevc } from '../codecs/hevc';
+import { avcLengthSize, configureAvcFromRecord } from '../codecs/h264';
+import { configureHevcFromRecord, hevcLengthSize } from '../codecs/hevc';
+import { configureVp9 } from '../codecs/vp9';
+import { configureAv1 } from '../codecs/av1';
+import {
+  beginVideoSample,
+  commitVideoSample,
+  isInitDone,
+  outputBase90k,
+  reserveSample,
+  sampleWritePtr,
+} from '../remux/remuxer';
+import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
+import {
+  entryDefaultDuration,
+  entryDisplayHeight,
+  entryDisplayUnit,
+  entryDisplayWidth,
+  entryMatrix,
+  entryPrimaries,
+  entryPrivate,
+  entryTransfer,
+  entryPrivateLength,
+  slotEntry,
+} from './tracks';
+import { findStartCode } from '../util/startcode';
+import { put32 } from '../util/bytes';
+
+/** Most frames waiting for their decode time. */
+const MAX_PENDING: i32 = 32;
+/** Reordering depth assumed for H.264 (not Baseline) and HEVC until the stream shows none. */
+const DEFAULT_DEPTH: i32 = 4;
+/** Frames without any reordering after which the depth drops to 0 (no more waiting). */
+const CALM_FRAMES: i32 = 120;
+
+let configured: bool = false;
+let failed: bool = false;
+let annexB: bool = false;
+let droppedBeforeKey: u32 = 0;
+let depth: i32 = 0;
+let shift: i64 = 0;
+let shiftKnown: bool = false;
+let calm: i32 = 0;
+let maxPts: i64 = i64.MIN_VALUE;
+let frameStep90k: i64 = 0;
+
+/** Frames in decode order: presentation time, size, keyframe, offset in REORDER region. */
+let pending: i32 = 0;
+let pendingBytes: u32 = 0;
+const pendPts = new StaticArray<i64>(MAX_PENDING);
+const pendSize = new StaticArray<u32>(MAX_PENDING);
+const pendKey = new StaticArray<bool>(MAX_PENDING);
+/** Presentation times not yet given out as decode times (a multiset, unordered). */
+let pool: i32 = 0;
+const poolPts = new StaticArray<i64>(MAX_PENDING);
+
+export function resetMkvVideo(slot: i32): void {
+  if (slot != 0) return;
+  configured = false;
+  failed = false;
+  annexB = false;
+  droppedBeforeKey = 0;
+  depth = 0;
+  shift = 0;
+  shiftKnown = false;
+  calm = 0;
+  maxPts = i64.MIN_VALUE;
+  frameStep90k = 0;
+  pending = 0;
+  pendingBytes = 0;
+  pool = 0;
+}
+
+/** Nanoseconds to the 90 kHz clock (exact for millisecond timestamps; no overflow for any i64). */
+export function nsTo90k(ns: i64): i64 {
+  return (ns / 100000) * 9 + ((ns % 100000) * 9) / 100000;
+}
+
+/** Whether a frame starts with an Annex B start code (H.264/HEVC muxed without a configuration record). */
+function startsWithStartCode(p: u32, len: u32): bool {
+  if (len >= 4 && load<u8>(p) == 0 && load<u8>(p + 1) == 0 && load<u8>(p + 2) == 0 && load<u8>(p + 3) == 1) return true;
+  return len >= 3 && load<u8>(p) == 0 && load<u8>(p + 1) == 0 && load<u8>(p + 2) == 1;
+}
+
+/** The parameter sets of an Annex B frame are taken in (codecs/h264.ts, hevc.ts capture them). */
+function captureAnnexB(slot: i32, p: u32, len: u32, hevc: bool): void {
+  const end = p + len;
+  let start = findStartCode(p, end);
+  while (start < end) {
+    const nal = start + 3;
+    const next = findStartCode(nal, end);
+    let stop = next;
+    while (stop > nal && load<u8>(stop - 1) == 0) stop--;
+    if (stop > nal) {
+      if (hevc) {
+        const type = hevcNalType(load<u8>(nal));
+        if (type == HevcNal.Vps) captureHevcVps(slot, nal, stop - nal);
+        else if (type == HevcNal.Sps) captureHevcSps(slot, nal, stop - nal, false);
+        else if (type == HevcNal.Pps) captureHevcPps(slot, nal, stop - nal);
+      } else {
+        const type = <i32>load<u8>(nal) & 0x1f;
+        if (type == Nal.Sps) captureSps(slot, nal, stop - nal, false);
+        else if (type == Nal.Pps) capturePps(slot, nal, stop - nal);
+      }
+    }
+    start = next;
+  }
+}
+
+/** Bytes an Annex B frame takes once each start code is a 4-byte length (trailing zeros dropped). */
+function annexBSize(p: u32, len: u32, write: u32): u32 {
+  const end = p + len;
+  let start = findStartCode(p, end);
+  let size: u32 = 0;
+  while (start < end) {
+    const nal = start + 3;
+    const next = findStartCode(nal, end);
+    let stop = next;
+    while (stop > nal && load<u8>(stop - 1) == 0) stop--;
+    if (stop > nal) {
+      if (write != 0) {
+        put32(write + size, stop - nal);
+        memory.copy(write + size + 4, nal, stop - nal);
+      }
+      size += 4 + stop - nal;
+    }
+    start = next;
+  }
+  return size;
+}
+
+/**
+ * The track's configuration, from CodecPrivate and its first keyframe. False when neither gives one
+ * weir can write (the track is then dropped, reported).
+ */
+function configure(slot: i32, p: u32, len: u32): bool {
+  const entry = unchecked(slotEntry[slot]);
+  const priv = unchecked(entryPrivate[entry]);
+  const privLength = unchecked(entryPrivateLength[entry]);
+  const c = unchecked(codec[slot]);
+  let ok = false;
+  if (c == Codec.H264 || c == Codec.Hevc) {
+    const hevc = c == Codec.Hevc;
+    annexB = startsWithStartCode(p, len);
+    if (annexB || privLength == 0) {
+      // No configuration record (or frames that do not use it): the parameter sets travel in-band.
+      annexB = true;
+      if (hevc) resetHevc(slot);
+      else resetH264(slot);
+      captureAnnexB(slot, p, len, hevc);
+      ok = hevc ? hevcHasParameterSets(slot) : hasParameterSets(slot);
+    } else {
+      ok = hevc ? configureHevcFromRecord(slot, priv, privLength) : configureAvcFromRecord(slot, priv, privLength);
+    }
+    // Baseline H.264 (profile_idc 66) has no B slices; everything else may reorder until shown otherwise.
+    depth = !hevc && infoU32(slot, Info.Profile) == 66 ? 0 : DEFAULT_DEPTH;
+  } else if (c == Codec.Vp9) {
+    ok = configureVp9(slot, priv, privLength, p, len);
+    depth = 0;
+  } else if (c == Codec.Av1) {
+    ok = configureAv1(slot, priv, privLength, p, len);
+    depth = 0;
+  }
+  if (!ok) return false;
+  if (c == Codec.Vp9 || c == Codec.Av1) colour(slot, entry);
+  // DisplayWidth/DisplayHeight (in pixels, DisplayUnit 0) give the sample aspect ratio when they differ
+  // from the coded size (RFC 9559 §5.1.4.1.28.8): VP9 and AV1 have no other place to say it.
+  const dw = unchecked(entryDisplayWidth[entry]);
+  const dh = unchecked(entryDisplayHeight[entry]);
+  const w = infoU32(slot, Info.Width);
+  const h = infoU32(slot, Info.Height);
+  if (unchecked(entryDisplayUnit[entry]) == 0 && dw > 0 && dh > 0 && w > 0 && h > 0 && <u64>dw * <u64>h != <u64>dh * <u64>w) {
+    let num = <u64>dw * <u64>h;
+    let den = <u64>dh * <u64>w;
+    const g = gcd(num, den);
+    num /= g;
+    den /= g;
+    if (num <= 0xffff && den <= 0xffff) {
+      setInfoU32(slot, Info.SarNum, <u32>num);
+      setInfoU32(slot, Info.SarDen, <u32>den);
+    }
+  }
+  if (infoU32(slot, Info.SarNum) == 0 || infoU32(slot, Info.SarDen) == 0) {
+    setInfoU32(slot, Info.SarNum, 1);
+    setInfoU32(slot, Info.SarDen, 1);
+  }
+  // DefaultDuration (ns per frame) is the frame rate when the bitstream does not say it.
+  const dd = unchecked(entryDefaultDuration[entry]);
+  if (dd > 0 && dd < 1000000000) {
+    frameStep90k = nsTo90k(<i64>dd);
+    if (infoU32(slot, Info.FrameRateNum) == 0) {
+      setInfoU32(slot, Info.FrameRateNum, 1000000000);
+      setInfoU32(slot, Info.FrameRateDen, <u32>dd);
+    }
+  }
+  unchecked((timescale[slot] = 90000));
+  unchecked((state[slot] = TrackState.Configured));
+  return true;
+}
+
+/**
+ * The Matroska Colour element where the bitstream leaves a field unspecified (VP9 codes no primaries or transfer at
+ * all; vp09 and av01 carry them in vpcC / the codec string, as ffmpeg's MP4 muxer takes them from the same element).
+ */
+function colour(slot: i32, entry: i32): void {
+  const unspecified: u32 = 2;
+  const primaries = unchecked(entryPrimaries[entry]);
+  const transfer = unchecked(entryTransfer[entry]);
+  const matrix = unchecked(entryMatrix[entry]);
+  if (primaries < 256 && infoU32(slot, Info.ColourPrimaries) == unspecified) setInfoU32(slot, Info.ColourPrimaries, primaries);
+  if (transfer < 256 && infoU32(slot, Info.TransferCharacteristics) == unspecified) {
+    setInfoU32(slot, Info.TransferCharacteristics, transfer);
+  }
+  if (matrix < 256 && infoU32(slot, Info.MatrixCoefficients) == unspecified) setInfoU32(slot, Info.MatrixCoefficients, matrix);
+}
+
+function gcd(a: u64, b: u64): u64 {
+  while (b != 0) {
+    const t = a % b;
+    a = b;
+    b = t;
+  }
+  return a == 0 ? 1 : a;
+}
+
+/**
+ * One video frame of a block: `timeNs` is the block's time, `lace` the frame's index in a laced block
+ * (later laces follow at DefaultDuration steps), `key` the block's keyframe flag.
+ */
+export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: bool, lace: i32, durationNs: i64): void {
+  if (slot != 0 || failed || len == 0) return;
+  let pts = nsTo90k(timeNs) + <i64>lace * frameStep90k;
+  if (!configured) {
+    if (!key) {
+      droppedBeforeKey++;
+      setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+      return;
+    }
+    if (!configure(slot, p, len)) {
+      failed = true;
+      unchecked((state[slot] = TrackState.Dropped));
+      emitWarning(Warn.TrackUnsupported, slot, <f64>unchecked(codec[slot]));
+      return;
+    }
+    configured = true;
+    if (droppedBeforeKey > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>droppedBeforeKey);
+  }
+  if (durationNs > 0 && frameStep90k == 0) frameStep90k = nsTo90k(durationNs);
+  // Reordering seen: a frame shown before one that decoded earlier.
+  if (pts < maxPts) calm = 0;
+  else {
+    maxPts = pts;
+    if (depth > 0 && ++calm >= CALM_FRAMES) depth = 0; // the stream does not reorder: stop waiting
+  }
+  if (!annexB && !nalUnitsFit(slot, p, len)) {
+    // A frame whose NAL unit lengths do not add up to it (damage inside the block): only this frame is lost.
+    emitWarning(Warn.BlockInvalid, slot, <f64>len);
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
+  const size = annexB ? annexBSize(p, len, 0) : len;
+  if (size == 0) return;
+  if (size > REORDER_CAPACITY) {
+    emitWarning(Warn.PesOverflow, slot, <f64>size);
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
+  while (pending > 0 && (pending >= MAX_PENDING || pendingBytes + size > REORDER_CAPACITY)) commitOldest(slot);
+  if (pending == 0 && depth == 0 && shiftKnown) {
+    // Nothing waits: straight to the remuxer.
+    pushPool(pts);
+    commitFrame(slot, p, len, size, pts, key, true);
+    return;
+  }
+  const at = REORDER_BASE + pendingBytes;
+  if (annexB) annexBSize(p, len, at);
+  else memory.copy(at, p, len);
+  unchecked((pendPts[pending] = pts));
+  unchecked((pendSize[pending] = size));
+  unchecked((pendKey[pending] = key));
+  pending++;
+  pendingBytes += size;
+  pushPool(pts);
+  while (pending > depth) commitOldest(slot);
+}
+
+/**
+ * An H.264/HEVC frame in the configuration record's form is NAL units, each behind a length of the record's size
+ * (14496-15 5.3.2), that fill it exactly. VP9 and AV1 frames are not checked.
+ */
+function nalUnitsFit(slot: i32, p: u32, len: u32): bool {
+  const c = unchecked(codec[slot]);
+  if (c != Codec.H264 && c != Codec.Hevc) return true;
+  const size = c == Codec.H264 ? avcLengthSize(slot) : hevcLengthSize(slot);
+  const end = p + len;
+  let q = p;
+  while (q < end) {
+    if (end - q < size + 1) return false;
+    let n: u32 = 0;
+    for (let i: u32 = 0; i < size; i++) n = (n << 8) | <u32>load<u8>(q + i);
+    if (n == 0 || n > end - q - size) return false;
+    q += size + n;
+  }
+  return true;
+}
+
+function pushPool(pts: i64): void {
+  unchecked((poolPts[pool] = pts));
+  pool++;
+}
+
+/** Takes the smallest presentation time out of the pool. */
+function popPool(): i64 {
+  let best = 0;
+  for (let i = 1; i < pool; i++) if (unchecked(poolPts[i]) < unchecked(poolPts[best])) best = i;
+  const v = unchecked(poolPts[best]);
+  pool--;
+  unchecked((poolPts[best] = unchecked(poolPts[pool])));
+  return v;
+}
+
+/** The smallest and the largest presentation time in the pool, for the shift. */
+function poolSpan(): i64 {
+  let lo = i64.MAX_VALUE;
+  let hi = i64.MIN_VALUE;
+  for (let i = 0; i < pool; i++) {
+    const v = unchecked(poolPts[i]);
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return pool > 0 ? hi - lo : 0;
+}
+
+function commitOldest(slot: i32): void {
+  const size = unchecked(pendSize[0]);
+  commitFrame(slot, REORDER_BASE, size, size, unchecked(pendPts[0]), unchecked(pendKey[0]), false);
+  pending--;
+  pendingBytes -= size;
+  if (pending > 0) {
+    memory.copy(REORDER_BASE, REORDER_BASE + size, pendingBytes);
+    for (let i = 0; i < pending; i++) {
+      unchecked((pendPts[i] = unchecked(pendPts[i + 1])));
+      unchecked((pendSize[i] = unchecked(pendSize[i + 1])));
+      unchecked((pendKey[i] = unchecked(pendKey[i + 1])));
+    }
+  }
+}
+
+/**
+ * Gives one frame to the remuxer: [p, p+len) in the source form (convert: Annex B to be rewritten) or
+ * already in sample form (size bytes).
+ */
+function commitFrame(slot: i32, p: u32, len: u32, size: u32, pts: i64, key: bool, convert: bool): void {
+  if (!shiftKnown) {
+    // The first frame to leave: the pool holds the presentation times of the first depth + 1 frames,
+    // whose spread is the reordering delay every decode time keeps from now on.
+    shift = poolSpan();
+    shiftKnown = true;
+  }
+  const dts = popPool() - shift;
+  const queued = beginVideoSample(slot, dts, key);
+  if (!reserveSample(slot, size)) {
+    emitWarning(Warn.PesOverflow, slot, <f64>size);
+    setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
+    return;
+  }
+  if (convert && annexB) annexBSize(p, len, sampleWritePtr(slot));
+  else memory.copy(sampleWritePtr(slot), p, size);
+  const shown = pts + (queued - dts);
+  commitVideoSample(slot, queued, shown, size, key);
+  if (isInitDone()) setMediaTime(slot, <f64>(shown - outputBase90k()) / 90000);
+}
+
+/** End of input: every waiting frame goes to the remuxer. */
+export function flushMkvVideo(slot: i32): void {
+  if (slot != 0) return;
+  while (pending > 0) commitOldest(slot);
+}
