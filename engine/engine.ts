@@ -108,6 +108,7 @@ const messages: Record<number, string> = {
   116: 'PMT changed: keeping the first version',
   117: 'parameter sets changed mid-stream away from a keyframe (detail 0: the first kept) or in a muxed file (detail 1: carried in-band)',
   118: 'timed metadata incomplete or too large: dropped',
+  119: 'audio frames lost: silent frames inserted in their place',
   201: 'no MPEG-TS packets found in the input',
   202: 'container not supported by this build',
   203: 'no track that weir can output',

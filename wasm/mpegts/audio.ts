@@ -7,10 +7,12 @@
 //
 // Timing, in the track's timescale (the sample rate): a frame starts where the previous one ended
 // when its PES time says so within half a frame (PES times are rounded to 90 kHz). A gap up to a
-// second is bridged by the frame before it (the timeline stays continuous); frames that would start
-// more than half a frame before the previous one ended overlap it (a splice) and are dropped, so
-// audio keeps its source relation to video. Both are reported. Larger jumps are handled for the
-// whole program by timeline.ts before the times reach here.
+// second (frames lost) is filled with silent frames, or bridged by the frame before it where there
+// is no silent frame or the gap is under one frame (fillGap): the timeline stays continuous and
+// every real frame keeps its time. Frames that would start more than half a frame before the
+// previous one ended overlap it (a splice) and are dropped, so audio keeps its source relation to
+// video. All are reported. Larger jumps are handled for the whole program by timeline.ts before
+// the times reach here.
 
 import { CARRY_CAPACITY, carryBase, MAX_TRACKS } from '../layout';
 import { Codec, Warn } from '../codes';
@@ -30,6 +32,7 @@ import {
   parseLatmFrame,
 } from '../codecs/latm';
 import { FrameParse, frameLength, frameRate, frameSamples, frameSkip, MAX_HEADER } from '../codecs/frame';
+import { prepareSilence, silenceFrame, silenceLength } from '../codecs/silence';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
   audioPesDone,
@@ -52,6 +55,8 @@ const lastSamples = new StaticArray<u32>(MAX_TRACKS);
 const haveNext = new StaticArray<bool>(MAX_TRACKS);
 /** No byte was skipped or lost since the last frame written ended (a dependent frame may join it). */
 const adjacent = new StaticArray<bool>(MAX_TRACKS);
+/** A new stream took the track (a PMT change) and has not written a frame yet (see fillGap). */
+const restarted = new StaticArray<bool>(MAX_TRACKS);
 /** Frames dropped as overlapping in the current PES (reported once per PES). */
 let overlapped: u32 = 0;
 
@@ -62,6 +67,7 @@ export function resetAudio(slot: i32): void {
   unchecked((nextDts[slot] = 0));
   unchecked((lastSamples[slot] = 1024));
   unchecked((adjacent[slot] = false));
+  unchecked((restarted[slot] = false));
 }
 
 /** Whether the track has timed a frame yet (see timeline.ts). */
@@ -156,6 +162,7 @@ function configure(slot: i32): bool {
   }
   unchecked((timescale[slot] = frameRate));
   unchecked((state[slot] = TrackState.Configured));
+  unchecked((restarted[slot] = restart));
   if (restart) restartConfiguredTrack(slot);
   return unchecked(state[slot]) == TrackState.Configured; // a muxed file cannot change codec: dropped
 }
@@ -178,8 +185,7 @@ function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool, samples: u32): i64
   const diff = t - expected;
   const half = <i64>(samples >> 1);
   if (diff <= half && diff >= -half) return expected;
-  if (diff > 0) emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / rate)); // emitFrame bridges it
-  return t; // an overlap is reported by emitFrame, frame by frame
+  return t; // a gap is filled or bridged and reported by emitFrame, an overlap reported there frame by frame
 }
 
 /** The PTS of the PES being handled (90 kHz, output clock), or -1 without one (see configure). */
@@ -187,6 +193,46 @@ let pesTime90k: i64 = -1;
 
 /** Samples of the frames dropped as overlapping in the current PES (reported once per PES). */
 let overlappedSamples: i64 = 0;
+
+/** The most a gap is filled: timeline.ts takes a move of more than a second as a jump, which leaves no gap. */
+const MAX_FILL_SECONDS: i64 = 2;
+
+/**
+ * A gap in the track's timeline: its last frame ends at `from`, the frame at p (`samples` long, its header just
+ * parsed) starts at `to`; returns the time that frame starts at. Gaps of at least one frame (less a sixteenth: PES
+ * times are rounded to 90 kHz, some muxers round them to the millisecond) are filled with as many silent frames as
+ * fit (codecs/silence.ts), queued from `from` on. When they fill it to within a sixteenth of a frame, the frame at
+ * p starts where they end, as it would after the lost frames (a frame within half a frame of where the previous
+ * one ends starts there, emitFrame); otherwise the gap was not whole frames, and the last silent frame lasts until
+ * `to`. Either way the real frames keep their times and the track's decode times stay continuous. Reported as
+ * AudioGapFilled (detail: frames inserted; its media time is this PES's, where the gap ends).
+ *
+ * A shorter gap, a codec without a silent frame (AC-3, E-AC-3), a configuration without one (SBR/PS signalled,
+ * a program_config_element), the first gap after a new stream took the track (trackConfigured had the old
+ * stream's last frame last until the new one's first) and anything longer than MAX_FILL_SECONDS are bridged as
+ * before: the frame before the gap lasts until this one (bridgeAudioGap; the remuxer keeps each audio track's
+ * last frame queued for this), reported as TimestampJump (detail: the gap in milliseconds).
+ */
+function fillGap(slot: i32, from: i64, to: i64, p: u32, samples: u32): i64 {
+  const gap = to - from;
+  const rate = <i64>unchecked(timescale[slot]);
+  const frame = unchecked(restarted[slot]) ? 0 : <i64>prepareSilence(slot, p, samples);
+  const rounding = frame >> 4;
+  const count: i64 = frame > 0 && gap <= MAX_FILL_SECONDS * rate ? (gap + rounding) / frame : 0;
+  let filled: i64 = 0;
+  let t = from;
+  while (filled < count && reserveSample(slot, silenceLength)) {
+    memory.copy(sampleWritePtr(slot), silenceFrame(), silenceLength);
+    queueAudioSample(slot, t, <u32>frame, silenceLength);
+    t += frame;
+    filled++;
+  }
+  if (filled > 0) emitWarning(Warn.AudioGapFilled, slot, <f64>filled);
+  else emitWarning(Warn.TimestampJump, slot, <f64>((gap * 1000) / rate));
+  if (filled == count && filled > 0 && abs<i64>(to - t) <= rounding) return t;
+  bridgeAudioGap(slot, to); // the last silent frame (or, with none, the frame before the gap) lasts until `to`
+  return to;
+}
 
 /** Writes the frame at p (length bytes, a valid header) as one sample starting at `time`. */
 function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
@@ -228,11 +274,12 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
       return;
     }
     // Within half a frame of where the previous one ends is the same instant (a frame after a
-    // splice, or PES rounding): the timeline stays continuous. Later, a frame before it was lost
-    // (damaged, dropped): the frame before the hole lasts until this one, so it stays continuous too.
+    // splice, or PES rounding): the timeline stays continuous. Later, frames before it were lost
+    // (damaged, dropped): silent frames take their place, so it stays continuous too (fillGap).
     if (time <= expected + half) time = expected;
-    else bridgeAudioGap(slot, time);
+    else time = fillGap(slot, expected, time, p, samples);
   }
+  unchecked((restarted[slot] = false));
   unchecked((nextDts[slot] = time + <i64>samples));
   unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));
