@@ -43,6 +43,14 @@ export const ErrorCodes = {
   PARAMETER_SET_CHANGED: 117,
   /** A timed metadata record (ID3 tag, SCTE-35 section) was incomplete or did not fit, and was dropped; detail = bytes. */
   METADATA_DROPPED: 118,
+  /**
+   * Audio frames were lost (a gap of at least one frame in an audio track's timeline, up to a second): silent frames
+   * of the track's codec took their place, so the later frames keep their times; detail = silent frames inserted,
+   * time = the media time of the audio PES being read (for a gap found at a PES start, as usual: where the gap ends).
+   * AC-3/E-AC-3 gaps, gaps under one frame and HE-AAC with signalled SBR/PS are bridged by the frame before them
+   * instead, and reported as TIMESTAMP_JUMP (detail = the gap in milliseconds).
+   */
+  AUDIO_GAP_FILLED: 119,
   /** WebM/Matroska: a damaged EBML element (an ID or size that cannot be, or one overflowing its parent); parsing went on at the next block or Cluster that checks out; detail = bytes skipped. */
   ELEMENT_INVALID: 120,
   /** WebM/Matroska: a block whose header or lacing does not parse, of an undeclared track, or larger than weir buffers; dropped; detail = its size. */

@@ -136,6 +136,7 @@ const messages: Record<number, string> = {
   116: 'PMT changed: keeping the first version',
   117: 'parameter sets changed mid-stream away from a keyframe (detail 0: the first kept) or in a muxed file (detail 1: carried in-band)',
   118: 'timed metadata incomplete or too large: dropped',
+  119: 'audio frames lost: silent frames inserted in their place',
   120: 'damaged WebM/Matroska element: skipped to the next block or cluster',
   121: 'invalid or oversized WebM/Matroska block: dropped',
   122: 'cannot be written into MP4: track left out',

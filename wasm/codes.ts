@@ -38,6 +38,7 @@ export const enum Warn {
   PmtChanged = 116, // a new PMT version; this build keeps the first one
   ParameterSetChanged = 117, // new parameter sets without an init segment of their own; detail 0: first kept, 1: in-band
   MetadataDropped = 118, // a timed metadata record that did not fit (before output started) or did not parse
+  AudioGapFilled = 119, // frames lost in an audio track were replaced by silent frames; detail = frames inserted
   ElementInvalid = 120, // Matroska: a damaged EBML element (bad ID or size); skipped to the next block or Cluster; detail = bytes skipped
   BlockInvalid = 121, // Matroska: a block whose header or lacing does not parse, or too large; dropped; detail = its size
   CodecNotInMp4 = 122, // Matroska: a track whose codec weir cannot write into MP4 (VP8, Vorbis, PCM...); detail = Codec (0: unknown CodecID)

@@ -18,7 +18,18 @@
 // - foreign-bytes: a sample (an audio frame, a VP9/AV1 frame, or an H.264/HEVC NAL unit) is not found in the input
 //                 (see ts-index.mjs referenceStreams for how "in the input" is defined for MPEG-TS; for WebM/Matroska
 //                 it is the input itself, whose frames weir copies as they are; LATM payloads may sit at any bit
-//                 offset, see sampleFinder).
+//                 offset, see sampleFinder), unless it is one of the silent frames the engine reported inserting
+//                 (checkFills, below);
+// - silent-fill:  the engine reported a run of silent frames (AUDIO_GAP_FILLED) that the track does not hold, or
+//                 a silent frame of such a run lasts other than one frame (the last one of a run takes the rest of
+//                 its gap: at least a frame less a sixteenth).
+//
+// Silent frames (wasm/codecs/silence.ts, derived again here from the specs, from the track's sample entry): AAC
+// (object types 1-4, channelConfiguration 1-7) one raw_data_block of the channel elements of 14496-3 Table 1.19,
+// each individual_channel_stream with global_gain 0 and max_sfb 0, then ID_END; MPEG-1/2 audio a header without
+// CRC or padding and nothing but zero bytes to the frame length that header gives; Opus a CELT-only packet (TOC
+// config 28-31, one frame) whose range-coded data is ff fe (the silence flag), one per stream of the dOps mapping,
+// all but the last self-delimited. AC-3/E-AC-3 have none.
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'mvex', 'moof', 'traf', 'dinf', 'edts']);
 /** tfhd and trun flags (ISO/IEC 14496-12 8.8.7, 8.8.8), shared with test/helpers/fmp4.ts. */
@@ -115,6 +126,11 @@ function payload(b, box) {
  * @property {number} firstTfdt
  * @property {number} lastEnd  decode end of the last sample (timescale units)
  * @property {{pid: number, at: number} | undefined} hint  where the last sample was found in the input
+ * @property {((data: Uint8Array) => number) | null} [silence]  a silent frame's nominal duration (0: not one)
+ * @property {string[]} [labels]  per sample: R (in the input), S (in the input and a silent frame), F (a silent
+ *   frame not in the input: must be a reported fill)
+ * @property {number[]} [durations]  per sample, with labels
+ * @property {number[]} [nominal]  per sample, with labels: the silent frame's nominal duration (0: not silent)
  */
 
 /**
@@ -176,11 +192,8 @@ export class OutputStream {
         const mdia = need(trak.children, 'mdia', 'trak');
         const mdhd = payload(b, need(mdia.children, 'mdhd', 'mdia'));
         const hdlr = payload(b, need(mdia.children, 'hdlr', 'mdia'));
-        const stsd = payload(
-          b,
-          need(need(need(mdia.children, 'minf', 'mdia').children, 'stbl', 'minf').children, 'stsd', 'stbl'),
-        );
-        const entry = sampleEntry(stsd);
+        const stsd = need(need(need(mdia.children, 'minf', 'mdia').children, 'stbl', 'minf').children, 'stsd', 'stbl');
+        const entry = sampleEntry(payload(b, stsd));
         const id = view(tkhd).getUint32(tkhd[0] === 1 ? 20 : 12); // track_ID
         const timescale = view(mdhd).getUint32(mdhd[0] === 1 ? 20 : 12); // timescale
         if (timescale === 0) throw new CheckError('bmff', `${this.label}: track ${id} has timescale 0`);
@@ -205,6 +218,10 @@ export class OutputStream {
           firstTfdt: old?.firstTfdt ?? -1,
           lastEnd: old?.lastEnd ?? 0,
           hint: old?.hint,
+          silence: handler === 'soun' ? silenceOf(payload(b, stsd)) : null,
+          labels: old?.labels ?? [],
+          durations: old?.durations ?? [],
+          nominal: old?.nominal ?? [],
         });
       }
       if (!this.tracks.size) throw new CheckError('bmff', `${this.label} init: no trak`);
@@ -374,7 +391,7 @@ export class OutputStream {
             `${this.label} ${name(track)}: sample ${i} ends at ${dataAt + size}, past the mdat end ${dataEnd}`,
           );
         }
-        this.sample(b.subarray(dataAt, dataAt + size), track, i);
+        this.sample(b.subarray(dataAt, dataAt + size), track, i, duration);
         dts += duration;
         dataAt += size;
         count(size);
@@ -391,8 +408,8 @@ export class OutputStream {
     return samples;
   }
 
-  /** @param {Uint8Array} data @param {TrackState} track @param {number} index */
-  sample(data, track, index) {
+  /** @param {Uint8Array} data @param {TrackState} track @param {number} index @param {number} duration */
+  sample(data, track, index, duration) {
     if (track.handler === 'vide' && (track.format === 'avc1' || track.format === 'hvc1')) {
       // 14496-15 5.3.2 / 8.3.2: NALUnitLength (lengthSizeMinusOne + 1 bytes, from avcC/hvcC) + NAL unit, to the end.
       const L = track.lengthSize;
@@ -419,11 +436,88 @@ export class OutputStream {
         }
         o += L + n;
       }
-    } else if (this.findSample && !this.findSample(data, track)) {
-      throw new CheckError(
-        'foreign-bytes',
-        `${this.label} ${name(track)}: sample ${index}: ${data.length} bytes not in the input's elementary streams`,
-      );
+    } else if (track.handler === 'vide') {
+      // VP9, AV1: a frame as the input holds it.
+      if (this.findSample && !this.findSample(data, track)) {
+        throw new CheckError(
+          'foreign-bytes',
+          `${this.label} ${name(track)}: sample ${index}: a ${track.format} frame of ${data.length} bytes is not in the input`,
+        );
+      }
+    } else if (this.findSample) {
+      const found = this.findSample(data, track);
+      const silent = track.silence?.(data) ?? 0;
+      if (!found && !silent) {
+        throw new CheckError(
+          'foreign-bytes',
+          `${this.label} ${name(track)}: sample ${index}: ${data.length} bytes not in the input's elementary streams`,
+        );
+      }
+      track.labels?.push(found ? (silent ? 'S' : 'R') : 'F');
+      track.durations?.push(duration);
+      track.nominal?.push(silent);
+    }
+  }
+
+  /**
+   * After the last fragment: the silent frames the engine reported (AUDIO_GAP_FILLED, in order, per track id: the
+   * frames each fill inserted) are in the tracks, and they are the only samples not in the input. Each reported run
+   * must be that many consecutive silent frames, the runs in order, and every silent frame not found in the input
+   * must belong to one (a silent frame that is in the input may also stand for a real frame). Found by the earliest
+   * placement that skips no unreported silent frame, which finds a placement whenever one exists.
+   * @param {Map<number, number[]>} fills
+   * @param {{ stopped: boolean, suppressed: boolean }} how  stopped: the stream ended on a fatal error (runs still
+   *   queued then never came out); suppressed: the core dropped warnings (a report may be missing)
+   */
+  checkFills(fills, how) {
+    for (const track of this.tracks.values()) {
+      const labels = track.labels;
+      if (!labels || !this.findSample || track.handler !== 'soun') continue;
+      const durations = /** @type {number[]} */ (track.durations);
+      const nominal = /** @type {number[]} */ (track.nominal);
+      const runs = fills.get(track.id) ?? [];
+      let cursor = 0;
+      for (const [r, count] of runs.entries()) {
+        let start = cursor;
+        let at = -1;
+        while (start + count <= labels.length) {
+          const real = labels.slice(start, start + count).indexOf('R');
+          if (real < 0) {
+            at = start;
+            break;
+          }
+          if (labels.slice(start, start + real).includes('F')) break; // it would leave an unreported one behind
+          start += real + 1;
+        }
+        if (at < 0) {
+          if (!how.stopped && !how.suppressed) {
+            this.fail(
+              'silent-fill',
+              `${this.label} ${name(track)}: fill #${r} of ${count} silent frames reported, no such run after sample ${cursor}`,
+            );
+          }
+          break;
+        }
+        for (let k = at; k < at + count; k++) {
+          const frame = /** @type {number} */ (nominal[k]);
+          const last = k === at + count - 1;
+          const d = /** @type {number} */ (durations[k]);
+          if (last ? d < frame - (frame >> 4) : d !== frame) {
+            this.fail(
+              'silent-fill',
+              `${this.label} ${name(track)}: silent frame ${k} (fill #${r}) lasts ${d}, a frame is ${frame}${last ? ' (the last may take the rest of its gap)' : ''}`,
+            );
+          }
+        }
+        cursor = at + count;
+      }
+      const unreported = labels.indexOf('F', cursor);
+      if (unreported >= 0 && !how.suppressed) {
+        this.fail(
+          'foreign-bytes',
+          `${this.label} ${name(track)}: sample ${unreported}: a silent frame not in the input that no AUDIO_GAP_FILLED reported`,
+        );
+      }
     }
   }
 
@@ -486,4 +580,178 @@ function shiftedStreams(refs) {
     }
   }
   return out;
+}
+
+/**
+ * The silent frames of an audio track, from its stsd payload: a function giving a sample's nominal duration when
+ * it is one of them (0 when not), or null when the codec has none. Only the first sample entry is read (weir writes
+ * one).
+ * @param {Uint8Array} stsd  the stsd payload (FullBox header, entry_count, entries)
+ * @returns {((data: Uint8Array) => number) | null}
+ */
+export function silenceOf(stsd) {
+  const v = view(stsd);
+  if (stsd.length < 16 || v.getUint32(4) < 1) return null; // entry_count
+  const entry = stsd.subarray(8, 8 + v.getUint32(8));
+  const type = String.fromCharCode(entry[4], entry[5], entry[6], entry[7]);
+  // AudioSampleEntry (14496-12 12.2.3): 8 header + 28 bytes of fields, then its boxes.
+  const boxes = walkBoxes(entry, 36);
+  if (type === 'Opus') {
+    const dops = boxes.find((x) => x.type === 'dOps');
+    return dops ? opusSilence(payload(entry, dops)) : null;
+  }
+  if (type !== 'mp4a') return null;
+  const esds = boxes.find((x) => x.type === 'esds');
+  if (!esds) return null;
+  const d = payload(entry, esds).subarray(4); // after version and flags: the ES_Descriptor
+  // Descriptors (14496-1 7.2.2): tag, expandable size. ES_Descriptor (0x03) → DecoderConfigDescriptor (0x04) →
+  // DecoderSpecificInfo (0x05).
+  /** @param {number} o */
+  const header = (o) => {
+    let size = 0;
+    let n = 1;
+    for (; n <= 4; n++) {
+      const byte = /** @type {number} */ (d[o + n]);
+      size = (size << 7) | (byte & 0x7f);
+      if (!(byte & 0x80)) break;
+    }
+    return { tag: d[o], body: o + 1 + n, size };
+  };
+  const es = header(0);
+  if (es.tag !== 0x03) return null;
+  const flags = /** @type {number} */ (d[es.body + 2]); // after ES_ID: streamDependenceFlag, URL_Flag, OCRstreamFlag
+  let o = es.body + 3;
+  if (flags & 0x80) o += 2; // dependsOn_ES_ID
+  if (flags & 0x40) o += 1 + (d[o] ?? 0); // URLlength, URLstring
+  if (flags & 0x20) o += 2; // OCR_ES_Id
+  const config = header(o);
+  if (config.tag !== 0x04) return null;
+  const objectTypeIndication = d[config.body];
+  if (objectTypeIndication === 0x69 || objectTypeIndication === 0x6b) return mpegAudioSilence;
+  if (objectTypeIndication !== 0x40) return null;
+  o = config.body + 13;
+  const info = header(o);
+  if (info.tag !== 0x05) return null;
+  return aacSilence(d.subarray(info.body, info.body + info.size));
+}
+
+/** A bit reader over bytes, most significant bit first. @param {Uint8Array} b */
+function bits(b) {
+  let at = 0;
+  return (/** @type {number} */ n) => {
+    let v = 0;
+    for (let i = 0; i < n; i++, at++) v = v * 2 + /** @type {number} */ (((b[at >> 3] ?? 0) >> (7 - (at & 7))) & 1);
+    return v;
+  };
+}
+
+/**
+ * AAC: the silent raw_data_block for an AudioSpecificConfig (14496-3 1.6.2.1) of object type 1-4 and
+ * channelConfiguration 1-7 without SBR/PS signalled, and its frame length (GASpecificConfig frameLengthFlag).
+ * @param {Uint8Array} asc
+ */
+function aacSilence(asc) {
+  const read = bits(asc);
+  const objectType = read(5); // audioObjectType (31 escapes: none of those is AAC 1-4)
+  if (objectType < 1 || objectType > 4) return null;
+  if (read(4) === 15) read(24); // samplingFrequencyIndex, samplingFrequency
+  const channels = read(4); // channelConfiguration
+  const frame = read(1) ? 960 : 1024; // frameLengthFlag
+  if (channels < 1 || channels > 7) return null;
+  // Table 1.19: the channel elements of each configuration (S = SCE, C = CPE, L = LFE).
+  const layout = ['S', 'C', 'SC', 'SCS', 'SCC', 'SCCL', 'SCCCL'][channels - 1];
+  /** @type {number[]} */
+  const out = [];
+  const put = (/** @type {number} */ v, /** @type {number} */ n) => {
+    for (let i = n - 1; i >= 0; i--) out.push((v >> i) & 1);
+  };
+  // individual_channel_stream (4.4.2.7): global_gain, ics_info with max_sfb 0 (no band coded), three "present" flags.
+  const channel = () => put(0, 8 + 1 + 2 + 1 + 6 + 1 + 3);
+  const tags = { S: 0, C: 0, L: 0 };
+  for (const element of /** @type {('S' | 'C' | 'L')[]} */ ([.../** @type {string} */ (layout)])) {
+    put({ S: 0, C: 1, L: 3 }[element], 3); // id_syn_ele
+    put(tags[element]++, 4); // element_instance_tag
+    if (element === 'C') {
+      put(0, 1); // common_window
+      channel();
+    }
+    channel();
+  }
+  put(7, 3); // ID_END
+  while (out.length % 8) out.push(0);
+  const expected = Buffer.from(
+    Array.from({ length: out.length / 8 }, (_, i) => parseInt(out.slice(i * 8, i * 8 + 8).join(''), 2)),
+  );
+  return (/** @type {Uint8Array} */ data) =>
+    Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(expected) ? frame : 0;
+}
+
+/** MPEG-1/2 audio bitrates, kbit/s (11172-3 2.4.2.3, 13818-3): MPEG-1 layers I-III, MPEG-2/2.5 layer I, II/III. */
+const MPA_BIT_RATES = [
+  [0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+  [0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+  [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  [0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+  [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+];
+
+/**
+ * MPEG audio: a frame header (no CRC: protection_bit 1; no padding) and only zero bytes to the length it gives
+ * (no allocation, or part2_3_length 0 everywhere: silence). Returns the frame's samples.
+ * @param {Uint8Array} data
+ */
+function mpegAudioSilence(data) {
+  const b1 = data[1] ?? 0;
+  if (data.length < 4 || data[0] !== 0xff || (b1 & 0xe0) !== 0xe0) return 0;
+  const b2 = /** @type {number} */ (data[2]);
+  const id = (b1 >> 3) & 3; // 3 MPEG-1, 2 MPEG-2, 0 MPEG-2.5
+  const layer = 4 - ((b1 >> 1) & 3);
+  const bitrateIndex = b2 >> 4;
+  const rateIndex = (b2 >> 2) & 3;
+  if (id === 1 || layer === 4 || !(b1 & 1) || b2 & 2 || bitrateIndex === 0 || bitrateIndex === 15 || rateIndex === 3)
+    return 0;
+  const mpeg1 = id === 3;
+  const row = mpeg1 ? layer - 1 : layer === 1 ? 3 : 4;
+  const bitRate = /** @type {number} */ (/** @type {number[]} */ (MPA_BIT_RATES[row])[bitrateIndex]) * 1000;
+  const rate = /** @type {number} */ ([44100, 48000, 32000][rateIndex]) / (mpeg1 ? 1 : id === 2 ? 2 : 4);
+  const length =
+    layer === 1
+      ? Math.floor((12 * bitRate) / rate) * 4
+      : Math.floor(((layer === 3 && !mpeg1 ? 72 : 144) * bitRate) / rate);
+  if (data.length !== length || data.subarray(4).some((x) => x !== 0)) return 0;
+  return layer === 1 ? 384 : layer === 3 && !mpeg1 ? 576 : 1152;
+}
+
+/**
+ * Opus: the silent packets for a dOps mapping (Opus in ISOBMFF 4.3.2), one per CELT frame duration, each lasting
+ * its TOC config's frame (RFC 6716 Table 2: 28-31 = 2.5, 5, 10, 20 ms).
+ * @param {Uint8Array} dops
+ */
+function opusSilence(dops) {
+  const channels = /** @type {number} */ (dops[1]); // OutputChannelCount
+  const family = dops[10]; // ChannelMappingFamily
+  const streams = family === 0 ? 1 : /** @type {number} */ (dops[11]);
+  const coupled = family === 0 ? (channels === 2 ? 1 : 0) : /** @type {number} */ (dops[12]);
+  /** @type {Map<string, number>} */
+  const packets = new Map();
+  for (const [config, samples] of [
+    [28, 120],
+    [29, 240],
+    [30, 480],
+    [31, 960],
+  ]) {
+    /** @type {number[]} */
+    const p = [];
+    for (let k = 0; k < streams; k++) {
+      p.push(((config ?? 0) * 8 + (k < coupled ? 4 : 0)) & 0xff); // TOC: config, stereo, code 0
+      if (k + 1 < streams) p.push(2); // self-delimited (RFC 6716 Appendix B): the frame's length
+      p.push(0xff, 0xfe);
+    }
+    packets.set(Buffer.from(p).toString('hex'), /** @type {number} */ (samples));
+  }
+  const length = 4 * streams - 1; // 3 bytes a stream and a length byte for all but the last
+  return (/** @type {Uint8Array} */ data) =>
+    data.length === length
+      ? (packets.get(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex')) ?? 0)
+      : 0;
 }

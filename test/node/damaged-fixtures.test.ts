@@ -6,8 +6,9 @@
 //   the run's PID as detail; the video access units the removed packets touched are missing and only they (the
 //   decoded output is what ffmpeg decodes from the source's access units without them, and every frame that does
 //   not depend on a lost picture is the source's); the audio frames are source frames, byte for byte, and the
-//   missing ones are exactly those the removed packets touched: a damaged PES keeps the frames complete before the
-//   damage, loses those after it, and a PES whose start was removed is lost whole;
+//   missing ones are exactly those the removed packets touched (a damaged PES keeps the frames complete before the
+//   damage, loses those after it, and a PES whose start was removed is lost whole), each replaced by a silent frame
+//   (one AUDIO_GAP_FILLED; test/node/silence.test.ts judges the fill itself);
 // - ts-h264-aac-garbage.ts (runs of stray bytes inserted between packets, none lost): one SYNC_LOST per run, at the
 //   run, with its length as detail. Stray bytes after a packet cannot be told from bytes inserted inside it (the
 //   next sync byte is at the same place either way), so the access unit of the packet before each run is given up
@@ -110,27 +111,26 @@ describe('ts-h264-aac-gap.ts: packets removed', () => {
     expect(lostUnits.length, 'access units touched by the video run').toBeGreaterThan(1);
   });
 
-  it('warnings: one CONTINUITY_ERROR per removed run (detail = PID, at the packet after it), one TIMESTAMP_JUMP for the audio hole', () => {
+  it('warnings: one CONTINUITY_ERROR per removed run (detail = PID, at the packet after it), one AUDIO_GAP_FILLED for the audio hole', () => {
     const trackOfPid = (pid: number) =>
       trackOf(out.tracks, summary.tracks.find((t) => t.pid === pid)!.kind === 'video' ? 'vide' : 'soun').id;
     const gaps = out.run.warnings.filter((w) => w.code === ErrorCodes.CONTINUITY_ERROR);
     expect(gaps.map((w) => ({ offset: w.offset, track: w.track, detail: w.detail }))).toEqual(
       damage.runs.map((r) => ({ offset: r.outputOffset, track: trackOfPid(r.pid), detail: r.pid })),
     );
-    // The audio frames after the hole keep their times: the gap in the audio timeline is reported once, in
-    // milliseconds (rounded down; AAC-LC frames are 1024 samples), by the first PES after it.
+    // The audio frames after the hole keep their times: the hole is filled with one silent frame per lost frame,
+    // reported once (detail = frames inserted) by the first PES after it.
     const lost = expectedAudio().lost;
-    const holeMs = Math.floor((lost * 1024 * 1000) / summary.tracks.find((t) => t.kind === 'audio')!.sampleRate!);
-    const jumps = out.run.warnings.filter((w) => w.code === ErrorCodes.TIMESTAMP_JUMP);
-    expect(jumps.map((w) => ({ track: w.track, detail: w.detail }))).toEqual([
-      { track: trackOfPid(pidOf('audio')), detail: holeMs },
+    const fills = out.run.warnings.filter((w) => w.code === ErrorCodes.AUDIO_GAP_FILLED);
+    expect(fills.map((w) => ({ track: w.track, detail: w.detail }))).toEqual([
+      { track: trackOfPid(pidOf('audio')), detail: lost },
     ]);
     const damaged = walkTs(new Uint8Array(readFileSync(fixturePath(name))));
     // The first audio PES that starts after the run (in the damaged file).
     const after = damaged.pes.find((p) => p.pid === pidOf('audio') && p.offset > audioRuns[0]!.outputOffset)!;
-    expect(jumps[0]!.offset).toBeGreaterThanOrEqual(after.packets[0]!.offset);
-    expect(jumps[0]!.offset).toBeLessThanOrEqual(after.packets.at(-1)!.offset);
-    expect(out.run.warnings.length, 'no other warning').toBe(gaps.length + jumps.length);
+    expect(fills[0]!.offset).toBeGreaterThanOrEqual(after.packets[0]!.offset);
+    expect(fills[0]!.offset).toBeLessThanOrEqual(after.packets.at(-1)!.offset);
+    expect(out.run.warnings.length, 'no other warning').toBe(gaps.length + fills.length);
     expect(out.run.errors).toEqual([]);
   });
 
@@ -169,11 +169,13 @@ describe('ts-h264-aac-gap.ts: packets removed', () => {
 
   /**
    * The source's audio frames weir must keep: in a PES one of the removed packets belongs to, the frames complete
-   * in the packets before the run (none when the run removed its first packet); every frame of the other PES.
+   * in the packets before the run (none when the run removed its first packet); every frame of the other PES. `at`:
+   * how many are kept before the hole.
    */
-  function expectedAudio(): { kept: Uint8Array[]; lost: number } {
+  function expectedAudio(): { kept: Uint8Array[]; lost: number; at: number } {
     const kept: Uint8Array[] = [];
     let lost = 0;
+    let at = -1;
     for (const pes of audioPes) {
       const frames = adtsFrames(pes);
       const run = audioRuns.find((r) => touched(pes, r));
@@ -185,21 +187,25 @@ describe('ts-h264-aac-gap.ts: packets removed', () => {
       const intact = before.length > 0 && before[0] === pes.packets[0] ? before.at(-1)!.end : 0;
       const whole = frames.filter((f) => f.end <= intact);
       kept.push(...whole.map((f) => f.raw));
+      if (at < 0) at = kept.length;
       lost += frames.length - whole.length;
     }
-    return { kept, lost };
+    return { kept, lost, at };
   }
 
-  it('audio: every output frame is a source frame, byte for byte; missing are exactly those the removed packets touched', () => {
-    const { kept, lost } = expectedAudio();
+  it('audio: every output frame is a source frame, byte for byte, but for one silent frame per frame the removed packets touched, in its place', () => {
+    const { kept, lost, at } = expectedAudio();
     // The run (10 packets) begins inside one PES and removes the start of the next: frames of both are lost.
     const hit = audioPes.filter((p) => audioRuns.some((r) => touched(p, r)));
     expect(hit.length).toBe(2);
     expect(lost).toBeGreaterThan(adtsFrames(hit[1]!).length);
+    // AAC-LC stereo silence (wasm/codecs/silence.ts): a CPE of two channels coding no band, then ID_END.
+    const silent = Buffer.from('2000000000000e', 'hex');
+    const expected = [...kept.slice(0, at), ...Array<Uint8Array>(lost).fill(silent), ...kept.slice(at)];
     const samples = trackOf(out.tracks, 'soun').samples.map((s) => Buffer.from(s.data));
-    expect(samples.length).toBe(kept.length);
+    expect(samples.length).toBe(kept.length + lost);
     samples.forEach((s, k) => {
-      expect(s.equals(Buffer.from(kept[k]!)), `output audio frame ${k}`).toBe(true);
+      expect(s.equals(Buffer.from(expected[k]!)), `output audio frame ${k}`).toBe(true);
     });
   });
 });

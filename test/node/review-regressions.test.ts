@@ -113,6 +113,8 @@ function writeOutput(r: RunResult, mode: OutputMode, stem: string): string[] {
 }
 
 const key = (b: Uint8Array): string => sha1(b);
+/** The AAC-LC stereo silent frame that takes the place of each lost frame (wasm/codecs/silence.ts). */
+const SILENT = key(Uint8Array.from(Buffer.from('2000000000000e', 'hex')));
 
 /** A video access unit of the input: its times (90 kHz) and the sample weir must write for it (4-byte lengths). */
 interface AccessUnit {
@@ -348,7 +350,7 @@ describe('2. timestamp jumps: one continuous timeline', () => {
   }
 });
 
-describe('3. an audio PES lost inside the stream: the gap is bridged, later audio keeps its source time', () => {
+describe('3. an audio PES lost inside the stream: the gap is filled with silence, later audio keeps its source time', () => {
   // Which PES is lost: the one in the middle of the file, or one that starts a fragment of the clean file's output
   // (the frame before the gap has then already gone out, in the fragment before).
   const cases: [string, number, 'middle' | 'after a cut'][] = [
@@ -366,7 +368,7 @@ describe('3. an audio PES lost inside the stream: the gap is bridged, later audi
       let lost: number;
       let input: Uint8Array;
       let kept: AdtsFrame[];
-      let sourceTimes: number[]; // ffprobe's pts_time of the kept frames, in seconds
+      let sourceTimes: number[]; // ffprobe's pts_time of every frame, the lost ones included, in seconds
 
       beforeAll(async () => {
         // Not a PES of 15 packets (mod 16): the continuity counter would come back to its last value (see 3b).
@@ -399,18 +401,19 @@ describe('3. an audio PES lost inside the stream: the gap is bridged, later audi
         const index = p.streams.find((s) => s.codec_type === 'audio')!.index;
         const all = p.packets.filter((k) => k.stream_index === index).map((k) => Number(k.pts_time));
         expect(all.length, 'ffprobe sees the ADTS frames ts-walk sees').toBe(frames.length);
-        sourceTimes = all.filter((_, i) => frames[i]!.pes !== lost);
+        sourceTimes = all;
       });
 
       for (const mode of ['muxed', 'per-track'] as OutputMode[]) {
-        it(`${mode}: every frame after the gap at its source time, the gap reported`, async () => {
+        it(`${mode}: every frame after the gap at its source time, the lost ones silent, the gap reported`, async () => {
           expect(kept.length).toBeLessThan(frames.length);
           const r = await runEngine(input, { output: mode, fragmentDuration });
           expect(r.thrown).toBeUndefined();
           expect(describeProblems(r.errors)).toEqual([]);
-          expect(codes(r.warnings)).toContain('TIMESTAMP_JUMP');
+          expect(codes(r.warnings)).toContain('AUDIO_GAP_FILLED');
           const a = trackOf(outputTracks(r, mode), 'soun');
-          expect(a.samples.map((s) => key(s.data))).toEqual(kept.map((f) => key(f.raw)));
+          // Each lost frame has a silent frame in its place (at its time: checked with the others below).
+          expect(a.samples.map((s) => key(s.data))).toEqual(frames.map((f) => (f.pes === lost ? SILENT : key(f.raw))));
           // Each frame's time on the output timeline minus its source time is the same for all: the first frame's.
           // Allowed: a 90 kHz PTS converted to the track's timescale (one sample), and ffprobe's microseconds.
           const tolerance = 1 / a.timescale + 1 / 90000 + 2e-6;
@@ -442,12 +445,12 @@ describe('3b. 15 packets of a PID lost: the next packet has the counter of the l
   let lost = Math.floor(groups.length / 2);
   while (groups[lost]!.length !== 15) lost++;
 
-  it('an audio PES of 15 packets lost: only its frames are missing, and the gap is reported', async () => {
+  it('an audio PES of 15 packets lost: only its frames are missing (silent in their place), and the gap is reported', async () => {
     const r = await runEngine(cut(original, groups[lost]!.map(packetRange)), { output: 'muxed' });
     expect(describeProblems(r.errors)).toEqual([]);
     expect(codes(r.warnings)).toContain('CONTINUITY_ERROR');
     const out = trackOf(readFmp4(r.output), 'soun').samples.map((s) => key(s.data));
-    expect(out).toEqual(frames.filter((f) => f.pes !== lost).map((f) => key(f.raw)));
+    expect(out).toEqual(frames.map((f) => (f.pes === lost ? SILENT : key(f.raw))));
   });
 });
 
@@ -503,13 +506,14 @@ describe('4. an ADTS frame cut by a PES boundary is not completed across a lost 
   for (const [label, lostPackets, intact] of variants) {
     const lost = (f: number) =>
       starts[f]! < SIZE * (n + 2) && starts[f]! + frames[f]!.frame.length > SIZE * (n + 1) + intact;
-    const kept = frames.filter((_, f) => !lost(f)).map((f) => key(f.raw));
-    it(`${label}: every output frame is an input frame, byte for byte; only frames it touched are lost`, async () => {
+    // A lost frame has a silent frame in its place.
+    const kept = frames.map((f, i) => (lost(i) ? SILENT : key(f.raw)));
+    it(`${label}: every output frame is an input frame, byte for byte, or silence; only frames it touched are lost`, async () => {
       const r = await runEngine(cut(rebuilt, lostPackets.map(packetRange)), { output: 'muxed' });
       expect(describeProblems(r.errors)).toEqual([]);
       expect(codes(r.warnings)).toContain('CONTINUITY_ERROR');
       const out = trackOf(readFmp4(r.output), 'soun').samples.map((s) => key(s.data));
-      const inputFrames = new Set(frames.map((f) => key(f.raw)));
+      const inputFrames = new Set([...frames.map((f) => key(f.raw)), SILENT]);
       expect(
         out.map((k, i) => (inputFrames.has(k) ? -1 : i)).filter((i) => i >= 0),
         'corrupt samples',

@@ -4,8 +4,8 @@
 // Timing, in the track's timescale (the sample rate): a block's time is rounded to the TimestampScale
 // (1 ms by default), a frame's length is exact in samples. So a frame starts where the previous one
 // ended when its block time says so within half a frame; the laces after the first of a block always
-// do (RFC 9559 §10.3: they take their times from the frame durations). A later time is a gap, bridged by
-// the frame before it; an earlier one an overlap, whose frame is dropped. Both are reported.
+// do (RFC 9559 §10.3: they take their times from the frame durations). A later time is a gap, filled with
+// silent frames where the codec has one; an earlier one an overlap, whose frame is dropped. Both are reported.
 
 import { carryBase, CARRY_CAPACITY } from '../layout';
 import { Codec, Warn } from '../codes';
@@ -18,7 +18,6 @@ import { configureOpusFromHead, OPUS_RATE, opusPacketSamples } from '../codecs/o
 import { configureFlac, flacFrameSamples } from '../codecs/flac';
 import {
   audioPesDone,
-  bridgeAudioGap,
   isInitDone,
   outputBase90k,
   queueAudioSample,
@@ -39,6 +38,7 @@ import {
   slotEntry,
 } from './tracks';
 import { MAX_TRACKS } from '../layout';
+import { fillAudioGap } from '../remux/audio-gap';
 
 const configured = new StaticArray<bool>(MAX_TRACKS);
 const failed = new StaticArray<bool>(MAX_TRACKS);
@@ -193,11 +193,9 @@ export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i3
       setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
       return;
     }
+    // A gap: silent frames, or the frame before it lasting until this one (remux/audio-gap.ts); reported.
     if (time <= expected + half) time = expected;
-    else {
-      emitWarning(Warn.TimestampJump, slot, <f64>(((time - expected) * 1000) / rate));
-      bridgeAudioGap(slot, time);
-    }
+    else time = fillAudioGap(slot, false, expected, time, p, samples);
   }
   unchecked((nextDts[slot] = time + <i64>samples));
   unchecked((haveNext[slot] = true));

@@ -7,10 +7,12 @@
 //
 // Timing, in the track's timescale (the sample rate): a frame starts where the previous one ended
 // when its PES time says so within half a frame (PES times are rounded to 90 kHz). A gap up to a
-// second is bridged by the frame before it (the timeline stays continuous); frames that would start
-// more than half a frame before the previous one ended overlap it (a splice) and are dropped, so
-// audio keeps its source relation to video. Both are reported. Larger jumps are handled for the
-// whole program by timeline.ts before the times reach here.
+// second (frames lost) is filled with silent frames, or bridged by the frame before it where there
+// is no silent frame or the gap is under one frame (remux/audio-gap.ts): the timeline stays continuous and
+// every real frame keeps its time. Frames that would start more than half a frame before the
+// previous one ended overlap it (a splice) and are dropped, so audio keeps its source relation to
+// video. All are reported. Larger jumps are handled for the whole program by timeline.ts before
+// the times reach here.
 
 import { CARRY_CAPACITY, carryBase, MAX_TRACKS } from '../layout';
 import { Codec, Warn } from '../codes';
@@ -30,10 +32,10 @@ import {
   parseLatmFrame,
 } from '../codecs/latm';
 import { FrameParse, frameLength, frameRate, frameSamples, frameSkip, MAX_HEADER } from '../codecs/frame';
+import { fillAudioGap } from '../remux/audio-gap';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
   audioPesDone,
-  bridgeAudioGap,
   growLastSample,
   queueAudioSample,
   reserveSample,
@@ -52,6 +54,8 @@ const lastSamples = new StaticArray<u32>(MAX_TRACKS);
 const haveNext = new StaticArray<bool>(MAX_TRACKS);
 /** No byte was skipped or lost since the last frame written ended (a dependent frame may join it). */
 const adjacent = new StaticArray<bool>(MAX_TRACKS);
+/** A new stream took the track (a PMT change) and has not written a frame yet (see fillGap). */
+const restarted = new StaticArray<bool>(MAX_TRACKS);
 /** Frames dropped as overlapping in the current PES (reported once per PES). */
 let overlapped: u32 = 0;
 
@@ -62,6 +66,7 @@ export function resetAudio(slot: i32): void {
   unchecked((nextDts[slot] = 0));
   unchecked((lastSamples[slot] = 1024));
   unchecked((adjacent[slot] = false));
+  unchecked((restarted[slot] = false));
 }
 
 /** Whether the track has timed a frame yet (see timeline.ts). */
@@ -156,6 +161,7 @@ function configure(slot: i32): bool {
   }
   unchecked((timescale[slot] = frameRate));
   unchecked((state[slot] = TrackState.Configured));
+  unchecked((restarted[slot] = restart));
   if (restart) restartConfiguredTrack(slot);
   return unchecked(state[slot]) == TrackState.Configured; // a muxed file cannot change codec: dropped
 }
@@ -178,8 +184,7 @@ function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool, samples: u32): i64
   const diff = t - expected;
   const half = <i64>(samples >> 1);
   if (diff <= half && diff >= -half) return expected;
-  if (diff > 0) emitWarning(Warn.TimestampJump, slot, <f64>((diff * 1000) / rate)); // emitFrame bridges it
-  return t; // an overlap is reported by emitFrame, frame by frame
+  return t; // a gap is filled or bridged and reported by emitFrame, an overlap reported there frame by frame
 }
 
 /** The PTS of the PES being handled (90 kHz, output clock), or -1 without one (see configure). */
@@ -228,11 +233,12 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
       return;
     }
     // Within half a frame of where the previous one ends is the same instant (a frame after a
-    // splice, or PES rounding): the timeline stays continuous. Later, a frame before it was lost
-    // (damaged, dropped): the frame before the hole lasts until this one, so it stays continuous too.
+    // splice, or PES rounding): the timeline stays continuous. Later, frames before it were lost
+    // (damaged, dropped): silent frames take their place, so it stays continuous too (remux/audio-gap.ts).
     if (time <= expected + half) time = expected;
-    else bridgeAudioGap(slot, time);
+    else time = fillAudioGap(slot, unchecked(restarted[slot]), expected, time, p, samples);
   }
+  unchecked((restarted[slot] = false));
   unchecked((nextDts[slot] = time + <i64>samples));
   unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));

@@ -332,6 +332,9 @@ export function queueAudioSample(slot: i32, dts: i64, duration: u32, size: u32):
  * A gap in an audio track (a lost PES, a muxer's hole): the last queued frame lasts until `dts`, so
  * the track's timeline stays continuous and its later frames keep their times. Returns false when
  * no frame is queued to take the gap (it was written already); the next fragment's tfdt then shows it.
+ * mpegts/audio.ts fills gaps of a frame or more with silent frames first, queued with queueAudioSample;
+ * the last of them then takes here what is left of the gap (less than a frame). Gaps under a frame and
+ * AC-3/E-AC-3 gaps (no silent frame) are bridged by the real frame before them.
  */
 export function bridgeAudioGap(slot: i32, dts: i64): bool {
   const n = unchecked(sampleCount[slot]);
@@ -499,7 +502,9 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
         while (take < n && load<i64>(sDts(s, take)) < limit) take++;
       }
       // An audio track keeps its last frame queued (one frame of latency): a gap found later can
-      // still be bridged by it (bridgeAudioGap), so the track's tfdt chain never has a hole.
+      // still be bridged by it (bridgeAudioGap), so the track's tfdt chain never has a hole. Silent
+      // frames (mpegts/audio.ts fillGap) need no queued frame, but gaps under a frame, AC-3/E-AC-3
+      // gaps and the remainder of a filled gap still end a frame's duration where the next one starts.
       if (take == n) take = n - 1;
     }
     if (take <= 0) continue;
