@@ -183,6 +183,10 @@ function block(ms: number): void {
 
 $('play-sample').addEventListener('click', () => void start('/media/sample.ts'));
 $('play-live').addEventListener('click', () => void start('/live.ts', { fragmentDuration: 100 }));
+/** The live WebM over WebSocket, on this page's server (ws:// for http:, wss:// for https:). */
+const liveWebSocket = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live.webm`;
+$('play-live-webm').addEventListener('click', () => void start('/live.webm', { fragmentDuration: 100 }));
+$('play-live-ws').addEventListener('click', () => void start(liveWebSocket(), { fragmentDuration: 100 }));
 $('block').addEventListener('click', () => block(2000));
 
 declare global {
@@ -201,3 +205,5 @@ window.weirDemo = { start, block, state, video, Player };
 const autoplay = new URLSearchParams(location.search).get('play');
 if (autoplay === 'sample') void start('/media/sample.ts');
 else if (autoplay === 'live') void start('/live.ts', { fragmentDuration: 100 });
+else if (autoplay === 'live-webm') void start('/live.webm', { fragmentDuration: 100 });
+else if (autoplay === 'live-ws') void start(liveWebSocket(), { fragmentDuration: 100 });

@@ -65,10 +65,11 @@ function elementHeader(id, size) {
 /**
  * @typedef {object} WebmClip
  * @property {Uint8Array} head      EBML header + unknown-size Segment header + Info (no Duration) + Tracks
- * @property {{ cluster: number, time: number, bytes: Uint8Array }[]} blocks  every block element, in file order
+ * @property {{ cluster: number, track: number, time: number, bytes: Uint8Array }[]} blocks  every block element, in
+ *   file order (track: the track number, for the one-byte numbers these clips use)
  * @property {number[]} clusterTimes Cluster Timestamp of each cluster
  * @property {number} timestampScale ns per tick
- * @property {number} durationTicks  the clip's length: last block time + the mean block step
+ * @property {number} durationTicks  the clip's length: the end of its longest track (last block + the track's mean step)
  */
 
 /**
@@ -120,7 +121,7 @@ export function indexWebm(b) {
           if (child.id === ID.BlockGroup) block = header(b, child.data).data; // its first child: the Block
           const at = block + Math.clz32(b[block]) - 23; // after the track number (a vint)
           const rel = (((b[at] << 8) | b[at + 1]) << 16) >> 16; // int16, relative to the Cluster
-          blocks.push({ cluster, time: time + rel, bytes: b.subarray(c, next) });
+          blocks.push({ cluster, track: b[block] & 0x7f, time: time + rel, bytes: b.subarray(c, next) });
         }
         c = next;
       }
@@ -132,9 +133,18 @@ export function indexWebm(b) {
     o = e.data + e.size;
   }
   if (blocks.length < 2) throw new Error('live-webm: the clip has fewer than two blocks');
-  const first = blocks[0].time;
-  const last = blocks[blocks.length - 1].time;
-  const step = (last - first) / (blocks.length - 1);
+  const first = Math.min(...blocks.map((x) => x.time));
+  // The loop lasts until the end of its longest track: each track's last block plus that track's mean step, so that
+  // no track's next loop starts before its own last frame ended (an Opus track of 151 × 20 ms outlasts 75 × 40 ms
+  // of video by a block).
+  /** @type {Map<number, number[]>} */
+  const perTrack = new Map();
+  for (const x of blocks) perTrack.set(x.track, [...(perTrack.get(x.track) ?? []), x.time]);
+  let loopEnd = first + 1;
+  for (const times of perTrack.values()) {
+    const step = times.length > 1 ? (times[times.length - 1] - times[0]) / (times.length - 1) : 1;
+    loopEnd = Math.max(loopEnd, Math.ceil(times[times.length - 1] + step));
+  }
   const total = parts.reduce((n, p) => n + p.length, 0);
   const head = new Uint8Array(total);
   let at = 0;
@@ -142,7 +152,7 @@ export function indexWebm(b) {
     head.set(p, at);
     at += p.length;
   }
-  return { head, blocks, clusterTimes, timestampScale, durationTicks: Math.max(1, Math.round(last - first + step)) };
+  return { head, blocks, clusterTimes, timestampScale, durationTicks: loopEnd - first };
 }
 
 /**
@@ -166,7 +176,7 @@ export async function* createLiveWebmStream(clipBytes, options = {}) {
   if (!(speed > 0)) throw new RangeError(`live-webm: speed must be > 0, got ${speed}`);
   const clip = indexWebm(clipBytes);
   const msPerTick = clip.timestampScale / 1e6;
-  const first = clip.blocks[0].time;
+  const first = Math.min(...clip.blocks.map((b) => b.time));
   const t0 = performance.now();
   yield clip.head;
   for (let loop = 0; loop < loops; loop++) {

@@ -1,20 +1,24 @@
 #!/usr/bin/env node
+
 // Local demo and test server for weir.
 //
-//   node scripts/serve.js [--port N] [--root DIR] [--open] [--live-clip FILE]
+//   node scripts/serve.js [--port N] [--root DIR] [--open] [--live-clip FILE] [--live-webm-clip FILE]
 //
 // Why a hand-written server: the demo and the browser tests need things a generic static server does not give:
-// an endless live MPEG-TS stream (/live.ts), deliberate faults (/test/...), byte ranges for seeking, and COOP/COEP
-// headers. It uses Node built-ins only, so it runs straight from a checkout.
+// endless live MPEG-TS and WebM streams (/live.ts, /live.webm; also over WebSocket at the same paths), deliberate
+// faults (/test/...), byte ranges for seeking, and COOP/COEP headers. It uses Node built-ins only, so it runs
+// straight from a checkout.
 //
 // Bound to 127.0.0.1 only: it serves files from disk and must never be reachable from the network.
 
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLiveTsStream } from './live-ts.js';
+import { createLiveWebmStream } from './live-webm.js';
 
 const REPO = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -274,6 +278,118 @@ async function serveLive(req, res, q, clipPath) {
 }
 
 /**
+ * /live.webm: an endless live WebM (unknown-size Segment and Clusters) from the clip, paced by its block times.
+ * Query: speed, loops, dropAfter (ms).
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {URLSearchParams} q
+ * @param {string} clipPath
+ */
+async function serveLiveWebm(req, res, q, clipPath) {
+  const opts = {
+    speed: numParam(q, 'speed') ?? 1,
+    loops: numParam(q, 'loops') ?? Infinity,
+    dropAfterMs: numParam(q, 'dropAfter'),
+  };
+  if (!(opts.speed > 0) || !(opts.loops > 0)) return send(res, 400, 'speed and loops must be > 0\n');
+  let clip;
+  try {
+    clip = new Uint8Array(await readFile(clipPath));
+  } catch {
+    return send(res, 404, `live clip not found: ${clipPath}\n`);
+  }
+  const ac = new AbortController();
+  const gen = createLiveWebmStream(clip, { ...opts, signal: ac.signal });
+  res.on('close', () => ac.abort());
+  res.socket?.setNoDelay(true);
+  res.writeHead(200, {
+    'Content-Type': 'video/webm',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  if (req.method === 'HEAD') {
+    ac.abort();
+    return res.end();
+  }
+  res.flushHeaders();
+  let result;
+  try {
+    while (true) {
+      const r = await gen.next();
+      if (r.done) {
+        result = r.value;
+        break;
+      }
+      if (!(await write(res, r.value))) {
+        await gen.return('aborted');
+        return;
+      }
+    }
+  } catch {
+    result = 'error';
+  }
+  if (result === 'done') res.end();
+  else res.destroy();
+}
+
+/**
+ * A live stream over WebSocket (RFC 6455): the handshake (4.2.2: Sec-WebSocket-Accept), then each chunk of the live
+ * generator as one unmasked binary frame (5.2, opcode 0x2), until the client goes away or sends a close frame. What
+ * the client sends is not read otherwise.
+ * @param {import('node:stream').Duplex} socket
+ * @param {string} key
+ * @param {boolean} webm
+ * @param {string} clipPath
+ * @param {URLSearchParams} q
+ */
+async function serveWebSocket(socket, key, webm, clipPath, q) {
+  const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+  let clip;
+  try {
+    clip = new Uint8Array(await readFile(clipPath));
+  } catch {
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    return;
+  }
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+  );
+  /** @type {any} */ (socket).setNoDelay?.(true);
+  const ac = new AbortController();
+  socket.on('close', () => ac.abort());
+  socket.on('error', () => ac.abort());
+  socket.on('data', (d) => {
+    if ((d[0] & 0x0f) === 0x8) ac.abort(); // a close frame
+  });
+  const speed = numParam(q, 'speed') ?? 1;
+  const dropAfterMs = numParam(q, 'dropAfter');
+  const gen = webm
+    ? createLiveWebmStream(clip, { speed, dropAfterMs, signal: ac.signal })
+    : createLiveTsStream(clip, { speed, dropAfterMs, signal: ac.signal });
+  try {
+    for await (const chunk of gen) {
+      if (ac.signal.aborted) break;
+      const n = chunk.length;
+      const head = n < 126 ? Buffer.from([0x82, n]) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+      if (n >= 126 && n < 65536) {
+        head[0] = 0x82;
+        head[1] = 126;
+        head.writeUInt16BE(n, 2);
+      } else if (n >= 65536) {
+        head[0] = 0x82;
+        head[1] = 127;
+        head.writeBigUInt64BE(BigInt(n), 2);
+      }
+      socket.write(head);
+      if (!socket.write(chunk)) await new Promise((ok) => socket.once('drain', ok));
+    }
+  } catch {
+    // the client went away
+  }
+  socket.destroy();
+}
+
+/**
  * /test/slow.ts?kbps=N: the sample at N kilobits per second (1 kbit = 1000 bits), in 50 ms slices, with a
  * Content-Length (a slow progressive download, not a live stream).
  * @param {import('node:http').ServerResponse} res
@@ -324,6 +440,7 @@ const NOT_MEDIA_HTML =
  * @property {string} [fixturesDir] default <repo>/test/fixtures
  * @property {string} [corpusDir]   default $WEIR_CORPUS (the /corpus/ mount is off when unset)
  * @property {string} [liveClip]    clip for /live.ts, /test/truncated.ts, /test/slow.ts (default <mediaDir>/sample.ts)
+ * @property {string} [liveWebmClip] clip for /live.webm (default <fixturesDir>/webm-vp9-opus.webm)
  */
 
 /**
@@ -341,6 +458,7 @@ export async function startServer(options = {}) {
     corpusDir = process.env.WEIR_CORPUS || undefined,
   } = options;
   const liveClip = options.liveClip ?? join(mediaDir, 'sample.ts');
+  const liveWebmClip = options.liveWebmClip ?? join(fixturesDir, 'webm-vp9-opus.webm');
   /** @type {[string, string][]} URL prefix -> directory, checked in order; '/' (static root) last */
   const mounts = [
     ['/media/', resolve(mediaDir)],
@@ -373,6 +491,8 @@ export async function startServer(options = {}) {
     switch (rawPath) {
       case '/live.ts':
         return serveLive(req, res, query, liveClip);
+      case '/live.webm':
+        return serveLiveWebm(req, res, query, liveWebmClip);
       case '/test/404':
         return send(res, 404, 'not found (on purpose)\n');
       case '/test/not-media':
@@ -412,6 +532,21 @@ export async function startServer(options = {}) {
     return send(res, 404, 'not found\n');
   }
 
+  // The same live streams over WebSocket (RFC 6455), one binary message per chunk: ws://host/live.ts, /live.webm.
+  server.on('upgrade', (req, socket) => {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const path = q >= 0 ? raw.slice(0, q) : raw;
+    const query = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : '');
+    const key = req.headers['sec-websocket-key'];
+    const clip = path === '/live.ts' ? liveClip : path === '/live.webm' ? liveWebmClip : undefined;
+    if (!clip || typeof key !== 'string' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    void serveWebSocket(socket, key, path === '/live.webm', clip, query);
+  });
+
   await new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(port, host, () => {
@@ -436,7 +571,7 @@ export async function startServer(options = {}) {
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
-  /** @type {{port: number, root?: string, open: boolean, liveClip?: string}} */
+  /** @type {{port: number, root?: string, open: boolean, liveClip?: string, liveWebmClip?: string}} */
   const a = { port: 8080, open: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -453,10 +588,13 @@ function parseArgs(argv) {
       if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`bad --port: ${a.port}`);
     } else if (flag === '--root') a.root = resolve(value());
     else if (flag === '--live-clip') a.liveClip = resolve(value());
+    else if (flag === '--live-webm-clip') a.liveWebmClip = resolve(value());
     else if (flag === '--open')
       a.open = true; // the URL is printed either way; no browser is launched
     else if (flag === '--help' || flag === '-h') {
-      process.stdout.write('usage: node scripts/serve.js [--port N] [--root DIR] [--open] [--live-clip FILE]\n');
+      process.stdout.write(
+        'usage: node scripts/serve.js [--port N] [--root DIR] [--open] [--live-clip FILE] [--live-webm-clip FILE]\n',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument: ${arg}`);
   }
@@ -466,7 +604,12 @@ function parseArgs(argv) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const args = parseArgs(process.argv.slice(2));
-    const { url, close } = await startServer({ port: args.port, root: args.root, liveClip: args.liveClip });
+    const { url, close } = await startServer({
+      port: args.port,
+      root: args.root,
+      liveClip: args.liveClip,
+      liveWebmClip: args.liveWebmClip,
+    });
     process.stdout.write(`weir demo: ${url}\n`); // exactly one line on stdout; scripts wait for it
     const stop = () => close().then(() => process.exit(0));
     process.once('SIGINT', stop);

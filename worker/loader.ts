@@ -1,6 +1,7 @@
 /**
- * The fetch loader: a streamed response body, chunk by chunk, for progressive files and endless
- * live streams alike. HTTP and network failures become typed NETWORK_ERROR errors.
+ * The loaders: a streamed fetch response body, chunk by chunk, for progressive files and endless live
+ * streams alike; and a WebSocket (ws:// or wss:// URLs), one binary message per chunk, always live. HTTP,
+ * network and socket failures become typed NETWORK_ERROR errors.
  */
 
 import { ErrorCodes, WeirError } from '../engine/index.js';
@@ -16,6 +17,7 @@ export interface LoaderResult {
  * NETWORK_ERROR (a stalled server must never look like a frozen stream).
  */
 export async function openStream(url: string, outer: AbortSignal, stallMs = 5000): Promise<LoaderResult> {
+  if (/^wss?:/i.test(url)) return openWebSocket(url, outer, stallMs);
   // Its own controller, so that a stalled request can be cancelled without stopping the session.
   const controller = new AbortController();
   const signal = controller.signal;
@@ -78,4 +80,101 @@ export async function openStream(url: string, outer: AbortSignal, stallMs = 5000
     }
   }
   return { length, chunks: chunks() };
+}
+
+/**
+ * A WebSocket live stream: each binary message is a chunk of the stream (text messages are not media and are
+ * ignored). The socket has no length: it is live, and its end (a close, an error, or no message for `stallMs`) is
+ * a lost connection the session reconnects after.
+ */
+export async function openWebSocket(url: string, outer: AbortSignal, stallMs = 5000): Promise<LoaderResult> {
+  const socket = new WebSocket(url);
+  socket.binaryType = 'arraybuffer';
+  const queue: Uint8Array[] = [];
+  let ended: { error?: WeirError } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  const close = () => {
+    if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.OPEN) socket.close();
+  };
+  outer.addEventListener('abort', close, { once: true });
+  socket.addEventListener('message', (e) => {
+    if (e.data instanceof ArrayBuffer) queue.push(new Uint8Array(e.data));
+    notify();
+  });
+  socket.addEventListener('close', (e) => {
+    ended ??= e.wasClean
+      ? {}
+      : {
+          error: new WeirError(ErrorCodes.NETWORK_ERROR, `WebSocket ${url} closed (code ${e.code})`, {
+            detail: e.code,
+          }),
+        };
+    notify();
+  });
+  socket.addEventListener('error', () => {
+    ended ??= { error: new WeirError(ErrorCodes.NETWORK_ERROR, `WebSocket ${url} failed`) };
+    notify();
+  });
+  // Opened, or failed to open within stallMs.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      close();
+      reject(new WeirError(ErrorCodes.NETWORK_ERROR, `WebSocket ${url} did not open within ${stallMs} ms`));
+    }, stallMs);
+    socket.addEventListener(
+      'open',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+    socket.addEventListener(
+      'close',
+      () => {
+        clearTimeout(timer);
+        reject(ended?.error ?? new WeirError(ErrorCodes.NETWORK_ERROR, `WebSocket ${url} closed before it opened`));
+      },
+      { once: true },
+    );
+  });
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        const next = queue.shift();
+        if (next) {
+          yield next;
+          continue;
+        }
+        if (ended) {
+          if (ended.error && !outer.aborted) throw ended.error;
+          return;
+        }
+        let stalled = false;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            stalled = true;
+            resolve();
+          }, stallMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        if (stalled && queue.length === 0 && !ended) {
+          close();
+          throw new WeirError(ErrorCodes.NETWORK_ERROR, `${url} sent nothing for ${stallMs} ms`);
+        }
+      }
+    } finally {
+      outer.removeEventListener('abort', close);
+      close();
+    }
+  }
+  return { length: undefined, chunks: chunks() };
 }

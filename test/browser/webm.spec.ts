@@ -60,3 +60,42 @@ test.describe('WebM/Matroska through the worker', () => {
     expectPlayed(s, [/^video\/webm; codecs="vp8,vorbis"$/]);
   });
 });
+
+test.describe('live WebM (unknown-size Segment and Clusters, scripts/live-webm.js)', () => {
+  const sources: [string, () => string][] = [
+    ['a streamed fetch (/live.webm)', () => '/live.webm'],
+    ['a WebSocket (ws://…/live.webm)', () => `ws://${new URL(test.info().project.use.baseURL!).host}/live.webm`],
+  ];
+  for (const [label, url] of sources) {
+    test(`plays for 10 s over ${label}, the buffered end advancing and latency bounded`, async ({ page }) => {
+      await openDemo(page);
+      await page.evaluate((u) => window.weirDemo.start(u, { fragmentDuration: 100 }), url());
+      const deadline = Date.now() + 20_000;
+      let first = await snapshot(page);
+      while (!(first.currentTime > 0.5 && first.bufferedEnd > 0) && first.errors.length === 0) {
+        if (Date.now() > deadline) throw new Error(`live WebM did not start: ${JSON.stringify(first)}`);
+        await page.waitForTimeout(150);
+        first = await snapshot(page);
+      }
+      expect(first.errors).toEqual([]);
+      expect(first.mseInWorker).toBe(true);
+      expect(first.tracks).toEqual([expect.stringMatching(/^video\/mp4; codecs="vp09\./), 'audio/mp4; codecs="opus"']);
+      const samples: { t: number; end: number; latency: number | undefined }[] = [];
+      for (let i = 0; i < 10; i++) {
+        await page.waitForTimeout(1000);
+        const s = await snapshot(page);
+        expect(s.errors).toEqual([]);
+        samples.push({ t: s.currentTime, end: s.bufferedEnd, latency: s.latency });
+      }
+      // Ten seconds of wall time: the playhead and the buffered end move with it (real-time pacing), across the
+      // clip's loops (its timestamps keep growing).
+      const last = samples.at(-1)!;
+      expect(last.t - first.currentTime).toBeGreaterThan(8);
+      expect(last.end - first.bufferedEnd).toBeGreaterThan(8);
+      for (let i = 1; i < samples.length; i++) expect(samples[i]!.end).toBeGreaterThanOrEqual(samples[i - 1]!.end);
+      // The worker's latency measure (live edge − playhead) stays near its target, not creeping up.
+      expect(last.latency, JSON.stringify(samples)).toBeDefined();
+      expect(last.latency!).toBeLessThan(3);
+    });
+  }
+});
