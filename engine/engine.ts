@@ -309,6 +309,54 @@ export class Engine {
   }
 
   /**
+   * The duration the stream's header declares, in seconds (WebM/Matroska Info Duration), once read; undefined when it
+   * says none (live streams, MPEG-TS).
+   */
+  declaredDuration(): number | undefined {
+    const d = this.core.declaredDuration();
+    return Number.isFinite(d) && d > 0 ? d : undefined;
+  }
+
+  /**
+   * WebM/Matroska files: the absolute byte position of the Cues element (the file's index), as the stream's SeekHead
+   * gives it; undefined when the stream has none (or its headers have not arrived yet). Fetch the element from there
+   * (a range request) and give it to `parseCues`.
+   */
+  cuesPosition(): number | undefined {
+    const p = this.core.cuesPosition();
+    return p >= 0 ? p : undefined;
+  }
+
+  /**
+   * Reads a Cues element (its bytes from its ID on; more bytes after it are ignored) into seek points: the time of
+   * each indexed keyframe (seconds, the stream's own clock) and the absolute byte position of the Cluster that holds
+   * it, in file order. Empty when the bytes are not a whole Cues element.
+   */
+  parseCues(bytes: Uint8Array): { time: number; offset: number }[] {
+    const core = this.core;
+    const n = Math.min(bytes.byteLength, core.cuesInputCapacity());
+    new Uint8Array(core.memory.buffer, core.cuesInputPtr(), n).set(bytes.subarray(0, n));
+    const count = core.parseCues(n);
+    const view = new DataView(core.memory.buffer, core.cuesTablePtr(), Math.max(0, count) * 16);
+    const points: { time: number; offset: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      points.push({ time: view.getFloat64(i * 16, true), offset: view.getFloat64(i * 16 + 8, true) });
+    }
+    return points;
+  }
+
+  /**
+   * Seeks in a WebM/Matroska file: the next bytes pushed start at absolute position `offset`, where a Cluster begins
+   * (a seek point from `parseCues`). The stream's headers stay known; output starts again with new init segments,
+   * on the same timeline as before the seek. False when the stream cannot seek now: not Matroska, stopped by a fatal
+   * error, or its output has not started yet (the first fragments fix the timeline's origin: push more, then seek).
+   */
+  seek(offset: number): boolean {
+    if (this.fatal || this.dead) return false;
+    return this.core.seekTo(offset) === 0;
+  }
+
+  /**
    * The TrackEntry elements of a WebM/Matroska stream once its Tracks element was read (empty before, and for
    * MPEG-TS): every video, audio and other track with its codec and where it goes. A track whose codec has no MP4
    * form weir writes (VP8, Vorbis) is listed with `output: null`; the worker plays such a stream as WebM.

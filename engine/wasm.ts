@@ -31,6 +31,13 @@ export interface CoreExports {
   mkvEntriesPtr(): number;
   mkvEntryCount(): number;
   mkvEntrySize(): number;
+  seekTo(offset: number): number;
+  cuesPosition(): number;
+  cuesInputPtr(): number;
+  cuesInputCapacity(): number;
+  parseCues(len: number): number;
+  cuesTablePtr(): number;
+  declaredDuration(): number;
 }
 
 let defaultModule: Promise<WebAssembly.Module> | undefined;

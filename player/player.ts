@@ -221,6 +221,18 @@ export class Player {
     return this.video.play();
   }
 
+  /**
+   * Moves the playhead to `time` (seconds on the element's timeline). Within what is buffered the element seeks at
+   * once; elsewhere in a WebM/Matroska file with an index (Cues) the worker fetches from the keyframe cluster at or
+   * before `time` with a range request and appends from there, and the element plays on once it arrives (without an
+   * index the file keeps loading in order and the seek completes when it gets there).
+   */
+  seek(time: number): void {
+    if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) invalid('time', 'must be a finite number >= 0');
+    this.video.currentTime = time;
+    this.send({ type: 'seek', time });
+  }
+
   pause(): void {
     this.video.pause();
   }
@@ -275,7 +287,7 @@ export class Player {
         break;
       case 'tracks': {
         const first = this.tracks.length === 0;
-        this.fallbackTracks(m.tracks, m.audio);
+        this.fallbackTracks(m.tracks, m.audio, m.duration);
         this.tracks = m.tracks;
         this.emit('tracks', m.tracks);
         if (first && m.audio !== undefined) {
@@ -376,9 +388,10 @@ export class Player {
   }
 
   /** Fallback mode: one SourceBuffer per track, all created before the first append (MSE needs that). */
-  private fallbackTracks(tracks: TrackInfo[], audio: number | undefined): void {
+  private fallbackTracks(tracks: TrackInfo[], audio: number | undefined, duration?: number): void {
     const ms = this.mediaSource;
     if (!ms) return;
+    if (duration !== undefined && this.fallbackMimeTypes.size === 0 && ms.readyState === 'open') ms.duration = duration;
     if (this.fallbackMimeTypes.size > 0) {
       // Announced again mid-stream (new parameter sets): switch type where the codec string changed.
       void this.fallbackReady.then(() => {

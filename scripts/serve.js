@@ -126,7 +126,7 @@ function parseRange(header, size) {
  * @param {string} file absolute path
  * @param {string} [root] if given, the file's real path must stay inside it (refuses symlinks pointing outside)
  */
-async function serveFile(req, res, file, root) {
+async function serveFile(req, res, file, root, kbps) {
   let st;
   try {
     if (root) {
@@ -166,10 +166,41 @@ async function serveFile(req, res, file, root) {
   }
   res.writeHead(status, { ...headers, 'Content-Length': size === 0 ? 0 : end - start + 1 });
   if (req.method === 'HEAD' || size === 0) return res.end();
+  if (kbps !== undefined) {
+    // ?kbps=N: the body at N kilobits per second (a slow connection; ranges included), for seek tests.
+    paced(res, (await readFile(file)).subarray(start, end + 1), kbps);
+    return;
+  }
   const stream = createReadStream(file, { start, end });
   stream.on('error', () => res.destroy());
   res.on('close', () => stream.destroy()); // client went away: stop reading
   stream.pipe(res);
+}
+
+/**
+ * Sends `data` at `kbps` kilobits per second in 50 ms slices (by elapsed time, so timer lateness does not slow the
+ * average rate), then ends the response. Headers must be written already.
+ * @param {import('node:http').ServerResponse} res
+ * @param {Uint8Array} data
+ * @param {number} kbps
+ */
+function paced(res, data, kbps) {
+  const bytesPerMs = (kbps * 1000) / 8 / 1000;
+  const t0 = performance.now();
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed) return clearInterval(timer);
+    const due = Math.min(data.length, Math.floor((performance.now() - t0) * bytesPerMs));
+    if (due > sent) {
+      res.write(data.subarray(sent, due));
+      sent = due;
+    }
+    if (sent >= data.length) {
+      clearInterval(timer);
+      res.end();
+    }
+  }, 50);
+  res.on('close', () => clearInterval(timer));
 }
 
 /**
@@ -527,7 +558,9 @@ export async function startServer(options = {}) {
       const file = safeJoin(dir, rest);
       if (file === 400) return send(res, 400, 'bad request\n');
       if (file === 403) return send(res, 403, 'forbidden\n');
-      return serveFile(req, res, file, dir);
+      const kbps = numParam(query, 'kbps');
+      if (kbps !== undefined && !(kbps > 0 && Number.isFinite(kbps))) return send(res, 400, 'kbps must be > 0\n');
+      return serveFile(req, res, file, dir, kbps);
     }
     return send(res, 404, 'not found\n');
   }

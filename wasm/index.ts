@@ -18,6 +18,9 @@ import {
   MEMORY_END,
   MKV_ENTRIES_BASE,
   MKV_ENTRY_SIZE,
+  CUES_INPUT_BASE,
+  CUES_INPUT_CAPACITY,
+  CUES_TABLE_BASE,
   OUTPUT_BASE,
   REGION_BASE,
   TRACK_INFO_BASE,
@@ -30,9 +33,23 @@ import './abort';
 import { eventCount as events, eventsOverflowed, resetByteOffset, resetEvents, suppressedWarnings } from './events';
 import { outputLength as written, outputReset } from './mp4/writer';
 import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, programsListed, resetDemuxer } from './mpegts/demux';
-import { fatalRaised, flushRemuxer, raiseFatal, resetRemuxer } from './remux/remuxer';
+import { fatalRaised, flushRemuxer, isInitDone, raiseFatal, resetRemuxer, restartOutput } from './remux/remuxer';
 import { entryCount as mkvEntries } from './matroska/tracks';
-import { demuxMatroska, flushMatroska, matroskaDeferred, matroskaHeaderSeen, matroskaTracksSeen, resetMatroska } from './matroska/demux';
+import {
+  demuxMatroska,
+  flushMatroska,
+  matroskaCuesPosition,
+  matroskaDeferred,
+  matroskaDuration,
+  matroskaHeaderSeen,
+  matroskaSegmentData,
+  matroskaTimestampScale,
+  matroskaTracksSeen,
+  resetMatroska,
+  seekMatroska,
+} from './matroska/demux';
+import { parseCuesAt } from './matroska/cues';
+import { slotEntry, entryNumber } from './matroska/tracks';
 
 /** The container of the stream, decided by its first bytes (sniff). */
 const enum Container {
@@ -230,4 +247,55 @@ export function mkvEntryCount(): i32 {
 
 export function mkvEntrySize(): u32 {
   return MKV_ENTRY_SIZE;
+}
+
+/**
+ * Seeking in a WebM/Matroska file: the next byte pushed is at absolute position `offset`, where a Cluster starts
+ * (a cue's position). Returns Status.Ok, or Status.Fatal when the stream cannot seek yet: not Matroska, or its
+ * output has not started (the time origin the fragments after the seek keep is set when output starts), or it
+ * stopped. Nothing changes then.
+ */
+export function seekTo(offset: f64): i32 {
+  beginCall();
+  if (container != Container.Matroska || fatalRaised || flushed || !isInitDone()) return Status.Fatal;
+  if (!seekMatroska(offset)) return Status.Fatal;
+  carried = 0;
+  restartOutput();
+  return Status.Ok;
+}
+
+/** Absolute position of the Cues element the SeekHead gave; -1 when none was seen (yet). */
+export function cuesPosition(): f64 {
+  return container == Container.Matroska ? matroskaCuesPosition() : -1;
+}
+
+/** Where the host writes a fetched Cues element for parseCues, and how much fits. */
+export function cuesInputPtr(): u32 {
+  return CUES_INPUT_BASE;
+}
+
+export function cuesInputCapacity(): u32 {
+  return CUES_INPUT_CAPACITY;
+}
+
+/**
+ * Parses the Cues element the host wrote at cuesInputPtr() (len bytes, its ID first) into the cue table at
+ * cuesTablePtr(), for the video track (or the first audio track of a stream without video). Returns the number of
+ * entries, or -1 when the bytes are not a whole Cues element or the stream's headers are not known yet.
+ */
+export function parseCues(len: u32): i32 {
+  if (container != Container.Matroska || !matroskaTracksSeen()) return -1;
+  const slot = unchecked(slotEntry[0]) >= 0 ? 0 : 1;
+  const entry = unchecked(slotEntry[slot]);
+  const track: u32 = entry >= 0 ? unchecked(entryNumber[entry]) : 0;
+  return parseCuesAt(CUES_INPUT_BASE, len, track, matroskaSegmentData(), matroskaTimestampScale());
+}
+
+export function cuesTablePtr(): u32 {
+  return CUES_TABLE_BASE;
+}
+
+/** The stream's duration in seconds as its header says (WebM/Matroska Info Duration); NaN when not said. */
+export function declaredDuration(): f64 {
+  return container == Container.Matroska ? matroskaDuration() : NaN;
 }

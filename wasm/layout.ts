@@ -137,7 +137,17 @@ export const MKV_ENTRY_SIZE: u32 = 16;
 export const MKV_ENTRIES_CAPACITY: u32 = 32;
 export const MKV_ENTRIES_BASE: u32 = REORDER_BASE + REORDER_CAPACITY;
 
-export const MEMORY_END: u32 = MKV_ENTRIES_BASE + MKV_ENTRIES_CAPACITY * MKV_ENTRY_SIZE;
+/**
+ * Matroska Cues (matroska/cues.ts): the bytes of a Cues element the host fetched, and the table parsed from them,
+ * per entry [f64 time, seconds][f64 absolute byte position of the Cluster].
+ */
+export const CUES_INPUT_CAPACITY: u32 = 1 * MiB;
+export const CUES_INPUT_BASE: u32 = MKV_ENTRIES_BASE + MKV_ENTRIES_CAPACITY * MKV_ENTRY_SIZE;
+export const CUES_TABLE_ENTRY: u32 = 16;
+export const CUES_TABLE_ENTRIES: i32 = 32768;
+export const CUES_TABLE_BASE: u32 = CUES_INPUT_BASE + CUES_INPUT_CAPACITY;
+
+export const MEMORY_END: u32 = CUES_TABLE_BASE + <u32>CUES_TABLE_ENTRIES * CUES_TABLE_ENTRY;
 
 export function carryBase(slot: i32): u32 {
   return CARRY_BASE + <u32>slot * CARRY_CAPACITY;

@@ -14,9 +14,15 @@ export interface LoaderResult {
 
 /**
  * Opens a streamed GET. `stallMs`: a body that delivers no byte for this long is given up with a
- * NETWORK_ERROR (a stalled server must never look like a frozen stream).
+ * NETWORK_ERROR (a stalled server must never look like a frozen stream). `from`: the body from this byte on (a
+ * range request; a server that ignores it and sends the whole file has its first `from` bytes dropped here).
  */
-export async function openStream(url: string, outer: AbortSignal, stallMs = 5000): Promise<LoaderResult> {
+export async function openStream(
+  url: string,
+  outer: AbortSignal,
+  stallMs = 5000,
+  from?: number,
+): Promise<LoaderResult> {
   if (/^wss?:/i.test(url)) return openWebSocket(url, outer, stallMs);
   // Its own controller, so that a stalled request can be cancelled without stopping the session.
   const controller = new AbortController();
@@ -34,7 +40,8 @@ export async function openStream(url: string, outer: AbortSignal, stallMs = 5000
     controller.abort();
   }, stallMs);
   try {
-    response = await fetch(url, { signal, cache: 'no-store' });
+    const headers: Record<string, string> = from !== undefined && from > 0 ? { Range: `bytes=${from}-` } : {};
+    response = await fetch(url, { signal, cache: 'no-store', headers });
   } catch (e) {
     release();
     if (headersStalled) throw new WeirError(ErrorCodes.NETWORK_ERROR, `${url} did not answer within ${stallMs} ms`);
@@ -52,6 +59,8 @@ export async function openStream(url: string, outer: AbortSignal, stallMs = 5000
   const header = response.headers.get('content-length');
   const length = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
   const reader = response.body.getReader();
+  // 206: the range asked for; 200 to a range request: the whole file, whose first `from` bytes are skipped.
+  let skip = from !== undefined && from > 0 && response.status === 200 ? from : 0;
   async function* chunks(): AsyncGenerator<Uint8Array> {
     try {
       for (;;) {
@@ -72,7 +81,14 @@ export async function openStream(url: string, outer: AbortSignal, stallMs = 5000
           clearTimeout(timer);
         }
         if (result.done) return;
-        yield result.value;
+        let value = result.value;
+        if (skip > 0) {
+          const n = Math.min(skip, value.byteLength);
+          skip -= n;
+          value = value.subarray(n);
+          if (value.byteLength === 0) continue;
+        }
+        yield value;
       }
     } finally {
       reader.releaseLock();

@@ -38,6 +38,8 @@ export type ToWorker =
   | { type: 'fallback-error'; error: SerializedError }
   /** Play another of the stream's audio tracks (its track id). */
   | { type: 'select-audio'; id: number }
+  /** The user seeks to `time` (element seconds): the worker fetches from there when it is not buffered. */
+  | { type: 'seek'; time: number }
   | { type: 'stop' };
 
 export interface WorkerStats {
@@ -60,6 +62,8 @@ export interface WorkerStats {
   live: boolean;
   /** Live: how many times the connection was opened again. */
   reconnects: number;
+  /** Files: seeks served by fetching from an index position (a range request), and the last one's target. */
+  rangeSeeks: number;
   /** Live: seconds from the playhead to the live edge, now and over the last minute (NaN otherwise). */
   latency: number;
   latencyP50: number;
@@ -71,8 +75,11 @@ export type FromWorker =
   | { type: 'attach-handle'; handle: MediaSourceHandle }
   /** No MSE in the worker (or forced): the player creates its own MediaSource and appends. */
   | { type: 'attach-fallback' }
-  /** The tracks being played; `audio` is the id of the audio track heard (the others can be selected). */
-  | { type: 'tracks'; tracks: TrackInfo[]; audio: number | undefined }
+  /**
+   * The tracks being played; `audio` is the id of the audio track heard (the others can be selected); `duration`:
+   * the file's duration as its header says (fallback mode: the player sets its MediaSource's duration to it).
+   */
+  | { type: 'tracks'; tracks: TrackInfo[]; audio: number | undefined; duration?: number }
   /**
    * Fallback mode: the audio SourceBuffer (`sink`, keyed by the first audio track's id) switches to
    * another track: remove what is buffered from `removeFrom`, change type if `mimeType` differs; the

@@ -48,6 +48,7 @@ export class Session {
     wasmMemoryBytes: 0,
     live: false,
     reconnects: 0,
+    rangeSeeks: 0,
     latency: Number.NaN,
     latencyP50: Number.NaN,
     latencyP95: Number.NaN,
@@ -74,6 +75,17 @@ export class Session {
   private passthrough: boolean | undefined;
   /** Chunks pushed before the passthrough decision, appended as they are if it goes that way. */
   private held: Uint8Array[] = [];
+  /** The URL loaded, and the controller of its current request (a seek replaces the request). */
+  private url = '';
+  private request: AbortController | undefined;
+  /** A seek waiting for the load loop: the absolute byte position to fetch from (a cue's Cluster). */
+  private seekOffset: number | undefined;
+  /** Seek points of a WebM/Matroska file (from its Cues), once fetched; null: it has none. */
+  private cues: { time: number; offset: number }[] | null | undefined;
+  /** Absolute input position of the next byte the engine gets (to tell whether a seek target is loaded already). */
+  private position = 0;
+  /** engine.seek() succeeded for seekOffset; the next request starts there. */
+  private seeking = false;
 
   constructor(post: Post) {
     this.post = post;
@@ -93,6 +105,9 @@ export class Session {
         break;
       case 'select-audio':
         this.selectAudio(message.id);
+        break;
+      case 'seek':
+        void this.seek(message.time).catch((e) => this.fail(e));
         break;
       case 'fallback-error':
         this.post({ type: 'error', error: message.error });
@@ -162,7 +177,8 @@ export class Session {
       this.post({ type: 'attach-fallback' });
     }
     this.engine = await enginePromise;
-    let stream = await openStream(url, this.abort.signal);
+    this.url = url;
+    let stream = await openStream(url, this.newRequest());
     // A response without a length is an endless live stream: its latency is kept near the target, and
     // a connection that ends, fails or stalls is opened again (capped exponential backoff, no limit:
     // the server may come back at any time). A file's connection failing is an error.
@@ -173,8 +189,13 @@ export class Session {
       try {
         for await (const chunk of stream.chunks) {
           if (this.stopped) return;
+          if (this.seekOffset !== undefined && this.engine.seek(this.seekOffset)) {
+            this.seeking = true; // the engine waits for the bytes at seekOffset: fetch from there
+            break;
+          }
           attempt = 0;
           this.stats.bytesLoaded += chunk.byteLength;
+          this.position += chunk.byteLength;
           if (this.passthrough) {
             this.append(PASSTHROUGH_TRACK, chunk);
             await this.backpressure();
@@ -192,10 +213,20 @@ export class Session {
           await this.backpressure();
         }
       } catch (e) {
-        if (!this.stats.live || this.stopped) throw e;
+        if (this.seekOffset === undefined && (!this.stats.live || this.stopped)) throw e;
         lost = e;
       }
       if (this.stopped) return;
+      if (this.seekOffset !== undefined && (this.engine.seek(this.seekOffset) || this.seeking)) {
+        // A seek (engine.seek succeeded just now, or broke the loop above): the file again from the cue's Cluster.
+        const offset = this.seekOffset;
+        this.seekOffset = undefined;
+        this.seeking = false;
+        this.position = offset;
+        this.stats.rangeSeeks++;
+        stream = await openStream(url, this.newRequest(), 5000, offset);
+        continue;
+      }
       if (!this.stats.live) break;
       const next = await this.reconnect(url, ++attempt, lost);
       if (!next) return;
@@ -211,6 +242,89 @@ export class Session {
     this.parseMs += performance.now() - t0;
     if (!this.consume(events, true)) return;
     await this.finish();
+  }
+
+  /** A new request controller (the previous request, if any, is cancelled), tied to the session's. */
+  private newRequest(): AbortSignal {
+    this.request?.abort();
+    const controller = new AbortController();
+    this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    this.request = controller;
+    return controller.signal;
+  }
+
+  /**
+   * A seek to `time` (element seconds). Nothing to do where the element has it buffered, in a live stream, or in
+   * MPEG-TS (seeking by bisection over range requests is not built yet: the file loads in order and the seek
+   * completes when it arrives). In a WebM/Matroska file the Cues (fetched once, by a range request, from where the
+   * SeekHead says) give the Cluster of the keyframe at or before `time`; when that is not where loading is now, the
+   * current request is cancelled and the file is fetched again from there.
+   */
+  private async seek(time: number): Promise<void> {
+    const engine = this.engine;
+    if (!engine || this.stats.live || this.passthrough || engine.container() !== 'matroska') return;
+    if (this.isBuffered(time)) return;
+    if (this.cues === undefined) this.cues = await this.fetchCues(engine);
+    if (!this.cues || this.cues.length === 0 || this.stopped) return;
+    // Element time = Matroska time − the output's origin (a few ms at most: Opus priming): the cue at or before.
+    let cue = this.cues[0]!;
+    for (const c of this.cues) if (c.time <= time + 0.05) cue = c;
+    // Already there: the bytes before the next cue are loading now.
+    const next = this.cues.find((c) => c.offset > cue.offset);
+    if (this.position >= cue.offset && (next === undefined || this.position < next.offset)) return;
+    this.seekOffset = cue.offset;
+    // The load loop takes it at its next chunk; a request waiting for bytes is cancelled so that it does at once
+    // (once the stream's output started: until then, the loop is taking bytes anyway).
+    if (engine.seek(cue.offset)) {
+      this.seeking = true;
+      this.request?.abort();
+    }
+  }
+
+  private isBuffered(time: number): boolean {
+    if (this.queues.size === 0) return false;
+    for (const q of this.queues.values()) {
+      const b = q.sourceBuffer.buffered;
+      let inside = false;
+      for (let i = 0; i < b.length; i++) if (b.start(i) <= time && time < b.end(i)) inside = true;
+      if (!inside) return false;
+    }
+    return true;
+  }
+
+  /** The file's Cues, by a range request from where its SeekHead says (null: none, or they do not parse). */
+  private async fetchCues(engine: Engine): Promise<{ time: number; offset: number }[] | null> {
+    const at = engine.cuesPosition();
+    if (at === undefined) return null;
+    const controller = new AbortController();
+    this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const parts: Uint8Array[] = [];
+    let bytes = 0;
+    try {
+      const stream = await openStream(this.url, controller.signal, 5000, at);
+      for await (const chunk of stream.chunks) {
+        parts.push(chunk);
+        bytes += chunk.byteLength;
+        if (bytes >= 1 << 20) break; // Cues of hours of video fit in far less
+      }
+    } catch (e) {
+      if (this.stopped) return null;
+      const warning = new WeirError(ErrorCodes.NETWORK_ERROR, `could not fetch the file's index (Cues): ${String(e)}`, {
+        severity: 'recoverable',
+      });
+      this.post({ type: 'warning', error: warning.toJSON() });
+      return null;
+    } finally {
+      controller.abort();
+    }
+    const all = new Uint8Array(bytes);
+    let o = 0;
+    for (const p of parts) {
+      all.set(p, o);
+      o += p.byteLength;
+    }
+    const points = engine.parseCues(all);
+    return points.length > 0 ? points : null;
   }
 
   /**
@@ -363,7 +477,11 @@ export class Session {
       for (const t of audio)
         this.audioStore.set(t.id, { mimeType: t.mimeType, init: undefined, fragments: [], bytes: 0 });
     }
-    this.post({ type: 'tracks', tracks: playable, audio: first?.id });
+    // A file whose header says its duration: the element's duration (and its seekable range) is the whole file
+    // from the start, not what has been appended so far (a seek past that would be clamped to it).
+    const duration = this.stats.live ? undefined : this.engine?.declaredDuration();
+    if (duration !== undefined && this.mediaSource?.readyState === 'open') this.mediaSource.duration = duration;
+    this.post({ type: 'tracks', tracks: playable, audio: first?.id, ...(duration === undefined ? {} : { duration }) });
     for (const track of playable) {
       this.mimeTypes.set(track.id, track.mimeType);
       // One SourceBuffer for audio, whichever track is heard (MSE plays one per type).

@@ -99,3 +99,45 @@ test.describe('live WebM (unknown-size Segment and Clusters, scripts/live-webm.j
     });
   }
 });
+
+test.describe('seeking in a WebM file (Cues and a range request)', () => {
+  test('a seek past what has loaded fetches from the keyframe Cluster at or before the target and plays on', async ({
+    page,
+  }) => {
+    await openDemo(page);
+    // 160 kbit/s: the 120 kB file takes 6 s to load in order, and its Cues are its last bytes.
+    const size = 119_930;
+    await page.evaluate(() => window.weirDemo.start('/fixtures/webm-vp9-opus.webm?kbps=160'));
+    const deadline = Date.now() + 15_000;
+    while ((await snapshot(page)).currentTime < 0.2) {
+      if (Date.now() > deadline) throw new Error(`did not start: ${JSON.stringify(await snapshot(page))}`);
+      await page.waitForTimeout(100);
+    }
+    const before = await page.evaluate(() => window.weirDemo.state.stats?.bytesLoaded ?? 0);
+    expect(before, 'the seek target is not loaded yet').toBeLessThan(80_000);
+    await page.evaluate(() => window.weirDemo.state.player!.seek(2.2));
+    // It plays on from the target: the element reaches 2.6 s, having decoded frames after the seek.
+    const end = Date.now() + 15_000;
+    let s = await snapshot(page);
+    while (s.currentTime < 2.6 && s.errors.length === 0) {
+      if (Date.now() > end) throw new Error(`did not play on after the seek: ${JSON.stringify(s)}`);
+      await page.waitForTimeout(100);
+      s = await snapshot(page);
+    }
+    expect(s.errors).toEqual([]);
+    const stats = await page.evaluate(() => window.weirDemo.state.stats!);
+    expect(stats.rangeSeeks, 'one seek served by a range request from the Cues').toBe(1);
+    // Not loaded in order to get there: the bytes between the first request's end and the target Cluster (the GOP
+    // of 1..2 s) were skipped.
+    expect(stats.bytesLoaded).toBeLessThan(size - 20_000);
+    // Landed within one GOP (1 s) of the target: the element's buffered range holds the target, from at most 1 s
+    // before it.
+    const range = await page.evaluate(() => {
+      const b = window.weirDemo.video.buffered;
+      for (let i = 0; i < b.length; i++) if (b.start(i) <= 2.2 && 2.2 < b.end(i)) return { start: b.start(i) };
+      return null;
+    });
+    expect(range, 'a buffered range holds the target').not.toBeNull();
+    expect(2.2 - range!.start).toBeLessThanOrEqual(1);
+  });
+});

@@ -46,13 +46,33 @@ const nextDts = new StaticArray<i64>(MAX_TRACKS);
 const haveNext = new StaticArray<bool>(MAX_TRACKS);
 /** Samples of frames dropped as overlapping in the current block (reported once per block). */
 const overlapped = new StaticArray<i64>(MAX_TRACKS);
+/**
+ * After a seek: where the track's frames fell before it (the end of its last frame, and that frame's length), so the
+ * first frame after it lands on the same grid when its block time (rounded to the TimestampScale) says so.
+ */
+const gridEnd = new StaticArray<i64>(MAX_TRACKS);
+const gridStep = new StaticArray<i64>(MAX_TRACKS);
+const lastSamples = new StaticArray<u32>(MAX_TRACKS);
 
 export function resetMkvAudio(slot: i32): void {
+  unchecked((gridStep[slot] = 0));
+  unchecked((lastSamples[slot] = 0));
   unchecked((configured[slot] = false));
   unchecked((failed[slot] = false));
   unchecked((nextDts[slot] = 0));
   unchecked((haveNext[slot] = false));
   unchecked((overlapped[slot] = 0));
+}
+
+/** A seek is about to reset the track: keep where its frames fell (see gridEnd). */
+export function keepAudioGrid(slot: i32): void {
+  const step = <i64>unchecked(lastSamples[slot]);
+  const keep = unchecked(haveNext[slot]) && step > 0;
+  const end = unchecked(nextDts[slot]);
+  resetMkvAudio(slot);
+  if (!keep) return;
+  unchecked((gridEnd[slot] = end));
+  unchecked((gridStep[slot] = step));
 }
 
 /** Nanoseconds to samples at `rate` (no overflow for any i64 time and any real rate). */
@@ -185,6 +205,15 @@ export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i3
   const delay = unchecked(entryCodecDelay[entry]);
   const played = timeNs - (delay < 1000000000 ? <i64>delay : 0);
   let time = lace > 0 && unchecked(haveNext[slot]) ? unchecked(nextDts[slot]) : nsToSamples(played, rate);
+  const step = unchecked(gridStep[slot]);
+  if (!unchecked(haveNext[slot]) && step > 0) {
+    // The first frame after a seek: on the grid the frames before the seek were on, when its block time is within
+    // a millisecond (the usual TimestampScale's rounding) and a sample of it.
+    const phase = (((time - unchecked(gridEnd[slot])) % step) + step) % step;
+    const snapped = phase <= step >> 1 ? time - phase : time + step - phase;
+    if (abs<i64>(snapped - time) <= rate / 1000 + 1) time = snapped;
+    unchecked((gridStep[slot] = 0));
+  }
   if (unchecked(haveNext[slot])) {
     const expected = unchecked(nextDts[slot]);
     const half = <i64>(samples >> 1);
@@ -198,6 +227,7 @@ export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i3
     else time = fillAudioGap(slot, false, expected, time, p, samples);
   }
   unchecked((nextDts[slot] = time + <i64>samples));
+  unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));
   if (!reserveSample(slot, len)) {
     emitWarning(Warn.PesOverflow, slot, <f64>len);

@@ -22,7 +22,7 @@ import { kind } from '../remux/track';
 import { Id, readFloat, readId, readInt, readSize, readUint, Vint, vintLength, vintUnknown, vintValue } from './ebml';
 import { entryCount, entryOf, entrySlot, readTracks, resetTracks } from './tracks';
 import { flushMkvVideo, mkvVideoFrame, resetMkvVideo } from './video';
-import { mkvAudioFrame, mkvAudioBlockDone, resetMkvAudio } from './audio';
+import { keepAudioGrid, mkvAudioFrame, mkvAudioBlockDone, resetMkvAudio } from './audio';
 
 /** Largest element read whole from the input (EBML header, Info, Tracks): half the input region. */
 const MAX_READ_WHOLE: u32 = INPUT_CAPACITY >> 1;
@@ -36,9 +36,15 @@ let audioSelection: i32 = -1;
 let headerSeen: bool = false;
 let tracksSeen: bool = false;
 let timestampScale: i64 = 1000000;
+/** Info Duration in seconds (NaN: not said, as in live streams). */
+let durationSeconds: f64 = NaN;
 
 let inSegment: bool = false;
 let segmentEnd: i64 = -1; // absolute; -1: unknown size
+/** Absolute position of the Segment's data: SeekHead and Cues positions count from it. */
+let segmentData: i64 = 0;
+/** Absolute position of the Cues element, from the SeekHead (-1: not said). */
+let cuesPosition: i64 = -1;
 let inCluster: bool = false;
 let clusterEnd: i64 = -1;
 let clusterTime: i64 = 0;
@@ -72,8 +78,11 @@ export function resetMatroska(audioTrack: i32): void {
   headerSeen = false;
   tracksSeen = false;
   timestampScale = 1000000;
+  durationSeconds = NaN;
   inSegment = false;
   segmentEnd = -1;
+  segmentData = 0;
+  cuesPosition = -1;
   inCluster = false;
   clusterEnd = -1;
   clusterTime = 0;
@@ -102,6 +111,48 @@ export function matroskaHeaderSeen(): bool {
 
 export function matroskaTracksSeen(): bool {
   return tracksSeen;
+}
+
+/** Absolute position of the Cues element the SeekHead gave (-1: none). */
+export function matroskaCuesPosition(): f64 {
+  return <f64>cuesPosition;
+}
+
+export function matroskaDuration(): f64 {
+  return durationSeconds;
+}
+
+export function matroskaSegmentData(): f64 {
+  return <f64>segmentData;
+}
+
+export function matroskaTimestampScale(): f64 {
+  return <f64>timestampScale;
+}
+
+/**
+ * Seeking in a file: the next byte pushed is at absolute position `offset`, the start of a Cluster of the same
+ * Segment (from the Cues). What the stream's headers said (Tracks, TimestampScale, the Segment) is kept; blocks,
+ * reordering and audio timing start afresh, and every track configures again at its first frame (video at a
+ * keyframe). The remuxer keeps its time origin, so the fragments after the seek sit on the same timeline.
+ */
+export function seekMatroska(offset: f64): bool {
+  if (!tracksSeen || !inSegment) return false;
+  consumed = <i64>offset;
+  inCluster = false;
+  clusterTimeKnown = false;
+  inGroup = false;
+  groupHasBlock = false;
+  skipLeft = 0;
+  blockLeft = 0;
+  blockSlot = -1;
+  resyncing = false;
+  deferredWork = false;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    resetMkvVideo(s);
+    keepAudioGrid(s);
+  }
+  return true;
 }
 
 @inline function abs(q: u32): i64 {
@@ -234,6 +285,8 @@ export function demuxMatroska(end: u32, final: bool): u32 {
       }
       if (id == Id.Segment) {
         inSegment = true;
+        segmentData = dataPos;
+        cuesPosition = -1;
         segmentEnd = unknown ? -1 : dataPos + size;
         inCluster = false;
         q = data;
@@ -322,11 +375,12 @@ export function demuxMatroska(end: u32, final: bool): u32 {
       q = data;
       continue;
     }
-    if (id == Id.Info || id == Id.Tracks) {
+    if (id == Id.Info || id == Id.Tracks || (id == Id.SeekHead && size <= 65536)) {
       const got = readWhole(q, data, size, end, final);
       if (got == 0) break;
       if (got == 1) {
         if (id == Id.Info) info(data, <u32>size);
+        else if (id == Id.SeekHead) seekHead(data, <u32>size);
         else if (!tracksSeen) {
           if (!readTracks(data, <u32>size, audioSelection)) {
             raiseFatal(Fatal.MatroskaInvalid, -1, 2);
@@ -441,9 +495,45 @@ function isDocType(p: u32, len: u32, s: string): bool {
   return true;
 }
 
+/** SeekHead (RFC 9559 §5.1.1): where the Cues are (SeekID 1C 53 BB 6B, SeekPosition from the Segment's data). */
+function seekHead(p: u32, len: u32): void {
+  const end = p + len;
+  while (p < end) {
+    if (readId(p, end) != Vint.Ok) break;
+    const id = <u32>vintValue;
+    const q = p + vintLength;
+    if (readSize(q, end) != Vint.Ok || vintUnknown) break;
+    const data = q + vintLength;
+    if (<i64>(end - data) < vintValue) break;
+    const size = <u32>vintValue;
+    if (id == 0x4dbb) {
+      // Seek: SeekID (0x53AB, the element ID's bytes), SeekPosition (0x53AC).
+      let r = data;
+      const seekEnd = data + size;
+      let target: u32 = 0;
+      let position: i64 = -1;
+      while (r < seekEnd) {
+        if (readId(r, seekEnd) != Vint.Ok) break;
+        const cid = <u32>vintValue;
+        const s = r + vintLength;
+        if (readSize(s, seekEnd) != Vint.Ok || vintUnknown) break;
+        const cdata = s + vintLength;
+        if (<i64>(seekEnd - cdata) < vintValue) break;
+        const clen = <u32>vintValue;
+        if (cid == 0x53ab) target = <u32>readUint(cdata, clen);
+        else if (cid == 0x53ac) position = <i64>readUint(cdata, clen);
+        r = cdata + clen;
+      }
+      if (target == Id.Cues && position >= 0 && cuesPosition < 0) cuesPosition = segmentData + position;
+    }
+    p = data + size;
+  }
+}
+
 /** Info (RFC 9559 §5.1.2): TimestampScale. */
 function info(p: u32, len: u32): void {
   const end = p + len;
+  let duration: f64 = NaN;
   while (p < end) {
     if (readId(p, end) != Vint.Ok) break;
     const id = <u32>vintValue;
@@ -456,9 +546,11 @@ function info(p: u32, len: u32): void {
       const scale = <i64>readUint(data, size);
       // 0 is invalid; above 1 s per tick nothing real exists (and products below must not overflow).
       if (scale > 0 && scale <= 1000000000) timestampScale = scale;
-    } else if (id == Id.Duration) readFloat(data, size); // the file's duration: not needed to remux
+    } else if (id == Id.Duration) duration = readFloat(data, size); // in ticks of TimestampScale
     p = data + size;
   }
+  // A player shows it and seeks within it (the MediaSource's duration); remuxing does not need it.
+  if (duration > 0 && duration < 1e15) durationSeconds = (duration * <f64>timestampScale) / 1e9;
 }
 
 /**

@@ -49,6 +49,8 @@ let target90k: i64 = 0;
 let initDone: bool = false;
 let outputMask: u32 = 0;
 let base90k: i64 = 0;
+/** Set by restartOutput: the next startOutput keeps this origin instead of taking the earliest first sample. */
+let fixedBase: bool = false;
 let sequence: u32 = 0;
 export let fatalRaised: bool = false;
 
@@ -84,6 +86,7 @@ export function resetRemuxer(outputMode: i32, targetMs: i32, flags: i32): void {
   initDone = false;
   outputMask = 0;
   base90k = 0;
+  fixedBase = false;
   sequence = 0;
   fatalRaised = false;
   drainSlot = -1;
@@ -397,6 +400,27 @@ function maybeStartOutput(): void {
   startOutput();
 }
 
+/**
+ * A seek in a file (matroska/demux.ts seekMatroska): everything queued is forgotten, every output track waits for
+ * its configuration again, and output starts afresh (new init segments) on the same timeline as before: the time
+ * origin stays, so the fragments after the seek carry their true times.
+ */
+export function restartOutput(): void {
+  const keep = initDone;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    unchecked((sampleCount[s] = 0));
+    unchecked((dataLength[s] = 0));
+    unchecked((lastDuration[s] = 0));
+    unchecked((lastDts[s] = 0));
+    unchecked((restartPending[s] = false));
+    if (unchecked(state[s]) == TrackState.Configured) unchecked((state[s] = TrackState.Declared));
+  }
+  initDone = false;
+  outputMask = 0;
+  drainSlot = -1;
+  fixedBase = keep || fixedBase;
+}
+
 /** Writes the init segment(s) for the configured tracks; declared tracks still waiting are left out. */
 export function startOutput(): void {
   if (initDone) return;
@@ -415,7 +439,8 @@ export function startOutput(): void {
     if (first < base) base = first;
   }
   if (mask == 0) return;
-  base90k = base;
+  if (fixedBase) base = base90k; // after a seek: the origin output started with
+  else base90k = base;
   // Each track's own origin, in its timescale. Converting the 90 kHz base rounds (44.1 kHz does not
   // divide 90 kHz), so a track never starts before its origin: the track that defines the base starts
   // exactly at 0, the others within one tick of their source offset.
