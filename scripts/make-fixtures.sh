@@ -570,6 +570,11 @@ rewrite "$FIXTURES/mkv-h264-aac-bframes.mkv" "$FIXTURES/mkv-h264-aac-blockgroups
 #     to 1 ms.
 rewrite "$FIXTURES/webm-vp9-opus.webm" "$FIXTURES/webm-vp9-opus-timestampscale.webm" --timestamp-scale 100000
 
+# 41. Header stripping (ContentEncoding with ContentCompAlgo 3, as old mkvmerge wrote MP3 and AC-3): the MP3 track of
+#     fixture 31 with the first 3 bytes of every frame (ff fb 94: the frame header's sync, version, layer, bitrate and
+#     sampling rate, the same in all its frames) removed and kept once in ContentCompSettings.
+rewrite "$FIXTURES/mkv-h264-mp3.mkv" "$FIXTURES/mkv-h264-mp3-header-stripping.mkv" --strip-header 2:3
+
 # 40. Damage: fixture 25 with 40 pseudo-random bytes (seed 7) inserted before the 20th block of the first Cluster
 #     (its size, the Segment's, SeekHead and Cues count them, as if the muxer had written them) and the size field of
 #     the third-to-last block of the second Cluster written as 16382 (the 2-byte maximum), which runs past the end of

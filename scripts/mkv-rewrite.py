@@ -34,6 +34,9 @@ Usage: mkv-rewrite.py IN OUT OPERATION [OPERATION ...]
   --bad-block-size CLUSTER:BLOCK
                            write that SimpleBlock's size field as the largest value of its length (2 bytes: 16382),
                            which runs past the end of its Cluster; its bytes are unchanged.
+  --strip-header TRACK:N   header stripping (RFC 9559 5.1.4.1.31, ContentCompAlgo 3): the first N bytes of every
+                           frame of TRACK, which must be the same in all of them (unlaced SimpleBlocks and Blocks),
+                           are removed from the frames and kept once in a ContentEncoding's ContentCompSettings.
 Only the Python standard library is used.
 """
 
@@ -52,9 +55,10 @@ TIMESTAMP, BLOCK_DURATION, REFERENCE_BLOCK = 0xE7, 0x9B, 0xFB
 CUES, CUE_POINT, CUE_TIME, CUE_TRACK_POSITIONS = 0x1C53BB6B, 0xBB, 0xB3, 0xB7
 CUE_TRACK, CUE_CLUSTER_POSITION, CUE_RELATIVE_POSITION, CUE_DURATION = 0xF7, 0xF1, 0xF0, 0xB2
 CRC32 = 0xBF
+CONTENT_ENCODINGS, CONTENT_ENCODING, CONTENT_COMPRESSION = 0x6D80, 0x6240, 0x5034
 MASTERS = {0x1A45DFA3, SEGMENT, SEEK_HEAD, SEEK, INFO, TRACKS, TRACK_ENTRY, 0xE0, 0xE1, 0x55B0, CLUSTER,
            BLOCK_GROUP, 0x75A1, CUES, CUE_POINT, CUE_TRACK_POSITIONS, 0x1254C367, 0x7373, 0x63C0, 0x67C8,
-           0x1043A770, 0x1941A469}
+           0x1043A770, 0x1941A469, CONTENT_ENCODINGS, CONTENT_ENCODING, CONTENT_COMPRESSION}
 LACING_BITS = {"xiph": 1, "fixed": 2, "ebml": 3}
 UNKNOWN_SIZE_8 = bytes.fromhex("01ffffffffffffff")
 
@@ -272,6 +276,36 @@ class Rewriter:
         node.merged = [n.origin for n, _, _ in run]
         return node
 
+    # --strip-header TRACK:N
+    def strip_header(self, track, n):
+        # SimpleBlocks, and the Block of each BlockGroup (ffmpeg writes the last frames with DiscardPadding so).
+        blocks = [node if node.id == SIMPLE_BLOCK else node.first(BLOCK)
+                  for cluster in self.clusters for node in cluster.children if node.id in (SIMPLE_BLOCK, BLOCK_GROUP)]
+        frames = [node for node in blocks if node is not None and block_header(node.body)[0] == track]
+        if not frames:
+            fail(f"track {track} has no SimpleBlock")
+        header = block_header(frames[0].body)[3]
+        prefix = frames[0].body[header:header + n]
+        for node in frames:
+            _, _, flags, h = block_header(node.body)
+            if (flags >> 1) & 3:
+                fail("--strip-header of a laced block")
+            if node.body[h:h + n] != prefix:
+                fail(f"track {track}: frames do not all start with {prefix.hex()}")
+            node.body = node.body[:h] + node.body[h + n:]
+        compression = Node(CONTENT_COMPRESSION, 0, children=[
+            Node(0x4254, 1, body=encode_uint(3)),  # ContentCompAlgo: header stripping
+            Node(0x4255, 0, body=bytes(prefix)),  # ContentCompSettings: the bytes stripped
+        ])
+        encoding = Node(CONTENT_ENCODING, 0, children=[
+            Node(0x5031, 1, body=encode_uint(0)),  # ContentEncodingOrder
+            Node(0x5032, 1, body=encode_uint(1)),  # ContentEncodingScope: all frames
+            Node(0x5033, 1, body=encode_uint(0)),  # ContentEncodingType: compression
+            compression,
+        ])
+        self.tracks[track].children.append(Node(CONTENT_ENCODINGS, 0, children=[encoding]))
+        self.report.setdefault("headerStripping", {})[str(track)] = prefix.hex()
+
     # --block-groups TRACK
     def block_groups(self, track):
         duration = self.default_duration(track)
@@ -487,6 +521,8 @@ def main(argv):
             r.garbage(*(int(a) for a in arg))
         elif op == "--bad-block-size":
             r.bad_block_size(*(int(a) for a in arg))
+        elif op == "--strip-header":
+            r.strip_header(int(arg[0]), int(arg[1]))
         else:
             fail(f"unknown operation {op}")
         i += 2 if arg else 1

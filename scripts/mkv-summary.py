@@ -71,6 +71,9 @@ ELEMENTS = {
     0x55B0: ("Colour", "m"),
     0xE1: ("Audio", "m"), 0xB5: ("SamplingFrequency", "f"), 0x78B5: ("OutputSamplingFrequency", "f"),
     0x9F: ("Channels", "u"), 0x6264: ("BitDepth", "u"),
+    0x6D80: ("ContentEncodings", "m"), 0x6240: ("ContentEncoding", "m"), 0x5031: ("ContentEncodingOrder", "u"),
+    0x5032: ("ContentEncodingScope", "u"), 0x5033: ("ContentEncodingType", "u"), 0x5034: ("ContentCompression", "m"),
+    0x4254: ("ContentCompAlgo", "u"), 0x4255: ("ContentCompSettings", "b"),
     0x1F43B675: ("Cluster", "m"), 0xE7: ("Timestamp", "u"), 0xA7: ("Position", "u"), 0xAB: ("PrevSize", "u"),
     0xA3: ("SimpleBlock", "b"), 0xA0: ("BlockGroup", "m"), 0xA1: ("Block", "b"), 0x9B: ("BlockDuration", "u"),
     0xFB: ("ReferenceBlock", "i"), 0x75A2: ("DiscardPadding", "i"), 0x75A1: ("BlockAdditions", "m"),
@@ -325,6 +328,14 @@ class Matroska:
                 t["samplingFrequency"] = w.value(audio.child("SamplingFrequency"), 8000.0)
                 t["channels"] = w.value(audio.child("Channels"), 1)
                 t["bitDepth"] = w.value(audio.child("BitDepth"))
+            # Header stripping (ContentCompAlgo 3): the bytes every frame lost, which a reader puts back.
+            t["stripped"] = b""
+            encodings = entry.child("ContentEncodings")
+            for enc in (encodings.all("ContentEncoding") if encodings is not None else []):
+                comp = enc.child("ContentCompression")
+                check(comp is not None and w.value(comp.child("ContentCompAlgo"), 0) == 3,
+                      "a ContentEncoding other than header stripping")
+                t["stripped"] = w.value(comp.child("ContentCompSettings"), b"")
             t["frames"] = []  # (ticks of the block, lace index, size, keyframe, offset of the frame)
             t["blocks"] = Counter()
             t["lacing"] = Counter()
@@ -596,10 +607,10 @@ def vorbis_info(path, track):
     return "vorbis", int.from_bytes(ident[12:16], "little"), ident[11]
 
 
-def first_frame(path, frames):
+def first_frame(path, frames, stripped=b""):
     check(bool(frames), f"{path}: the track has no frames")
     f = frames[0]
-    return f["data"]
+    return stripped + f["data"]
 
 
 def codec_string(path, track, stream, out):
@@ -631,10 +642,10 @@ def codec_string(path, track, stream, out):
         return string, (rate, channels)
     if cid in ("A_AC3", "A_EAC3"):
         enhanced = cid == "A_EAC3"
-        rate, channels = ts.first_ac3(first_frame(path, frames), enhanced)
+        rate, channels = ts.first_ac3(first_frame(path, frames, track["stripped"]), enhanced)
         return ("ec-3" if enhanced else "ac-3"), (rate, channels)
     if cid in ("A_MPEG/L3", "A_MPEG/L2"):
-        version, layer, rate, channels = ts.first_mpeg_audio(first_frame(path, frames))
+        version, layer, rate, channels = ts.first_mpeg_audio(first_frame(path, frames, track["stripped"]))
         check(layer == int(cid[-1]), f"{path}: CodecID {cid}, the frame header says layer {layer}")
         out["layer"] = layer
         # Object type indication 0x6B is ISO/IEC 11172-3 (MPEG-1 audio), 0x69 ISO/IEC 13818-3 (MPEG-2 audio).
@@ -750,6 +761,8 @@ def summarize(path, made_by=None, damage=None):
         )
         if private is not None and len(private) < 100:
             track["codecPrivate"] = private.hex()
+        if t["stripped"]:
+            track["headerStripping"] = t["stripped"].hex()
         track.update(
             codecDelay=t["codecDelay"],
             seekPreRoll=t["seekPreRoll"],
@@ -812,7 +825,8 @@ def compare_packets(path, mkv, t, stream, packets):
     expected = expected_pts(mkv, t)
     for i, (f, p) in enumerate(zip(t["frames"], packets)):
         where = f"{path}: track {t['number']} frame {i} (offset {f['offset']})"
-        check(int(p["size"]) == f["size"], f"{where}: size {f['size']}, ffprobe {p['size']}")
+        size = f["size"] + len(t["stripped"])  # ffmpeg puts stripped header bytes back
+        check(int(p["size"]) == size, f"{where}: size {size}, ffprobe {p['size']}")
         if stream["codec_type"] == "video":
             check(("K" in p["flags"]) == f["key"], f"{where}: keyframe {f['key']}, ffprobe flags {p['flags']}")
         if i in expected:
@@ -831,6 +845,9 @@ def check_made_by(path, mkv, summary, made_by):
               f"{path}: track {number} should be stored in BlockGroups only")
         check(track["blockGroupElements"].get("ReferenceBlock", 0) == track["frames"] - track["keyframes"],
               f"{path}: track {number}: a ReferenceBlock for every non-keyframe")
+    for number, prefix in made_by.get("headerStripping", {}).items():
+        track = next(t for t in summary["tracks"] if t["trackNumber"] == int(number))
+        check(track.get("headerStripping") == prefix, f"{path}: track {number} should strip {prefix}")
     if "timestampScale" in made_by:
         check(mkv.timestamp_scale == made_by["timestampScale"], f"{path}: TimestampScale {mkv.timestamp_scale}")
 
