@@ -1,22 +1,24 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: MPEG-TS → fragmented MP4 remux throughput in Node, one core, input held in memory
- * (DESIGN.md §6), weir side by side with its peers in one run. See bench/README.md.
+ * `npm run bench`: MPEG-TS and WebM/Matroska → fragmented MP4 remux throughput in Node, one core,
+ * input held in memory (DESIGN.md §6), weir side by side with its peers in one run. See bench/README.md.
  *
  * 1. Peers: weir (fresh engine and reused engine), mux.js, hls.js's and mpegts.js's transmuxers
- *    (bundled from their npm sources, harness/peers.js), Mediabunny (stream copy), ffmpeg `-c copy`
- *    (child process: in-process `-benchmark` figure and whole process) and a memcpy ceiling, on each
- *    input. Every output is validated once (packet counts by ffprobe against the input's); then all
+ *    (bundled from their npm sources, harness/peers.js; MPEG-TS only: "n/a" on WebM and Matroska),
+ *    Mediabunny (stream copy), ffmpeg `-c copy` (child process: in-process `-benchmark` figure and
+ *    whole process) and a memcpy ceiling, on each input. Every output is validated once (packet
+ *    counts by ffprobe against the input's); then all
  *    run interleaved round by round, the order rotated each round, a forced GC before each sample;
  *    ratios come from the same round. Peak RSS: one child process per contestant (harness/rss-child.js).
  * 2. Throughput against chunk size (1 KiB … 1 MiB) and against input length (cuts of one encode).
  * 3. Results: JSON in bench/results/ (latest.json + a dated copy), bench/results/report.html, and the
  *    README's performance table (bench/table.js).
  *
- * Modes: default (full); --quick (360p only, 5 rounds: well under 3 minutes);
- * --smoke (a committed test fixture, 1 round, everything exercised once, results to --out or a
- * temporary folder, README untouched: what `npm test` runs).
- * Options: --rounds N, --inputs 1080p,360p, --chunk-kib N, --skip rss,chunks,lengths, --out DIR,
+ * Modes: default (full: the TS, WebM and Matroska inputs); --quick (360p TS and the 720p AV1 WebM,
+ * 5 rounds: well under 3 minutes); --smoke (two committed test fixtures, TS and WebM, 1 round,
+ * everything exercised once, results to --out or a temporary folder, README untouched: what
+ * `npm test` runs).
+ * Options: --rounds N, --inputs 1080p,webm-vp9-1080p,..., --chunk-kib N, --skip rss,chunks,lengths, --out DIR,
  * --prepare (only generate the inputs).
  */
 import { spawnSync } from 'node:child_process';
@@ -28,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { CONTESTANTS, loadLibraries, makeContestants } from './harness/contestants.js';
+import { CONTESTANTS, loadLibraries, makeContestants, reads } from './harness/contestants.js';
 import { ffmpegVersion, runFfmpeg } from './harness/ffmpeg.js';
 import { ensureCuts, ensureInput, existingInput, fail, INPUTS, MB, probe } from './harness/inputs.js';
 import { bundlePeer } from './harness/peers.js';
@@ -58,21 +60,21 @@ const MODE = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const PLAN = {
   full: {
     rounds: 7,
-    inputs: ['1080p', '360p'],
+    inputs: ['1080p', '360p', 'webm-vp9-1080p', 'webm-av1-720p', 'mkv-h264-1080p'],
     chunkSweep: { input: '1080p', kib: [1, 4, 16, 64, 256, 512, 1024], contestants: ['weir', 'weir-reused', 'mux.js'] },
     lengthSweep: { input: '1080p', seconds: [10, 30, 60, 120], contestants: ['weir', 'weir-reused', 'mux.js'] },
   },
   quick: {
     rounds: 5,
-    inputs: ['360p'],
+    inputs: ['360p', 'webm-av1-720p'],
     chunkSweep: { input: '360p', kib: [1, 4, 16, 64, 256, 512, 1024], contestants: ['weir', 'weir-reused', 'mux.js'] },
     lengthSweep: { input: '360p', seconds: [10, 30, 60, 120], contestants: ['weir', 'weir-reused', 'mux.js'] },
   },
   smoke: {
     rounds: 1,
-    inputs: ['fixture'],
-    chunkSweep: { input: 'fixture', kib: [1, 64], contestants: ['weir', 'mux.js'] },
-    lengthSweep: { input: 'fixture', seconds: [1, 3], contestants: ['weir', 'mux.js'] },
+    inputs: ['ts-h264-baseline-aac', 'webm-vp9-opus'],
+    chunkSweep: { input: 'ts-h264-baseline-aac', kib: [1, 64], contestants: ['weir', 'mux.js'] },
+    lengthSweep: { input: 'ts-h264-baseline-aac', seconds: [1, 3], contestants: ['weir', 'mux.js'] },
   },
 }[MODE];
 const ROUNDS = Math.max(1, Number.parseInt(args.rounds ?? '', 10) || PLAN.rounds);
@@ -95,7 +97,8 @@ const OUT = path.resolve(
 );
 /** Inputs, peer bundles and validation outputs; a smoke run keeps its own, inside OUT. */
 const CACHE = MODE === 'smoke' ? path.join(OUT, 'cache') : path.join(ROOT, 'bench', '.cache');
-const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'ts-h264-baseline-aac.ts');
+/** The smoke run's inputs: committed fixtures, one per container family, named by their files. */
+const FIXTURES = ['ts-h264-baseline-aac.ts', 'webm-vp9-opus.webm'].map((f) => path.join(ROOT, 'test', 'fixtures', f));
 
 /** A `gc()` between samples, so that one contestant's garbage is not collected on the next one's clock. */
 const gc = (() => {
@@ -312,9 +315,18 @@ async function comparePeers(libs, input, withFfmpeg) {
   const duration = summary.duration;
   console.log(
     `\n${input.name}: ${path.relative(ROOT, input.file)}, ${(buffer.length / MB).toFixed(1)} MB, ${duration.toFixed(2)} s, ` +
-      `${summary.video?.packets ?? 0} video + ${summary.audio?.packets ?? 0} audio packets`,
+      `${summary.video?.packets ?? 0} video + ${summary.audio?.packets ?? 0} audio packets ` +
+      `(${input.container}, ${summary.video?.codec ?? 'no video'}/${summary.audio?.codec ?? 'no audio'})`,
   );
-  const contestants = await makeContestants(libs, buffer, CHUNK);
+  /** @type {Record<string, string>} */
+  const notApplicable = {};
+  for (const name of CONTESTANTS) {
+    const r = reads(name, input.container);
+    if (!r.reads) notApplicable[name] = r.reason;
+  }
+  const applicable = CONTESTANTS.filter((name) => !notApplicable[name]);
+  for (const [name, reason] of Object.entries(notApplicable)) console.log(`  ${name.padEnd(10)} n/a: ${reason}`);
+  const contestants = await makeContestants(libs, buffer, CHUNK, applicable);
   const outDir = path.join(CACHE, 'out');
   fs.mkdirSync(outDir, { recursive: true });
 
@@ -325,6 +337,9 @@ async function comparePeers(libs, input, withFfmpeg) {
   const details = {};
   /** @type {Record<string, number>} */
   const bytesOut = {};
+  /** Peers that threw on this input: not timed, a row with the reason (weir failing ends the bench). */
+  /** @type {Record<string, string>} */
+  const failed = {};
   for (const c of contestants) {
     /** @type {Map<string, Uint8Array[]>} */
     const pieces = new Map();
@@ -340,8 +355,10 @@ async function comparePeers(libs, input, withFfmpeg) {
             },
       );
     } catch (e) {
-      fail(`${c.name} failed on ${input.name}: ${e instanceof Error ? e.stack : e}`);
-      return;
+      if (c.kind === 'weir') fail(`${c.name} failed on ${input.name}: ${e instanceof Error ? e.stack : e}`);
+      failed[c.name] = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+      console.log(`  ${c.name.padEnd(10)} FAILED: ${failed[c.name]}`);
+      continue;
     }
     bytesOut[c.name] = r.bytesOut;
     if (r.detail) details[c.name] = r.detail;
@@ -355,22 +372,30 @@ async function comparePeers(libs, input, withFfmpeg) {
     console.log(`  weir-reused output: ${bytesOut['weir-reused']} bytes, not ${bytesOut.weir} as from a new engine`);
   }
   /** @type {Timed[]} */
-  const entries = contestants.map((c) => timed(c.name, () => c.run(null)));
+  const entries = contestants.filter((c) => !failed[c.name]).map((c) => timed(c.name, () => c.run(null)));
   let ffmpegMaxRss = 0;
+  const ffmpegFile = path.join(outDir, `ffmpeg-${input.name}.mp4`);
   if (withFfmpeg) {
-    const file = path.join(outDir, `ffmpeg-${input.name}.mp4`);
-    runFfmpeg(input.file, file);
+    try {
+      runFfmpeg(input.file, input.container, ffmpegFile);
+    } catch (e) {
+      failed.ffmpeg = failed['ffmpeg-process'] = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+      console.log(`  ${'ffmpeg'.padEnd(10)} FAILED: ${failed.ffmpeg}`);
+    }
+  }
+  if (withFfmpeg && !failed.ffmpeg) {
+    const file = ffmpegFile;
     const out = probe(file);
     validation.ffmpeg = validationOf([file], out.video?.packets ?? 0, out.audio?.packets ?? 0, [out.duration], summary);
     validation['ffmpeg-process'] = validation.ffmpeg;
     bytesOut.ffmpeg = bytesOut['ffmpeg-process'] = fs.statSync(file).size;
     // Its peak RSS from a run started by a small shell (see harness/ffmpeg.js), writing the file as above.
-    ffmpegMaxRss = runFfmpeg(input.file, '/dev/null', true).maxRssBytes;
+    ffmpegMaxRss = runFfmpeg(input.file, input.container, '/dev/null', true).maxRssBytes;
     console.log(`  ${'ffmpeg'.padEnd(10)} ${validityText(validation.ffmpeg)}`);
     entries.push({
       id: 'ffmpeg',
       sample: async () => {
-        const r = runFfmpeg(input.file, '/dev/null');
+        const r = runFfmpeg(input.file, input.container, '/dev/null');
         return { ms: r.wallMs, inProcessMs: r.inProcessMs };
       },
     });
@@ -418,9 +443,35 @@ async function comparePeers(libs, input, withFfmpeg) {
       ...(validation[name] ? { validation: validation[name] } : {}),
     };
   });
+  // The TS-only peers on another container, and peers that failed: a row that says so and has no
+  // figures, in the listed order (ffmpeg's two rows last).
+  const noFigures = [
+    ...Object.entries(notApplicable).map(([name, reason]) => ({ contestant: name, notApplicable: reason })),
+    ...Object.entries(failed).map(([name, reason]) => ({ contestant: name, failed: reason })),
+  ];
+  for (const row of noFigures) {
+    rows.push(
+      /** @type {any} */ ({
+        input: input.name,
+        kind: row.contestant === 'memcpy' ? 'ceiling' : 'peer',
+        inputBytes: buffer.length,
+        mediaSeconds: duration,
+        ...row,
+      }),
+    );
+  }
+  const rank = (/** @type {string} */ name) => {
+    const i = CONTESTANTS.indexOf(name);
+    return i < 0 ? CONTESTANTS.length : i;
+  };
+  rows.sort((x, y) => rank(x.contestant) - rank(y.contestant));
   if (!SKIP.has('rss')) {
-    const rss = peakRss(input, CONTESTANTS);
+    const rss = peakRss(
+      input,
+      applicable.filter((name) => !failed[name]),
+    );
     for (const row of rows) {
+      if (!row.mbps) continue;
       if (row.contestant.startsWith('ffmpeg')) {
         /** @type {any} */ (row).peakRss = {
           peakBytes: ffmpegMaxRss,
@@ -544,6 +595,10 @@ async function lengthSweep(libs, cuts, names, sourceName) {
 function printTable(results) {
   const rows = [['input', 'contestant', 'MB/s median', 'min-max', 'x realtime', 'peak RSS', 'valid', 'weir ÷ it']];
   for (const r of results) {
+    if (r.notApplicable || r.failed) {
+      rows.push([r.input, r.contestant, r.failed ? 'FAILED' : 'n/a', '', '', '', '', r.failed ?? r.notApplicable]);
+      continue;
+    }
     const v = r.validation;
     rows.push([
       r.input,
@@ -574,10 +629,11 @@ async function main() {
   let cuts = [];
   let cutSource = '';
   if (MODE === 'smoke') {
-    inputs = [existingInput('fixture', FIXTURE)];
-    if (!SKIP.has('lengths')) {
-      cuts = ensureCuts(inputs[0], PLAN.lengthSweep.seconds, CACHE, ROOT);
-      cutSource = path.relative(ROOT, FIXTURE);
+    inputs = FIXTURES.map((file) => existingInput(path.basename(file, path.extname(file)), file));
+    const source = inputs.find((i) => i.name === PLAN.lengthSweep.input);
+    if (!SKIP.has('lengths') && source) {
+      cuts = ensureCuts(source, PLAN.lengthSweep.seconds, CACHE, ROOT);
+      cutSource = path.relative(ROOT, source.file);
     }
   } else {
     inputs = INPUTS.filter((i) => selected.includes(i.name)).map((spec) => ensureInput(spec, CACHE, ROOT));
@@ -632,7 +688,8 @@ async function main() {
   let chunks = null;
   if (!SKIP.has('chunks')) {
     const input = inputs.find((i) => i.name === PLAN.chunkSweep.input) ?? inputs[0];
-    chunks = await chunkSweep(libs, input, PLAN.chunkSweep.kib, PLAN.chunkSweep.contestants);
+    const names = PLAN.chunkSweep.contestants.filter((n) => reads(n, input.container).reads);
+    chunks = await chunkSweep(libs, input, PLAN.chunkSweep.kib, names);
     for (const r of chunks.rows) {
       console.log(
         `  ${r.contestant.padEnd(12)} ${String(r.chunkBytes / KIB).padStart(5)} KiB  ${r.mbps.median.toFixed(0).padStart(6)} MB/s`,
@@ -641,7 +698,8 @@ async function main() {
   }
   let lengths = null;
   if (cuts.length > 0) {
-    lengths = await lengthSweep(libs, cuts, PLAN.lengthSweep.contestants, cutSource);
+    const names = PLAN.lengthSweep.contestants.filter((n) => reads(n, cuts[0].container).reads);
+    lengths = await lengthSweep(libs, cuts, names, cutSource);
     for (const r of lengths.rows) {
       console.log(
         `  ${r.contestant.padEnd(12)} ${String(r.seconds).padStart(4)} s  ${(r.inputBytes / MB).toFixed(1).padStart(6)} MB  ` +
@@ -672,13 +730,17 @@ async function main() {
       muxjsOptions: { remux: true },
       hlsjs: 'transmuxer bundled from src/, progressive: true, ArrayBuffer chunks, one flush',
       mpegtsjs: 'TSDemuxer + MP4Remuxer bundled from src/, stash like IOController, flushStashedSamples()',
-      mediabunny: "Conversion, BufferSource → Mp4OutputFormat({ fastStart: 'fragmented' }), copy forced",
-      ffmpeg: '-c copy -bsf:a aac_adtstoasc -movflags frag_keyframe+empty_moov+default_base_moof+delay_moov -f mp4',
+      mediabunny:
+        "Conversion, Input(BufferSource, ALL_FORMATS) → Mp4OutputFormat({ fastStart: 'fragmented' }), copy forced",
+      ffmpeg:
+        '-c copy (-bsf:a aac_adtstoasc for MPEG-TS) -movflags frag_keyframe+empty_moov+default_base_moof+delay_moov -f mp4',
+      notApplicable: 'mux.js, hls.js and mpegts.js read MPEG-TS only: n/a on WebM and Matroska inputs',
       peakRss:
         'child process per contestant (2 runs), VmHWM (Linux; maxRSS elsewhere), added = peak − mark before the runs; ffmpeg: -benchmark maxrss of a process started by sh',
     },
     inputs: inputs.map((i) => ({
       name: i.name,
+      container: i.container,
       file: path.relative(ROOT, i.file),
       bytes: fs.statSync(i.file).size,
       ...i.summary,

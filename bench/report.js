@@ -176,6 +176,21 @@ function rssCell(r) {
 }
 
 /**
+ * One line on an input: container, codecs, size, bitrate, packets.
+ * @param {any} info an entry of the results' `inputs`
+ */
+export function inputLine(info) {
+  const v = info.video;
+  const a = info.audio;
+  const kbps = info.bitRate ? `, ${(info.bitRate / 1e6).toFixed(2)} Mbit/s` : '';
+  return (
+    `${esc(info.container ?? 'mpegts')}, ${(info.bytes / 1e6).toFixed(1)} MB, ${info.duration.toFixed(2)} s${kbps}, ` +
+    `${esc(v?.codec ?? 'no video')} ${v ? `${v.width}x${v.height}` : ''} + ${esc(a?.codec ?? 'no audio')}, ` +
+    `${v?.packets ?? 0} video + ${a?.packets ?? 0} audio packets`
+  );
+}
+
+/**
  * @param {any} report a results JSON written by bench/remux.js
  * @returns {string}
  */
@@ -185,27 +200,30 @@ export function renderReport(report) {
   const sections = [];
   for (const name of inputs) {
     const rows = report.results.filter((/** @type {any} */ r) => r.input === name);
+    const measured = rows.filter((/** @type {any} */ r) => r.mbps);
     const info = report.inputs.find((/** @type {any} */ i) => i.name === name);
-    const bars = rows.map((/** @type {any} */ r) => ({
+    const bars = measured.map((/** @type {any} */ r) => ({
       name: r.contestant,
       ...r.mbps,
       note: r.validation && !r.validation.samePacketCounts ? '✗' : '',
     }));
-    const ratioBars = rows
+    const ratioBars = measured
       .filter((/** @type {any} */ r) => r.weirRatio && r.kind === 'peer')
       .map((/** @type {any} */ r) => ({ name: r.contestant, ...r.weirRatio }));
     const table = rows
-      .map(
-        (/** @type {any} */ r) =>
-          `<tr><td><span class="sw" style="background:${color(r.contestant)}"></span>${esc(label(r.contestant))}</td>` +
-          `<td class="num"><b>${fmt(r.mbps.median)}</b></td><td class="num">${fmt(r.mbps.min)}–${fmt(r.mbps.max)}</td>` +
-          `<td class="num">${fmt(r.realtime.median)}×</td>${rssCell(r)}<td class="num">${r.bytesOut.toLocaleString('en-US')}</td>` +
-          `${validity(r.validation)}<td class="num">${r.weirRatio ? `${r.weirRatio.median.toFixed(2)}×` : ''}</td></tr>`,
+      .map((/** @type {any} */ r) =>
+        !r.mbps
+          ? `<tr><td><span class="sw" style="background:${color(r.contestant)}"></span>${esc(label(r.contestant))}</td>` +
+            `<td colspan="7" class="${r.failed ? 'bad' : 'muted'}">${r.failed ? `failed: ${esc(r.failed)}` : `n/a: ${esc(r.notApplicable)}`}</td></tr>`
+          : `<tr><td><span class="sw" style="background:${color(r.contestant)}"></span>${esc(label(r.contestant))}</td>` +
+            `<td class="num"><b>${fmt(r.mbps.median)}</b></td><td class="num">${fmt(r.mbps.min)}–${fmt(r.mbps.max)}</td>` +
+            `<td class="num">${fmt(r.realtime.median)}×</td>${rssCell(r)}<td class="num">${r.bytesOut.toLocaleString('en-US')}</td>` +
+            `${validity(r.validation)}<td class="num">${r.weirRatio ? `${r.weirRatio.median.toFixed(2)}×` : ''}</td></tr>`,
       )
       .join('');
     sections.push(`
 <h2>${esc(name)}</h2>
-<p class="muted">${esc(info?.file ?? '')}: ${info ? `${(info.bytes / 1e6).toFixed(1)} MB, ${info.duration.toFixed(2)} s, ${esc(info.video?.codec ?? '')} ${info.video?.width ?? ''}x${info.video?.height ?? ''}, ${info.video?.packets ?? 0} video + ${info.audio?.packets ?? 0} audio packets` : ''}</p>
+<p class="muted">${esc(info?.file ?? '')}: ${info ? inputLine(info) : ''}</p>
 <h3>Throughput, MB/s of input (median, min–max whisker)</h3>
 ${barChart(bars, 'MB/s')}
 ${ratioBars.length ? `<h3>weir ÷ peer (time ratio per round; &gt;1: weir faster)</h3>${barChart(ratioBars, '×')}` : ''}
@@ -285,7 +303,7 @@ table{border-collapse:collapse;margin:10px 0;font-size:13px}td,th{padding:3px 8p
 svg .tick{font-size:11px;fill:#6b7280}svg .lbl{font-size:12px;fill:#111827}svg .val{font-size:12px;fill:#111827;font-weight:600}
 code{font-size:12px}
 </style></head><body>
-<h1>weir remux bench: MPEG-TS → fragmented MP4 in Node</h1>
+<h1>weir remux bench: MPEG-TS and WebM/Matroska → fragmented MP4 in Node</h1>
 <p>${esc(report.date)} (${esc(report.mode ?? 'full')} run, ${esc(report.durationSeconds ?? '?')} s) on ${esc(m.cpu)}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${esc(m.node)}, ${esc(m.platform ?? '')}.
 Load average before ${esc((m.loadAverageBefore ?? [m.loadAverage1m]).join(' '))}, after ${esc((m.loadAverageAfter ?? []).join(' '))}; ${esc(m.busyCoresBeforeStart)} cores busy just before the start.</p>
 <p>weir ${esc(report.weir.commit.slice(0, 7))}${report.weir.dirty ? ' (uncommitted changes)' : ''}, core ${report.weir.wasmBytes.toLocaleString('en-US')} bytes; ${peers}.</p>

@@ -12,11 +12,15 @@
  *  - mpegts.js: its TSDemuxer + MP4Remuxer wired as its TransmuxingController does, fed the chunks
  *    through a stash like its IOController (a packet cut by a chunk boundary waits, joined with the
  *    next chunk), `flushStashedSamples()` at the end; output per track.
- *  - Mediabunny: `Conversion` from `Input(BufferSource)` (MPEG-TS) to `Mp4OutputFormat({ fastStart:
+ *  - Mediabunny: `Conversion` from `Input(BufferSource)` with `ALL_FORMATS` (its MPEG-TS, WebM and
+ *    Matroska demuxers are picked by sniffing, as weir's are) to `Mp4OutputFormat({ fastStart:
  *    'fragmented' })` into a `BufferTarget`, `copy: { mode: 'forced' }`: a stream copy, no track
  *    re-encoded (Node has no WebCodecs anyway). Mediabunny reads from a source, it is not pushed
  *    chunks, so the chunk size does not apply to it.
  *  - memcpy: the input copied chunk by chunk into one reused CHUNK-sized buffer (the ceiling).
+ *
+ * mux.js, hls.js and mpegts.js read MPEG-TS only (`reads`): on WebM and Matroska inputs they are
+ * not applicable, not failures, and are not made.
  *
  * `sink(track, bytes)` (validation runs only) receives a copy of every output piece; `track` is
  * 'muxed' for single-file outputs and 'video' / 'audio' for per-track outputs.
@@ -40,6 +44,20 @@ const require = createRequire(import.meta.url);
 
 /** Names in the order they are listed. */
 export const CONTESTANTS = ['weir', 'weir-reused', 'mux.js', 'hls.js', 'mpegts.js', 'mediabunny', 'memcpy'];
+
+/** The transmuxers that demux MPEG-TS only (hls.js also takes fMP4 and raw audio, none of ours). */
+const TS_ONLY = new Set(['mux.js', 'hls.js', 'mpegts.js']);
+
+/**
+ * Whether a contestant reads inputs in a container; when not, why (for the results' "n/a").
+ * @param {string} name
+ * @param {import('./inputs.js').Container} container
+ * @returns {{ reads: true } | { reads: false, reason: string }}
+ */
+export function reads(name, container) {
+  if (container !== 'mpegts' && TS_ONLY.has(name)) return { reads: false, reason: 'reads MPEG-TS only' };
+  return { reads: true };
+}
 
 /**
  * Loads every library once (weir from lib/ + build/, the peers from node_modules and the bundles).
@@ -338,7 +356,7 @@ export function runMpegtsjs(M, chunks, sink) {
 }
 
 /**
- * Mediabunny: TS → fragmented MP4 stream copy into memory.
+ * Mediabunny: MPEG-TS, WebM or Matroska → fragmented MP4 stream copy into memory.
  * @param {any} MB
  * @param {Uint8Array} input
  * @param {Sink | null} sink

@@ -1,6 +1,8 @@
 /**
- * ffmpeg as a reference remuxer: `-c copy` from the MPEG-TS file to fragmented MP4 (the flags
- * TOOLCHAIN.md gives: `-bsf:a aac_adtstoasc`, `frag_keyframe+empty_moov+default_base_moof+delay_moov`).
+ * ffmpeg as a reference remuxer: `-c copy` from the input file to fragmented MP4 (the flags
+ * TOOLCHAIN.md gives: `frag_keyframe+empty_moov+default_base_moof+delay_moov`, and for MPEG-TS
+ * `-bsf:a aac_adtstoasc`, which turns ADTS into raw AAC; Matroska and WebM carry raw AAC already, and
+ * the filter refuses Opus). ffmpeg 5.1 writes VP9, AV1 and Opus into MP4 without `-strict`.
  * One ffmpeg process per run; two figures from each run:
  *  - whole process: wall time from spawn to exit, measured here (process start, probing, the remux,
  *    exit);
@@ -17,8 +19,9 @@ import { spawnSync } from 'node:child_process';
 /**
  * @param {string} input
  * @param {string} output
+ * @param {import('./inputs.js').Container} container the input's
  */
-export function ffmpegArgs(input, output) {
+export function ffmpegArgs(input, output, container) {
   return [
     '-hide_banner',
     '-nostdin',
@@ -30,8 +33,7 @@ export function ffmpegArgs(input, output) {
     '0',
     '-c',
     'copy',
-    '-bsf:a',
-    'aac_adtstoasc',
+    ...(container === 'mpegts' ? ['-bsf:a', 'aac_adtstoasc'] : []),
     '-movflags',
     'frag_keyframe+empty_moov+default_base_moof+delay_moov',
     '-f',
@@ -51,12 +53,13 @@ export function ffmpegVersion() {
 /**
  * One remux by ffmpeg.
  * @param {string} input
+ * @param {import('./inputs.js').Container} container the input's
  * @param {string} output
  * @param {boolean} [viaShell] start it from `sh` (for a right maxrss; adds the shell's start-up)
  * @returns {{ wallMs: number, inProcessMs: number, maxRssBytes: number }}
  */
-export function runFfmpeg(input, output, viaShell = false) {
-  const args = ffmpegArgs(input, output);
+export function runFfmpeg(input, container, output, viaShell = false) {
+  const args = ffmpegArgs(input, output, container);
   const t0 = performance.now();
   // `; exit $?` keeps sh from exec'ing ffmpeg in its own place: sh forks it, small.
   const r = viaShell

@@ -1,7 +1,8 @@
 /**
- * The bench corpus: synthetic H.264/AAC MPEG-TS generated once with ffmpeg into a cache folder
- * (bench/.cache/, git-ignored), summarised with ffprobe (packet counts), and cuts of one long encode
- * for the throughput-against-length sweep. Also the external tools (ffmpeg, ffprobe) the bench runs.
+ * The bench corpus, generated once with ffmpeg into a cache folder (bench/.cache/, git-ignored) and
+ * summarised with ffprobe (packet counts): synthetic H.264/AAC MPEG-TS, VP9/Opus and AV1/Opus WebM,
+ * and an H.264/AAC Matroska stream-copied from the 1080p TS; cuts of one long encode for the
+ * throughput-against-length sweep. Also the external tools (ffmpeg, ffprobe) the bench runs.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,27 +11,109 @@ import path from 'node:path';
 export const MB = 1e6;
 
 /**
+ * @typedef {'mpegts' | 'webm' | 'matroska'} Container
  * @typedef {object} InputSpec
- * @property {string} name
+ * @property {string} name what `--inputs` takes
+ * @property {Container} container
+ * @property {'h264' | 'vp9' | 'av1'} video
  * @property {number} width
  * @property {number} height
  * @property {number} fps
  * @property {number} seconds
- * @property {string} videoBitrate
- * @property {string} bufsize
+ * @property {string} videoBitrate target (CBR-ish for H.264 and VP9, VBR for AV1)
+ * @property {string} [bufsize] H.264's VBV buffer
+ * @property {string} [copyOf] made by `-c copy` from this input's file instead of encoded
  */
 
-/** The measured inputs (DESIGN.md §6: 1080p is the bar; 360p shows per-frame overhead). */
+/**
+ * The measured inputs. DESIGN.md §6: 1080p H.264/AAC TS is the bar; 360p shows per-frame overhead.
+ * WebM (issue 4, issue 6): VP9/Opus at 1080p, encoded by libvpx-vp9 in its realtime mode (12 s here
+ * for 60 s); AV1/Opus at 720p by SVT-AV1's fastest preset (9 s; libaom takes 24 s in realtime mode).
+ * Both at bitrates a streaming service would use for those sizes; Opus at 128 kbit/s (20 ms packets).
+ * mkv-h264-1080p is the 1080p TS stream-copied into Matroska: the same frames (B-frames, the H.264
+ * reorder path) in the other container, for a like-for-like comparison of the two demuxers.
+ */
 /** @type {InputSpec[]} */
 export const INPUTS = [
-  { name: '1080p', width: 1920, height: 1080, fps: 30, seconds: 60, videoBitrate: '8M', bufsize: '16M' },
-  { name: '360p', width: 640, height: 360, fps: 30, seconds: 60, videoBitrate: '1M', bufsize: '2M' },
+  {
+    name: '1080p',
+    container: 'mpegts',
+    video: 'h264',
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    seconds: 60,
+    videoBitrate: '8M',
+    bufsize: '16M',
+  },
+  {
+    name: '360p',
+    container: 'mpegts',
+    video: 'h264',
+    width: 640,
+    height: 360,
+    fps: 30,
+    seconds: 60,
+    videoBitrate: '1M',
+    bufsize: '2M',
+  },
+  {
+    name: 'webm-vp9-1080p',
+    container: 'webm',
+    video: 'vp9',
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    seconds: 60,
+    videoBitrate: '4M',
+  },
+  {
+    name: 'webm-av1-720p',
+    container: 'webm',
+    video: 'av1',
+    width: 1280,
+    height: 720,
+    fps: 30,
+    seconds: 60,
+    videoBitrate: '2M',
+  },
+  {
+    name: 'mkv-h264-1080p',
+    container: 'matroska',
+    video: 'h264',
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    seconds: 60,
+    videoBitrate: '8M',
+    copyOf: '1080p',
+  },
 ];
+
+/** File extension and ffmpeg muxer of each container. */
+const MUXERS = {
+  mpegts: { ext: '.ts', format: 'mpegts' },
+  webm: { ext: '.webm', format: 'webm' },
+  matroska: { ext: '.mkv', format: 'matroska' },
+};
+
+/**
+ * The container of a file by its extension (for existing files such as the smoke fixtures).
+ * @param {string} file
+ * @returns {Container}
+ */
+export function containerOf(file) {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.webm') return 'webm';
+  if (ext === '.mkv' || ext === '.mka') return 'matroska';
+  return 'mpegts';
+}
 
 /**
  * @typedef {object} Input
  * @property {string} name
  * @property {string} file
+ * @property {Container} container
  * @property {any} summary ffprobe summary: duration, video/audio codec and packet counts, how it was made
  */
 
@@ -49,6 +132,8 @@ export function fail(message) {
 export function run(tool, toolArgs, inherit = false) {
   const r = spawnSync(tool, toolArgs, {
     encoding: 'utf8',
+    // SVT-AV1 prints its whole configuration at its default log level (info); warnings and errors stay.
+    env: { ...process.env, SVT_LOG: process.env.SVT_LOG ?? '2' },
     maxBuffer: 64 * MB,
     stdio: inherit ? ['ignore', 'inherit', 'inherit'] : 'pipe',
   });
@@ -100,12 +185,60 @@ export function probe(file) {
 const quoteArgs = (a) => a.map((x) => (/[\s:=]/.test(x) ? `'${x}'` : x)).join(' ');
 
 /**
- * The ffmpeg arguments that make an input (H.264 High + AAC LC in MPEG-TS, CBR-ish).
+ * The ffmpeg arguments that encode an input (synthetic picture and tone, 2 s GOPs, 128 kbit/s stereo
+ * audio): H.264 High + AAC-LC (x264 veryfast, CBR-ish); VP9 + Opus (libvpx-vp9 realtime, cpu-used 8,
+ * row-mt, CBR); AV1 + Opus (SVT-AV1 preset 12, VBR).
  * @param {InputSpec} spec
  * @param {string} out
  */
 function encodeArgs(spec, out) {
-  const { width, height, fps, seconds } = spec;
+  const { width, height, fps, seconds, videoBitrate } = spec;
+  const gop = String(fps * 2);
+  /** @type {Record<InputSpec['video'], string[]>} */
+  const video = {
+    h264: [
+      '-c:v',
+      'libx264',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-preset',
+      'veryfast',
+      '-b:v',
+      videoBitrate,
+      '-maxrate',
+      videoBitrate,
+      '-bufsize',
+      spec.bufsize ?? videoBitrate,
+      '-g',
+      gop,
+    ],
+    vp9: [
+      '-c:v',
+      'libvpx-vp9',
+      '-pix_fmt',
+      'yuv420p',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-row-mt',
+      '1',
+      '-b:v',
+      videoBitrate,
+      '-minrate',
+      videoBitrate,
+      '-maxrate',
+      videoBitrate,
+      '-g',
+      gop,
+      '-keyint_min',
+      gop,
+    ],
+    av1: ['-c:v', 'libsvtav1', '-pix_fmt', 'yuv420p', '-preset', '12', '-b:v', videoBitrate, '-g', gop],
+  };
+  const audio = spec.video === 'h264' ? ['-c:a', 'aac'] : ['-c:a', 'libopus'];
   return [
     '-hide_banner',
     '-v',
@@ -120,43 +253,54 @@ function encodeArgs(spec, out) {
     'lavfi',
     '-i',
     `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-profile:v',
-    'high',
-    '-pix_fmt',
-    'yuv420p',
-    '-preset',
-    'veryfast',
-    '-b:v',
-    spec.videoBitrate,
-    '-maxrate',
-    spec.videoBitrate,
-    '-bufsize',
-    spec.bufsize,
-    '-g',
-    String(fps * 2),
-    '-c:a',
-    'aac',
+    ...video[spec.video],
+    ...audio,
     '-b:a',
     '128k',
     '-ac',
     '2',
     '-f',
-    'mpegts',
+    MUXERS[spec.container].format,
     out,
   ];
 }
 
 /**
- * Makes `file` (and its summary next to it) once with the given tool arguments (output last).
+ * The ffmpeg arguments that stream-copy a whole file, or its first `seconds`, into a container.
+ * @param {string} source
+ * @param {Container} container
+ * @param {string} out
+ * @param {number} [seconds]
+ */
+function copyArgs(source, container, out, seconds) {
+  return [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    '-i',
+    source,
+    '-map',
+    '0',
+    ...(seconds === undefined ? [] : ['-t', String(seconds)]),
+    '-c',
+    'copy',
+    '-f',
+    MUXERS[container].format,
+    out,
+  ];
+}
+
+/**
+ * Makes `file` (and its summary next to it, `<file without extension>.json`) once with the given
+ * tool arguments (output last).
  * @param {string} file
  * @param {(out: string) => string[]} makeArgs
  * @param {string} what
- * @param {string} root for relative paths in messages
+ * @param {string} root for relative paths in messages and in the summary
  */
 function ensureMade(file, makeArgs, what, root) {
-  const summaryFile = file.replace(/\.ts$/, '.json');
+  const summaryFile = `${file.slice(0, -path.extname(file).length)}.json`;
   if (!fs.existsSync(file) || !fs.existsSync(summaryFile)) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.partial`;
@@ -165,26 +309,42 @@ function ensureMade(file, makeArgs, what, root) {
     console.log(`  ffmpeg ${quoteArgs(toolArgs)}`);
     const t0 = performance.now();
     run('ffmpeg', toolArgs, true);
+    const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
     fs.renameSync(tmp, file);
-    console.log(`bench: made in ${((performance.now() - t0) / 1000).toFixed(1)} s; counting packets with ffprobe`);
-    const summary = { ...probe(file), generatedWith: `ffmpeg ${quoteArgs(toolArgs.slice(0, -1))}` };
+    console.log(`bench: made in ${seconds} s; counting packets with ffprobe`);
+    const relative = toolArgs.slice(0, -1).map((a) => (path.isAbsolute(a) ? path.relative(root, a) : a));
+    const summary = { ...probe(file), generatedWith: `ffmpeg ${quoteArgs(relative)}`, generatedInSeconds: seconds };
     fs.writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
   }
   return JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
 }
 
 /**
- * The cached encode of a spec, generated on first use.
+ * The cached file of a spec, generated on first use (a `copyOf` spec from its source's file, which
+ * is generated first when needed).
  * @param {InputSpec} spec
  * @param {string} cacheDir
  * @param {string} root
  * @returns {Input}
  */
 export function ensureInput(spec, cacheDir, root) {
-  const file = path.join(cacheDir, `h264-aac-${spec.name}${spec.fps}-${spec.seconds}s-${spec.videoBitrate}.ts`);
-  const what = `${spec.seconds} s, ${spec.width}x${spec.height}`;
+  const { container } = spec;
+  const { ext } = MUXERS[container];
+  if (spec.copyOf) {
+    const sourceSpec = INPUTS.find((i) => i.name === spec.copyOf);
+    if (!sourceSpec) throw new Error(`${spec.name}: no input ${spec.copyOf}`);
+    const source = ensureInput(sourceSpec, cacheDir, root);
+    const file = path.join(cacheDir, `${path.basename(source.file, path.extname(source.file))}-copy${ext}`);
+    const what = `${path.basename(source.file)} stream-copied into ${container}`;
+    const summary = ensureMade(file, (out) => copyArgs(source.file, container, out), what, root);
+    return { name: spec.name, file, container, summary };
+  }
+  const base =
+    spec.video === 'h264' ? `h264-aac-${spec.name}${spec.fps}` : `${spec.video}-opus-${spec.height}p${spec.fps}`;
+  const file = path.join(cacheDir, `${base}-${spec.seconds}s-${spec.videoBitrate}${ext}`);
+  const what = `${spec.seconds} s, ${spec.width}x${spec.height} ${spec.video}`;
   const summary = ensureMade(file, (out) => encodeArgs(spec, out), what, root);
-  return { name: spec.name, file, summary };
+  return { name: spec.name, file, container, summary };
 }
 
 /**
@@ -197,32 +357,17 @@ export function ensureInput(spec, cacheDir, root) {
  * @returns {(Input & { seconds: number })[]}
  */
 export function ensureCuts(source, lengths, cacheDir, root) {
-  const base = path.basename(source.file, '.ts');
+  const ext = path.extname(source.file);
+  const base = path.basename(source.file, ext);
   return lengths.map((seconds) => {
-    const file = path.join(cacheDir, `${base}-cut${seconds}s.ts`);
+    const file = path.join(cacheDir, `${base}-cut${seconds}s${ext}`);
     const summary = ensureMade(
       file,
-      (out) => [
-        '-hide_banner',
-        '-v',
-        'error',
-        '-y',
-        '-i',
-        source.file,
-        '-map',
-        '0',
-        '-t',
-        String(seconds),
-        '-c',
-        'copy',
-        '-f',
-        'mpegts',
-        out,
-      ],
+      (out) => copyArgs(source.file, source.container, out, seconds),
       `first ${seconds} s of ${path.basename(source.file)}`,
       root,
     );
-    return { name: `${seconds}s`, file, summary, seconds };
+    return { name: `${seconds}s`, file, container: source.container, summary, seconds };
   });
 }
 
@@ -233,5 +378,5 @@ export function ensureCuts(source, lengths, cacheDir, root) {
  * @returns {Input}
  */
 export function existingInput(name, file) {
-  return { name, file, summary: { ...probe(file), generatedWith: '(existing file)' } };
+  return { name, file, container: containerOf(file), summary: { ...probe(file), generatedWith: '(existing file)' } };
 }
