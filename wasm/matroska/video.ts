@@ -63,6 +63,8 @@ let frameStep90k: i64 = 0;
 /** Frames in decode order: presentation time, size, keyframe, offset in REORDER region. */
 let pending: i32 = 0;
 let pendingBytes: u32 = 0;
+/** Where the oldest waiting frame's bytes start in the REORDER region (the others follow it in order). */
+let pendingStart: u32 = 0;
 const pendPts = new StaticArray<i64>(MAX_PENDING);
 const pendSize = new StaticArray<u32>(MAX_PENDING);
 const pendKey = new StaticArray<bool>(MAX_PENDING);
@@ -84,6 +86,7 @@ export function resetMkvVideo(slot: i32): void {
   frameStep90k = 0;
   pending = 0;
   pendingBytes = 0;
+  pendingStart = 0;
   pool = 0;
 }
 
@@ -288,7 +291,13 @@ export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: boo
     commitFrame(slot, p, len, size, pts, key, true);
     return;
   }
-  const at = REORDER_BASE + pendingBytes;
+  // The waiting frames lie one after the other from pendingStart; when the next does not fit behind them, they
+  // move to the front of the region once (not at every frame that leaves).
+  if (pendingStart + pendingBytes + size > REORDER_CAPACITY) {
+    memory.copy(REORDER_BASE, REORDER_BASE + pendingStart, pendingBytes);
+    pendingStart = 0;
+  }
+  const at = REORDER_BASE + pendingStart + pendingBytes;
   if (annexB) annexBSize(p, len, at);
   else memory.copy(at, p, len);
   unchecked((pendPts[pending] = pts));
@@ -349,11 +358,11 @@ function poolSpan(): i64 {
 
 function commitOldest(slot: i32): void {
   const size = unchecked(pendSize[0]);
-  commitFrame(slot, REORDER_BASE, size, size, unchecked(pendPts[0]), unchecked(pendKey[0]), false);
+  commitFrame(slot, REORDER_BASE + pendingStart, size, size, unchecked(pendPts[0]), unchecked(pendKey[0]), false);
   pending--;
   pendingBytes -= size;
+  pendingStart = pending > 0 ? pendingStart + size : 0;
   if (pending > 0) {
-    memory.copy(REORDER_BASE, REORDER_BASE + size, pendingBytes);
     for (let i = 0; i < pending; i++) {
       unchecked((pendPts[i] = unchecked(pendPts[i + 1])));
       unchecked((pendSize[i] = unchecked(pendSize[i + 1])));
