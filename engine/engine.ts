@@ -346,10 +346,44 @@ export class Engine {
   }
 
   /**
-   * Seeks in a WebM/Matroska file: the next bytes pushed start at absolute position `offset`, where a Cluster begins
-   * (a seek point from `parseCues`). The stream's headers stay known; output starts again with new init segments,
-   * on the same timeline as before the seek. False when the stream cannot seek now: not Matroska, stopped by a fatal
-   * error, or its output has not started yet (the first fragments fix the timeline's origin: push more, then seek).
+   * The output timeline's origin on the source clock (MPEG-TS: 90 kHz ticks of the unwrapped PTS that output time 0
+   * stands for), once output has started; undefined before. An element time t is source time origin + t × 90000.
+   */
+  timeOrigin(): number | undefined {
+    const t = this.core.timeOrigin();
+    return t === -1 ? undefined : t;
+  }
+
+  /**
+   * MPEG-TS seeking: scans a window of the file (bytes fetched from anywhere in it; whole packets are found by their
+   * sync bytes) for the video track's access units. `target` is a 33-bit PTS (90 kHz). Gives how many video PES
+   * start in the window, the first one's DTS and offset in the window, and the PTS and offset of the last random
+   * access point whose PTS is at or before `target` (undefined where there is none). Undefined when the stream is not
+   * MPEG-TS or has no video track yet.
+   */
+  probeTs(
+    window: Uint8Array,
+    target: number,
+  ): { count: number; first?: { time: number; offset: number }; key?: { time: number; offset: number } } | undefined {
+    const core = this.core;
+    const n = Math.min(window.byteLength, core.cuesInputCapacity());
+    new Uint8Array(core.memory.buffer, core.cuesInputPtr(), n).set(window.subarray(0, n));
+    const count = core.probeTs(n, target);
+    if (count < 0) return undefined;
+    const at = (i: number) => core.probeResult(i);
+    return {
+      count,
+      ...(at(1) >= 0 ? { first: { time: at(0), offset: at(1) } } : {}),
+      ...(at(3) >= 0 ? { key: { time: at(2), offset: at(3) } } : {}),
+    };
+  }
+
+  /**
+   * Seeks in a file: the next bytes pushed start at absolute position `offset`: in WebM/Matroska where a Cluster
+   * begins (a seek point from `parseCues`), in MPEG-TS at the packet where a video random access point starts (from
+   * `probeTs`). The stream's headers stay known; output starts again with new init segments,
+   * on the same timeline as before the seek. False when the stream cannot seek now: stopped by a fatal error, or its
+   * output has not started yet (the first fragments fix the timeline's origin: push more, then seek).
    */
   seek(offset: number): boolean {
     if (this.fatal || this.dead) return false;

@@ -38,6 +38,9 @@ export interface CoreExports {
   parseCues(len: number): number;
   cuesTablePtr(): number;
   declaredDuration(): number;
+  probeTs(len: number, target: number): number;
+  probeResult(i: number): number;
+  timeOrigin(): number;
 }
 
 let defaultModule: Promise<WebAssembly.Module> | undefined;

@@ -229,7 +229,10 @@ export class Player {
    */
   seek(time: number): void {
     if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) invalid('time', 'must be a finite number >= 0');
-    this.video.currentTime = time;
+    // The worker moves the playhead (a `seek` message) once the MediaSource's duration reaches the target; within
+    // what is buffered it moves at once.
+    const b = this.video.buffered;
+    for (let i = 0; i < b.length; i++) if (b.start(i) <= time && time < b.end(i)) this.video.currentTime = time;
     this.send({ type: 'seek', time });
   }
 
@@ -326,9 +329,19 @@ export class Player {
       case 'error':
         this.emit('error', WeirError.fromJSON(m.error as SerializedError));
         break;
-      case 'seek':
+      case 'seek': {
+        // Fallback mode: this thread's MediaSource must reach the target first (else the element clamps the seek).
+        const ms = this.mediaSource;
+        if (ms && ms.readyState === 'open' && !(ms.duration >= m.time)) {
+          try {
+            ms.duration = m.time + 0.5;
+          } catch {
+            // a SourceBuffer is updating: the seek goes as far as the buffered media reaches
+          }
+        }
         this.video.currentTime = m.time;
         break;
+      }
       case 'rate':
         this.applyRate(m.rate, m.validForMs);
         break;

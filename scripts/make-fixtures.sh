@@ -429,6 +429,16 @@ PY
 python3 scripts/fixture-summary.py --damage "$damage" "$f"
 echo "  $f ($(stat -c %s "$f") bytes, $damage)"
 
+# 24b. A 60-second file to seek in (issue 5: "a seek in a 60-second TS file lands on the keyframe at or before the
+#     target"): 320x240 at 25 fps, H.264 High with 2 B-frames, 2 s GOPs (a keyframe every 50 frames), 150 kbit/s,
+#     AAC-LC 64 kbit/s. About 1.6 MB.
+f=$FIXTURES/ts-h264-aac-60s.ts
+x264 high 3.0 50
+"${FFMPEG[@]}" -f lavfi -i "$(video 320x240 25 60)" -f lavfi -i "$(audio 48000 60)" \
+  "${X264[@]}" -bf 2 -b:v 150k -maxrate 200k -bufsize 400k -c:a aac -profile:a aac_low -b:a 64k -ar 48000 \
+  "${MUX[@]}" "$f"
+summarize "$f"
+
 # Demo sample for `npm start`: long enough to seek in (12 s), 640x360 at 30 fps, H.264 High ~1 Mbit/s with 1 s
 # GOPs (a keyframe per second to seek to), AAC-LC 48 kHz stereo. Under 2.5 MB.
 f=$DEMO/sample.ts

@@ -32,8 +32,18 @@ import { Fatal, Status } from './codes';
 import './abort';
 import { eventCount as events, eventsOverflowed, resetByteOffset, resetEvents, suppressedWarnings } from './events';
 import { outputLength as written, outputReset } from './mp4/writer';
-import { addBytesSeen, bytesSeen, deferred, demux, flushDemuxer, hasSynced, programsListed, resetDemuxer } from './mpegts/demux';
-import { fatalRaised, flushRemuxer, isInitDone, raiseFatal, resetRemuxer, restartOutput } from './remux/remuxer';
+import {
+  addBytesSeen,
+  bytesSeen,
+  deferred,
+  demux,
+  flushDemuxer,
+  hasSynced,
+  programsListed,
+  resetDemuxer,
+  seekMpegTs,
+} from './mpegts/demux';
+import { fatalRaised, flushRemuxer, isInitDone, outputBase90k, raiseFatal, resetRemuxer, restartOutput } from './remux/remuxer';
 import { entryCount as mkvEntries } from './matroska/tracks';
 import {
   demuxMatroska,
@@ -49,6 +59,7 @@ import {
   seekMatroska,
 } from './matroska/demux';
 import { parseCuesAt } from './matroska/cues';
+import { probeFirstOffset, probeFirstTime, probeKeyOffset, probeKeyTime, probeMpegTs } from './mpegts/probe';
 import { slotEntry, entryNumber } from './matroska/tracks';
 
 /** The container of the stream, decided by its first bytes (sniff). */
@@ -250,15 +261,16 @@ export function mkvEntrySize(): u32 {
 }
 
 /**
- * Seeking in a WebM/Matroska file: the next byte pushed is at absolute position `offset`, where a Cluster starts
- * (a cue's position). Returns Status.Ok, or Status.Fatal when the stream cannot seek yet: not Matroska, or its
- * output has not started (the time origin the fragments after the seek keep is set when output starts), or it
+ * Seeking in a file: the next byte pushed is at absolute position `offset`: in WebM/Matroska where a Cluster starts
+ * (a cue's position), in MPEG-TS the packet where a video random access point starts (probeTs found it). Returns
+ * Status.Ok, or Status.Fatal when the stream cannot seek yet: its output has not started (the time origin the
+ * fragments after the seek keep is set when output starts), its headers (Tracks, PAT/PMT) are not known, or it
  * stopped. Nothing changes then.
  */
 export function seekTo(offset: f64): i32 {
   beginCall();
-  if (container != Container.Matroska || fatalRaised || flushed || !isInitDone()) return Status.Fatal;
-  if (!seekMatroska(offset)) return Status.Fatal;
+  if (container == Container.Unknown || fatalRaised || flushed || !isInitDone()) return Status.Fatal;
+  if (!(container == Container.Matroska ? seekMatroska(offset) : seekMpegTs(offset))) return Status.Fatal;
   carried = 0;
   restartOutput();
   return Status.Ok;
@@ -298,4 +310,24 @@ export function cuesTablePtr(): u32 {
 /** The stream's duration in seconds as its header says (WebM/Matroska Info Duration); NaN when not said. */
 export function declaredDuration(): f64 {
   return container == Container.Matroska ? matroskaDuration() : NaN;
+}
+
+/**
+ * MPEG-TS seeking: scans `len` bytes the host wrote at cuesInputPtr() (a window of the file) for the video PID's
+ * access units. `target` is a 33-bit PTS. Returns how many video PES start in the window (-1: no video track yet);
+ * probeResult(i) then gives [0] the first one's DTS and [1] its offset in the window, [2] the PTS and [3] the offset
+ * of the last random access point at or before `target` (-1 where there is none).
+ */
+export function probeTs(len: u32, target: f64): i32 {
+  if (container != Container.MpegTs || len > CUES_INPUT_CAPACITY) return -1;
+  return probeMpegTs(CUES_INPUT_BASE, len, <i64>target);
+}
+
+export function probeResult(i: i32): f64 {
+  return i == 0 ? probeFirstTime : i == 1 ? probeFirstOffset : i == 2 ? probeKeyTime : probeKeyOffset;
+}
+
+/** The output timeline's origin on the source clock, in 90 kHz ticks (valid once output started; -1 before). */
+export function timeOrigin(): f64 {
+  return isInitDone() ? <f64>outputBase90k() : -1;
 }

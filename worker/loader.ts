@@ -15,13 +15,15 @@ export interface LoaderResult {
 /**
  * Opens a streamed GET. `stallMs`: a body that delivers no byte for this long is given up with a
  * NETWORK_ERROR (a stalled server must never look like a frozen stream). `from`: the body from this byte on (a
- * range request; a server that ignores it and sends the whole file has its first `from` bytes dropped here).
+ * range request; a server that ignores it and sends the whole file has its first `from` bytes dropped here);
+ * `count`: only that many bytes from there (bytes=from-(from+count-1)).
  */
 export async function openStream(
   url: string,
   outer: AbortSignal,
   stallMs = 5000,
   from?: number,
+  count?: number,
 ): Promise<LoaderResult> {
   if (/^wss?:/i.test(url)) return openWebSocket(url, outer, stallMs);
   // Its own controller, so that a stalled request can be cancelled without stopping the session.
@@ -40,7 +42,13 @@ export async function openStream(
     controller.abort();
   }, stallMs);
   try {
-    const headers: Record<string, string> = from !== undefined && from > 0 ? { Range: `bytes=${from}-` } : {};
+    const start = from ?? 0;
+    const headers: Record<string, string> =
+      count !== undefined
+        ? { Range: `bytes=${start}-${start + count - 1}` }
+        : start > 0
+          ? { Range: `bytes=${start}-` }
+          : {};
     response = await fetch(url, { signal, cache: 'no-store', headers });
   } catch (e) {
     release();

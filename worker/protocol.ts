@@ -62,8 +62,10 @@ export interface WorkerStats {
   live: boolean;
   /** Live: how many times the connection was opened again. */
   reconnects: number;
-  /** Files: seeks served by fetching from an index position (a range request), and the last one's target. */
+  /** Files: seeks served by fetching the file again from a keyframe's position (a range request). */
   rangeSeeks: number;
+  /** Files: bytes fetched to find where to seek (an MPEG-TS bisection's windows; not media appended). */
+  probeBytes: number;
   /** Live: seconds from the playhead to the live edge, now and over the last minute (NaN otherwise). */
   latency: number;
   latencyP50: number;

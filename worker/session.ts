@@ -49,6 +49,7 @@ export class Session {
     live: false,
     reconnects: 0,
     rangeSeeks: 0,
+    probeBytes: 0,
     latency: Number.NaN,
     latencyP50: Number.NaN,
     latencyP95: Number.NaN,
@@ -86,6 +87,9 @@ export class Session {
   private position = 0;
   /** engine.seek() succeeded for seekOffset; the next request starts there. */
   private seeking = false;
+  /** Files: the size (the first response's Content-Length), and the output timeline's origin (90 kHz source clock). */
+  private fileSize: number | undefined;
+  private origin: number | undefined;
 
   constructor(post: Post) {
     this.post = post;
@@ -183,6 +187,7 @@ export class Session {
     // a connection that ends, fails or stalls is opened again (capped exponential backoff, no limit:
     // the server may come back at any time). A file's connection failing is an error.
     this.stats.live = stream.length === undefined;
+    this.fileSize = stream.length;
     if (this.stats.live) this.latency = new LatencyController(options.live);
     for (let attempt = 0; ; ) {
       let lost: unknown;
@@ -262,8 +267,26 @@ export class Session {
    */
   private async seek(time: number): Promise<void> {
     const engine = this.engine;
-    if (!engine || this.stats.live || this.passthrough || engine.container() !== 'matroska') return;
+    // The element moves once the MediaSource's duration reaches the target (a seek past it would be clamped to it):
+    // an MPEG-TS file says no duration, and what is appended so far may end before the target.
+    await this.extendDuration(time);
+    if (this.stopped) return;
+    this.post({ type: 'seek', time });
+    if (!engine || this.stats.live || this.passthrough) return;
     if (this.isBuffered(time)) return;
+    if (engine.container() === 'mpegts') {
+      const offset = await this.findTsKeyframe(engine, time);
+      if (offset === undefined || this.stopped) return;
+      // Already there: the keyframe's bytes are loading now (within the next 2 MiB).
+      if (this.position >= offset && this.position - offset < 2 << 20) return;
+      this.seekOffset = offset;
+      if (engine.seek(offset)) {
+        this.seeking = true;
+        this.request?.abort();
+      }
+      return;
+    }
+    if (engine.container() !== 'matroska') return;
     if (this.cues === undefined) this.cues = await this.fetchCues(engine);
     if (!this.cues || this.cues.length === 0 || this.stopped) return;
     // Element time = Matroska time − the output's origin (a few ms at most: Opus priming): the cue at or before.
@@ -278,6 +301,89 @@ export class Session {
     if (engine.seek(cue.offset)) {
       this.seeking = true;
       this.request?.abort();
+    }
+  }
+
+  /**
+   * MPEG-TS: the byte offset of the video keyframe at or before `time` (element seconds), found with range requests:
+   * a bisection over the file by the decode time of the first video PES of a small window (mpegts/probe.ts), then
+   * windows backwards from there until one holds a random access point at or before the target. Undefined when the
+   * file's size, its timeline's origin or a keyframe cannot be had (the seek then waits for the file to load there).
+   */
+  private async findTsKeyframe(engine: Engine, time: number): Promise<number | undefined> {
+    const origin = this.origin ?? engine.timeOrigin();
+    const size = this.fileSize;
+    if (origin === undefined || size === undefined) return undefined;
+    this.origin = origin;
+    const WRAP = 2 ** 33;
+    const target = (((origin + Math.round(time * 90000)) % WRAP) + WRAP) % WRAP;
+    const before = (t: number) => (((target - t) % WRAP) + WRAP) % WRAP < WRAP / 2;
+    const SMALL = 64 << 10;
+    const LARGE = 4 << 20;
+    let lo = 0;
+    let hi = size;
+    for (let i = 0; i < 40 && hi - lo > SMALL; i++) {
+      const mid = Math.floor((lo + hi) / 2);
+      const r = engine.probeTs(await this.fetchRange(mid, SMALL), target);
+      if (r === undefined || this.stopped) return undefined;
+      if (r.first === undefined || before(r.first.time)) lo = mid;
+      else hi = mid;
+    }
+    // The last random access point at or before the target: in the window ending just past `lo`, or in larger ones
+    // reaching further back (a GOP is tens of kB at low bitrates, megabytes at high ones).
+    for (let span = 4 * SMALL, k = 0; k < 8; k++, span = Math.min(2 * span, LARGE)) {
+      const end = Math.min(size, lo + SMALL);
+      const from = Math.max(0, end - span);
+      const r = engine.probeTs(await this.fetchRange(from, end - from), target);
+      if (r === undefined || this.stopped) return undefined;
+      if (r.key) return from + r.key.offset;
+      if (from === 0) break;
+    }
+    return undefined;
+  }
+
+  /** Bytes [from, from + length) of the file (a range request; fewer at its end). */
+  private async fetchRange(from: number, length: number): Promise<Uint8Array> {
+    const controller = new AbortController();
+    this.abort.signal.addEventListener('abort', () => controller.abort(), { once: true });
+    const parts: Uint8Array[] = [];
+    let bytes = 0;
+    try {
+      const stream = await openStream(this.url, controller.signal, 5000, from, length);
+      for await (const chunk of stream.chunks) {
+        parts.push(chunk);
+        bytes += chunk.byteLength;
+        if (bytes >= length) break;
+      }
+    } finally {
+      controller.abort();
+    }
+    const all = new Uint8Array(Math.min(bytes, length));
+    let o = 0;
+    for (const p of parts) {
+      const n = Math.min(p.byteLength, all.byteLength - o);
+      all.set(p.subarray(0, n), o);
+      o += n;
+      if (o >= all.byteLength) break;
+    }
+    this.stats.probeBytes += all.byteLength;
+    return all;
+  }
+
+  /** Makes the MediaSource's duration (MSE in the worker) reach past `time`, once no SourceBuffer is updating. */
+  private async extendDuration(time: number): Promise<void> {
+    const ms = this.mediaSource;
+    if (!ms) return;
+    for (let i = 0; i < 100; i++) {
+      if (this.stopped || ms.readyState !== 'open') return;
+      // +Infinity is what Chromium makes of a fragmented MP4 without a duration: the seekable range is then only
+      // what is buffered, so a file's seek past it needs a finite duration too.
+      if (Number.isFinite(ms.duration) && ms.duration >= time + 0.5) return;
+      if ([...this.queues.values()].every((q) => !q.sourceBuffer.updating)) {
+        ms.duration = time + 0.5; // the appends that follow extend it further; endOfStream sets the real end
+        return;
+      }
+      await Promise.all([...this.queues.values()].map((q) => q.drained()));
     }
   }
 
@@ -413,6 +519,7 @@ export class Session {
           if (event.track !== null) this.route(event.track, event.data, undefined);
           break;
         case 'fragment':
+          this.origin ??= this.engine?.timeOrigin();
           if (event.track !== null) this.route(event.track, event.data, event);
           this.stats.fragments++;
           break;

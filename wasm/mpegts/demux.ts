@@ -38,7 +38,7 @@ import { isInitDone, markRestart, outputBase90k, raiseFatal, retimeLastVideoSamp
 import { readTimestamp, resetClock, unwrap } from './clock';
 import { resetTimeline, retime, videoOffset } from './timeline';
 import { flushMetadata, id3Lost, id3Payload, resetMetadata, scte35Section } from './metadata';
-import { resetVideo, videoAccessUnit, videoCanContinue, videoPesLost } from './video';
+import { resetVideo, restartVideo, videoAccessUnit, videoCanContinue, videoPesLost } from './video';
 import { audioLastDts90k, audioNextDts90k, audioPes, audioPesLost, audioTimed, detectAudioCodec, resetAudio } from './audio';
 
 /** stream_type values (13818-1 Table 2-34, and the registered values used by broadcasters). */
@@ -1094,6 +1094,44 @@ export function flushDemuxer(): void {
     if (unchecked(pesActive[s])) closePes(s);
   }
   flushMetadata();
+}
+
+/**
+ * Seeking in a file: the next byte pushed is at absolute position `offset`, a packet where a video access unit starts
+ * (mpegts/probe.ts found it). The program's tables, tracks and parameter sets are kept; PES assembly, continuity
+ * state and per-track timing start afresh (so the jump is neither damage nor a timestamp jump), and video starts at
+ * the first random access point from there.
+ */
+export function seekMpegTs(offset: f64): bool {
+  if (!everSynced || pmtVersion < 0) return false;
+  consumed = offset;
+  inSync = false;
+  lostSince = offset;
+  skipNext = 0;
+  lastPacketSlot = -1;
+  deferredWork = false;
+  for (let i: u32 = 0; i < 8192; i++) store<u8>(PID_TABLE_BASE + i * 2 + 1, <u8>CC_NONE);
+  for (let i: u32 = 0; i < PSI_BUFFERS; i++) unchecked((psiCollecting[i] = false));
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    unchecked((pesLength[s] = 0));
+    unchecked((pesActive[s] = false));
+    unchecked((pesDamaged[s] = false));
+    unchecked((pesExpected[s] = 0));
+    unchecked((videoTimed[s] = false));
+    restartVideo(s);
+    resetAudio(s);
+  }
+  return true;
+}
+
+/** The elementary PID of the output's video track (-1: none). */
+export function videoPid(): i32 {
+  return unchecked(state[0]) == TrackState.Free ? -1 : unchecked(pid[0]);
+}
+
+/** Bytes per packet of the stream (188, 192 or 204). */
+export function packetStride(): u32 {
+  return stride;
 }
 
 export function hasSynced(): bool {

@@ -71,6 +71,17 @@ export function resetVideo(slot: i32): void {
   resetH264(slot);
 }
 
+/**
+ * A seek in a file (demux.ts seekMpegTs): output starts again at the next random access point, with the parameter
+ * sets already known (a keyframe without in-band SPS/PPS still starts it).
+ */
+export function restartVideo(slot: i32): void {
+  unchecked((started[slot] = false));
+  unchecked((skipRasl[slot] = false));
+  unchecked((droppedBeforeKeyframe[slot] = 0));
+  videoPesLost(slot);
+}
+
 /** The previous PES was lost or dropped: the next one cannot continue it. */
 export function videoPesLost(slot: i32): void {
   unchecked((lastQueued[slot] = false));
