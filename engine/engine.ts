@@ -380,14 +380,45 @@ export class Engine {
 
   /**
    * Seeks in a file: the next bytes pushed start at absolute position `offset`: in WebM/Matroska where a Cluster
-   * begins (a seek point from `parseCues`), in MPEG-TS at the packet where a video random access point starts (from
+   * begins (a seek point from `parseCues`), or at a keyframe block inside a Cluster whose Timestamp is
+   * `clusterTimestamp` (from `probeMkv`), in MPEG-TS at the packet where a video random access point starts (from
    * `probeTs`). The stream's headers stay known; output starts again with new init segments,
    * on the same timeline as before the seek. False when the stream cannot seek now: stopped by a fatal error, or its
    * output has not started yet (the first fragments fix the timeline's origin: push more, then seek).
    */
-  seek(offset: number): boolean {
+  seek(offset: number, clusterTimestamp = -1): boolean {
     if (this.fatal || this.dead) return false;
-    return this.core.seekTo(offset) === 0;
+    return this.core.seekTo(offset, clusterTimestamp) === 0;
+  }
+
+  /**
+   * WebM/Matroska files without Cues: scans a window of the file for Clusters and video keyframes. `target` is in the
+   * stream's ticks (`timestampScale()` ns each). Gives the number of Clusters found, the first one's Timestamp, and
+   * the last video keyframe at or before `target`: its offset in the window, its time and its Cluster's Timestamp,
+   * which `seek(windowStart + offset, clusterTimestamp)` takes. Undefined when the stream's Tracks are not known.
+   */
+  probeMkv(
+    window: Uint8Array,
+    target: number,
+  ):
+    | { clusters: number; firstCluster?: number; key?: { offset: number; time: number; clusterTimestamp: number } }
+    | undefined {
+    const core = this.core;
+    const n = Math.min(window.byteLength, core.cuesInputCapacity());
+    new Uint8Array(core.memory.buffer, core.cuesInputPtr(), n).set(window.subarray(0, n));
+    const clusters = core.probeMkv(n, target);
+    if (clusters < 0) return undefined;
+    const at = (i: number) => core.probeMkvResult(i);
+    return {
+      clusters,
+      ...(at(0) >= 0 ? { firstCluster: at(0) } : {}),
+      ...(at(1) >= 0 ? { key: { offset: at(1), time: at(2), clusterTimestamp: at(3) } } : {}),
+    };
+  }
+
+  /** WebM/Matroska: nanoseconds per tick of the stream's timestamps (TimestampScale); 0 for MPEG-TS. */
+  timestampScale(): number {
+    return this.core.timestampScale();
   }
 
   /**

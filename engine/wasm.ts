@@ -31,7 +31,10 @@ export interface CoreExports {
   mkvEntriesPtr(): number;
   mkvEntryCount(): number;
   mkvEntrySize(): number;
-  seekTo(offset: number): number;
+  seekTo(offset: number, clusterTimestamp: number): number;
+  probeMkv(len: number, target: number): number;
+  probeMkvResult(i: number): number;
+  timestampScale(): number;
   cuesPosition(): number;
   cuesInputPtr(): number;
   cuesInputCapacity(): number;

@@ -177,6 +177,55 @@ async function serveFile(req, res, file, root, kbps) {
   stream.pipe(res);
 }
 
+/** @type {Map<string, Uint8Array>} */
+const loopedCache = new Map();
+
+/**
+ * The live WebM clip looped `loops` times into one file (scripts/live-webm.js at full speed), cached per count.
+ * @param {string} clipPath @param {number} loops
+ */
+async function loopedWebm(clipPath, loops) {
+  const key = `${clipPath}:${loops}`;
+  const cached = loopedCache.get(key);
+  if (cached) return cached;
+  const parts = [];
+  for await (const chunk of createLiveWebmStream(new Uint8Array(await readFile(clipPath)), { speed: 1e9, loops })) {
+    parts.push(chunk);
+  }
+  const data = new Uint8Array(Buffer.concat(parts));
+  loopedCache.set(key, data);
+  return data;
+}
+
+/**
+ * Serves bytes held in memory like a file: Content-Length, Accept-Ranges and 206 answers, optional pacing.
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {Uint8Array} data
+ * @param {string} type
+ * @param {number | undefined} kbps
+ */
+function serveBuffer(req, res, data, type, kbps) {
+  const size = data.length;
+  const range = parseRange(req.headers.range, size);
+  if (range === 'unsatisfiable')
+    return send(res, 416, 'range not satisfiable\n', { 'Content-Range': `bytes */${size}` });
+  const { start, end } = range || { start: 0, end: size - 1 };
+  /** @type {Record<string, string | number>} */
+  const headers = {
+    'Content-Type': type,
+    'Accept-Ranges': 'bytes',
+    'Cache-Control': 'no-store',
+    'Content-Length': end - start + 1,
+  };
+  if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+  res.writeHead(range ? 206 : 200, headers);
+  if (req.method === 'HEAD') return res.end();
+  const body = data.subarray(start, end + 1);
+  if (kbps !== undefined) paced(res, body, kbps);
+  else res.end(body);
+}
+
 /**
  * Sends `data` at `kbps` kilobits per second in 50 ms slices (by elapsed time, so timer lateness does not slow the
  * average rate), then ends the response. Headers must be written already.
@@ -524,6 +573,15 @@ export async function startServer(options = {}) {
         return serveLive(req, res, query, liveClip);
       case '/live.webm':
         return serveLiveWebm(req, res, query, liveWebmClip);
+      case '/test/looped.webm': {
+        // A long WebM file without Cues or Duration (live-style: unknown-size Clusters) made by looping the live WebM
+        // clip `loops` times (default 20: about 60 s), served as a file: Content-Length, ranges, ?kbps= pacing.
+        const loops = numParam(query, 'loops') ?? 20;
+        const kbps = numParam(query, 'kbps');
+        if (!(loops >= 1 && loops <= 1000) || (kbps !== undefined && !(kbps > 0)))
+          return send(res, 400, 'bad loops or kbps\n');
+        return serveBuffer(req, res, await loopedWebm(liveWebmClip, loops), 'video/webm', kbps);
+      }
       case '/test/404':
         return send(res, 404, 'not found (on purpose)\n');
       case '/test/not-media':

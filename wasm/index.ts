@@ -55,6 +55,11 @@ import {
   matroskaSegmentData,
   matroskaTimestampScale,
   matroskaTracksSeen,
+  probeClusterTime,
+  probeKeyBlockOffset,
+  probeKeyBlockTime,
+  probeKeyClusterTime,
+  probeMatroska,
   resetMatroska,
   seekMatroska,
 } from './matroska/demux';
@@ -262,15 +267,16 @@ export function mkvEntrySize(): u32 {
 
 /**
  * Seeking in a file: the next byte pushed is at absolute position `offset`: in WebM/Matroska where a Cluster starts
- * (a cue's position), in MPEG-TS the packet where a video random access point starts (probeTs found it). Returns
+ * (a cue's position; `clusterTimestamp` -1) or a keyframe block inside a Cluster whose Timestamp is `clusterTimestamp`
+ * (probeMkv found it), in MPEG-TS the packet where a video random access point starts (probeTs found it). Returns
  * Status.Ok, or Status.Fatal when the stream cannot seek yet: its output has not started (the time origin the
  * fragments after the seek keep is set when output starts), its headers (Tracks, PAT/PMT) are not known, or it
  * stopped. Nothing changes then.
  */
-export function seekTo(offset: f64): i32 {
+export function seekTo(offset: f64, clusterTimestamp: f64): i32 {
   beginCall();
   if (container == Container.Unknown || fatalRaised || flushed || !isInitDone()) return Status.Fatal;
-  if (!(container == Container.Matroska ? seekMatroska(offset) : seekMpegTs(offset))) return Status.Fatal;
+  if (!(container == Container.Matroska ? seekMatroska(offset, clusterTimestamp) : seekMpegTs(offset))) return Status.Fatal;
   carried = 0;
   restartOutput();
   return Status.Ok;
@@ -330,4 +336,25 @@ export function probeResult(i: i32): f64 {
 /** The output timeline's origin on the source clock, in 90 kHz ticks (valid once output started; -1 before). */
 export function timeOrigin(): f64 {
   return isInitDone() ? <f64>outputBase90k() : -1;
+}
+
+/**
+ * Seeking in a WebM/Matroska file without Cues: scans `len` bytes the host wrote at cuesInputPtr() (a window of the
+ * file) for Clusters and video keyframes. `target` is in the stream's ticks (TimestampScale). Returns the number of
+ * Clusters found (-1: the stream's Tracks are not known yet); probeMkvResult(i) then gives [0] the first Cluster's
+ * Timestamp, [1] the offset in the window of the last video keyframe block at or before `target`, [2] its time in
+ * ticks and [3] its Cluster's Timestamp (-1 where there is none): seekTo(window start + [1], [3]).
+ */
+export function probeMkv(len: u32, target: f64): i32 {
+  if (container != Container.Matroska || len > CUES_INPUT_CAPACITY) return -1;
+  return probeMatroska(CUES_INPUT_BASE, CUES_INPUT_BASE + len, <i64>target);
+}
+
+export function probeMkvResult(i: i32): f64 {
+  return i == 0 ? probeClusterTime : i == 1 ? probeKeyBlockOffset : i == 2 ? probeKeyBlockTime : probeKeyClusterTime;
+}
+
+/** The stream's TimestampScale (ns per tick; WebM/Matroska), for converting seek targets to ticks. */
+export function timestampScale(): f64 {
+  return container == Container.Matroska ? matroskaTimestampScale() : 0;
 }

@@ -87,6 +87,8 @@ export class Session {
   private position = 0;
   /** engine.seek() succeeded for seekOffset; the next request starts there. */
   private seeking = false;
+  /** With seekOffset inside a Cluster (a WebM without Cues): that Cluster's Timestamp; -1 otherwise. */
+  private seekCluster = -1;
   /** Files: the size (the first response's Content-Length), and the output timeline's origin (90 kHz source clock). */
   private fileSize: number | undefined;
   private origin: number | undefined;
@@ -194,7 +196,7 @@ export class Session {
       try {
         for await (const chunk of stream.chunks) {
           if (this.stopped) return;
-          if (this.seekOffset !== undefined && this.engine.seek(this.seekOffset)) {
+          if (this.seekOffset !== undefined && this.engine.seek(this.seekOffset, this.seekCluster)) {
             this.seeking = true; // the engine waits for the bytes at seekOffset: fetch from there
             break;
           }
@@ -222,10 +224,11 @@ export class Session {
         lost = e;
       }
       if (this.stopped) return;
-      if (this.seekOffset !== undefined && (this.engine.seek(this.seekOffset) || this.seeking)) {
+      if (this.seekOffset !== undefined && (this.seeking || this.engine.seek(this.seekOffset, this.seekCluster))) {
         // A seek (engine.seek succeeded just now, or broke the loop above): the file again from the cue's Cluster.
         const offset = this.seekOffset;
         this.seekOffset = undefined;
+        this.seekCluster = -1;
         this.seeking = false;
         this.position = offset;
         this.stats.rangeSeeks++;
@@ -280,6 +283,7 @@ export class Session {
       // Already there: the keyframe's bytes are loading now (within the next 2 MiB).
       if (this.position >= offset && this.position - offset < 2 << 20) return;
       this.seekOffset = offset;
+      this.seekCluster = -1;
       if (engine.seek(offset)) {
         this.seeking = true;
         this.request?.abort();
@@ -288,7 +292,20 @@ export class Session {
     }
     if (engine.container() !== 'matroska') return;
     if (this.cues === undefined) this.cues = await this.fetchCues(engine);
-    if (!this.cues || this.cues.length === 0 || this.stopped) return;
+    if (this.stopped) return;
+    if (!this.cues || this.cues.length === 0) {
+      // No Cues: the keyframe at or before `time`, found by scanning windows of the file (range requests).
+      const key = await this.findMkvKeyframe(engine, time);
+      if (key === undefined || this.stopped) return;
+      if (this.position >= key.offset && this.position - key.offset < 2 << 20) return;
+      this.seekOffset = key.offset;
+      this.seekCluster = key.clusterTimestamp;
+      if (engine.seek(key.offset, key.clusterTimestamp)) {
+        this.seeking = true;
+        this.request?.abort();
+      }
+      return;
+    }
     // Element time = Matroska time − the output's origin (a few ms at most: Opus priming): the cue at or before.
     let cue = this.cues[0]!;
     for (const c of this.cues) if (c.time <= time + 0.05) cue = c;
@@ -296,6 +313,7 @@ export class Session {
     const next = this.cues.find((c) => c.offset > cue.offset);
     if (this.position >= cue.offset && (next === undefined || this.position < next.offset)) return;
     this.seekOffset = cue.offset;
+    this.seekCluster = -1;
     // The load loop takes it at its next chunk; a request waiting for bytes is cancelled so that it does at once
     // (once the stream's output started: until then, the loop is taking bytes anyway).
     if (engine.seek(cue.offset)) {
@@ -337,6 +355,44 @@ export class Session {
       const r = engine.probeTs(await this.fetchRange(from, end - from), target);
       if (r === undefined || this.stopped) return undefined;
       if (r.key) return from + r.key.offset;
+      if (from === 0) break;
+    }
+    return undefined;
+  }
+
+  /**
+   * WebM/Matroska without Cues: the video keyframe at or before `time` (element seconds), by a bisection over the
+   * file on the Timestamp of the first Cluster in each window, then windows backwards from there until one holds
+   * a keyframe at or before the target (matroska/demux.ts probeMatroska). Undefined when it cannot be found.
+   */
+  private async findMkvKeyframe(
+    engine: Engine,
+    time: number,
+  ): Promise<{ offset: number; clusterTimestamp: number } | undefined> {
+    const origin = this.origin ?? engine.timeOrigin();
+    const size = this.fileSize;
+    const scale = engine.timestampScale();
+    if (origin === undefined || size === undefined || !(scale > 0)) return undefined;
+    this.origin = origin;
+    // Element time → Matroska ticks: the output origin is on the 90 kHz clock.
+    const target = Math.floor(((origin + time * 90000) * 1e9) / 90000 / scale);
+    // Windows of 1/64 of the file, 64 to 512 KiB: each should hold a Cluster start (a Cluster is a GOP or a second).
+    const WINDOW = Math.min(512 << 10, Math.max(64 << 10, Math.floor(size / 64)));
+    let lo = 0;
+    let hi = size;
+    for (let i = 0; i < 40 && hi - lo > WINDOW; i++) {
+      const mid = Math.floor((lo + hi) / 2);
+      const r = engine.probeMkv(await this.fetchRange(mid, WINDOW), target);
+      if (r === undefined || this.stopped) return undefined;
+      if (r.firstCluster === undefined || r.firstCluster <= target) lo = mid;
+      else hi = mid;
+    }
+    for (let span = WINDOW, k = 0; k < 6; k++, span *= 2) {
+      const end = Math.min(size, lo + WINDOW);
+      const from = Math.max(0, end - span);
+      const r = engine.probeMkv(await this.fetchRange(from, end - from), target);
+      if (r === undefined || this.stopped) return undefined;
+      if (r.key) return { offset: from + r.key.offset, clusterTimestamp: r.key.clusterTimestamp };
       if (from === 0) break;
     }
     return undefined;

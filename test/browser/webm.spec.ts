@@ -141,3 +141,39 @@ test.describe('seeking in a WebM file (Cues and a range request)', () => {
     expect(2.2 - range!.start).toBeLessThanOrEqual(1);
   });
 });
+
+test.describe('seeking in a WebM file without Cues (a keyframe found by scanning, range requests)', () => {
+  test('a seek past what has loaded finds the keyframe at or before the target and plays on', async ({ page }) => {
+    await openDemo(page);
+    // A 60 s WebM without Cues or Duration (the live clip looped 20 times, unknown-size Clusters, 1 s GOPs), 2.4 MB
+    // served at 1600 kbit/s: 12 s to load in order, range requests as slow.
+    const size = 2_386_034;
+    await page.evaluate(() => window.weirDemo.start('/test/looped.webm?kbps=1600'));
+    const deadline = Date.now() + 15_000;
+    while ((await snapshot(page)).currentTime < 0.2) {
+      if (Date.now() > deadline) throw new Error(`did not start: ${JSON.stringify(await snapshot(page))}`);
+      await page.waitForTimeout(100);
+    }
+    await page.evaluate(() => window.weirDemo.state.player!.seek(45));
+    const end = Date.now() + 20_000;
+    let s = await snapshot(page);
+    while (s.currentTime < 45.5 && s.errors.length === 0) {
+      if (Date.now() > end) throw new Error(`did not play on after the seek: ${JSON.stringify(s)}`);
+      await page.waitForTimeout(100);
+      s = await snapshot(page);
+    }
+    expect(s.errors).toEqual([]);
+    const stats = await page.evaluate(() => window.weirDemo.state.stats!);
+    expect(stats.rangeSeeks, 'one seek served by a range request').toBe(1);
+    expect(stats.probeBytes, 'windows of the file were scanned for the keyframe').toBeGreaterThan(0);
+    // Loading in order, playing 45 s would need three quarters of the file.
+    expect(stats.bytesLoaded, 'the bytes before the target were not all loaded').toBeLessThan(0.6 * size);
+    const range = await page.evaluate(() => {
+      const b = window.weirDemo.video.buffered;
+      for (let i = 0; i < b.length; i++) if (b.start(i) <= 45 && 45 < b.end(i)) return { start: b.start(i) };
+      return null;
+    });
+    expect(range, 'a buffered range holds the target').not.toBeNull();
+    expect(45 - range!.start, 'landed within one GOP (1 s) before the target').toBeLessThanOrEqual(1);
+  });
+});

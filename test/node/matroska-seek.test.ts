@@ -123,3 +123,69 @@ describe('seeking in WebM/Matroska files: Cues and engine.seek', () => {
     });
   }
 });
+
+describe('seeking in a WebM file without Cues: probeMkv finds the keyframe block, engine.seek resumes inside its Cluster', () => {
+  const name = 'webm-vp9-opus-live.webm'; // unknown-size Segment and Clusters, no Cues, Clusters not all on keyframes
+  const SIMPLE_BLOCK = 0xa3;
+
+  it(`${name}: the last video keyframe at or before each target, as the independent walk finds it, and the same samples`, async () => {
+    const data = new Uint8Array(readFileSync(join(FIXTURES, name)));
+    const walk = indexEbml(data);
+    expect(walk.some((e) => e.id === CUES)).toBe(false);
+    // Video keyframes by the walker: SimpleBlocks of track 1 with the keyframe flag, at Cluster Timestamp + relative.
+    const list = clusters(data);
+    const keys = walk
+      .filter((e) => e.id === SIMPLE_BLOCK)
+      .map((e) => {
+        const body = e.sizeAt + e.sizeLength;
+        const track = data[body]! & 0x7f;
+        const rel = ((data[body + 1]! << 24) | (data[body + 2]! << 16)) >> 16;
+        const cluster = list.filter((c) => c.at < e.at).at(-1)!;
+        return {
+          at: e.at,
+          track,
+          key: (data[body + 3]! & 0x80) !== 0,
+          time: cluster.time + rel,
+          cluster: cluster.time,
+        };
+      })
+      .filter((b) => b.track === 1 && b.key);
+    expect(keys.length).toBeGreaterThanOrEqual(3);
+    for (const targetMs of [1500, 2600]) {
+      const want = keys.filter((k) => k.time <= targetMs).at(-1)!;
+      const engine = await Engine.create({ output: 'muxed' });
+      engine.push(data.subarray(0, 30_000));
+      const r = engine.probeMkv(data, targetMs);
+      expect(r?.key, JSON.stringify(r)).toBeDefined();
+      expect(r!.key!.offset).toBe(want.at);
+      expect(r!.key!.time).toBe(want.time);
+      expect(r!.key!.clusterTimestamp).toBe(want.cluster);
+      // Seek there once output has started, and compare with the whole run.
+      const first = list[1]!.at;
+      const engine2 = await Engine.create({ output: 'muxed' });
+      const out: Uint8Array[] = [];
+      const take = (events: ReturnType<Engine['push']>) => {
+        for (const e of events) if (e.type === 'init' || e.type === 'fragment') out.push(e.data.slice());
+      };
+      take(engine2.push(data.subarray(0, first + 1)));
+      expect(engine2.seek(want.at, want.cluster)).toBe(true);
+      out.length = 0;
+      take(engine2.push(data.subarray(want.at)));
+      take(engine2.flush());
+      const seeked = samples(new Uint8Array(Buffer.concat(out)));
+      const whole = samples(await remux([data]));
+      const video = seeked.get('vide')!;
+      const allVideo = whole.get('vide')!;
+      const start = allVideo.findIndex((s) => s.hex === video[0]!.hex && s.dts === video[0]!.dts);
+      expect(start, 'the first video sample after the seek is the keyframe, as in the whole run').toBeGreaterThan(0);
+      expect(video).toEqual(allVideo.slice(start));
+      // Audio: every frame from the keyframe's block on, on the same times (the blocks before it in its Cluster are
+      // not read).
+      const audio = seeked.get('soun')!;
+      const allAudio = whole.get('soun')!;
+      const a = allAudio.findIndex((s) => s.hex === audio[0]!.hex && s.dts === audio[0]!.dts);
+      expect(a).toBeGreaterThan(0);
+      expect(audio).toEqual(allAudio.slice(a));
+    }
+  });
+});

@@ -20,7 +20,7 @@ import { outputLength } from '../mp4/writer';
 import { raiseFatal } from '../remux/remuxer';
 import { kind } from '../remux/track';
 import { Id, readFloat, readId, readInt, readSize, readUint, Vint, vintLength, vintUnknown, vintValue } from './ebml';
-import { entryCount, entryOf, entrySlot, readTracks, resetTracks } from './tracks';
+import { entryCount, entryNumber, entryOf, entrySlot, readTracks, resetTracks, slotEntry } from './tracks';
 import { flushMkvVideo, mkvVideoFrame, resetMkvVideo } from './video';
 import { keepAudioGrid, mkvAudioFrame, mkvAudioBlockDone, resetMkvAudio } from './audio';
 
@@ -132,15 +132,19 @@ export function matroskaTimestampScale(): f64 {
 
 /**
  * Seeking in a file: the next byte pushed is at absolute position `offset`, the start of a Cluster of the same
- * Segment (from the Cues). What the stream's headers said (Tracks, TimestampScale, the Segment) is kept; blocks,
+ * Segment (from the Cues; `clusterTimestamp` -1), or a block inside a Cluster whose Timestamp is `clusterTimestamp`
+ * (a keyframe found by probeMatroska in a file without Cues). What the stream's headers said (Tracks, TimestampScale, the Segment) is kept; blocks,
  * reordering and audio timing start afresh, and every track configures again at its first frame (video at a
  * keyframe). The remuxer keeps its time origin, so the fragments after the seek sit on the same timeline.
  */
-export function seekMatroska(offset: f64): bool {
+export function seekMatroska(offset: f64, clusterTimestamp: f64): bool {
   if (!tracksSeen || !inSegment) return false;
   consumed = <i64>offset;
-  inCluster = false;
-  clusterTimeKnown = false;
+  // A block inside a Cluster (a keyframe found by probeMatroska): the Cluster goes on with the Timestamp it had.
+  inCluster = clusterTimestamp >= 0;
+  clusterEnd = -1;
+  clusterTime = clusterTimestamp >= 0 ? <i64>clusterTimestamp : 0;
+  clusterTimeKnown = clusterTimestamp >= 0;
   inGroup = false;
   groupHasBlock = false;
   skipLeft = 0;
@@ -818,4 +822,99 @@ export function flushMatroska(): void {
     blockLeft = 0;
   }
   for (let s = 0; s < MAX_TRACKS; s++) flushMkvVideo(s);
+}
+
+/** probeMatroska's answers: the first Cluster's Timestamp in the window (-1: none), and the last video keyframe. */
+export let probeClusterTime: f64 = -1;
+export let probeKeyBlockOffset: f64 = -1;
+export let probeKeyBlockTime: f64 = -1;
+export let probeKeyClusterTime: f64 = -1;
+
+/**
+ * Seeking in a file without Cues: scans a window of the file [p, end) for Clusters (an ID with a size, then its
+ * Timestamp) and walks each one's children: the first Cluster's Timestamp, and the last video keyframe (a SimpleBlock
+ * with its keyframe flag, or a BlockGroup without ReferenceBlock) whose time is at or before `target` (ticks), with
+ * its offset in the window and its Cluster's Timestamp. Returns the number of Clusters found.
+ */
+export function probeMatroska(p: u32, end: u32, target: i64): i32 {
+  probeClusterTime = -1;
+  probeKeyBlockOffset = -1;
+  probeKeyBlockTime = -1;
+  probeKeyClusterTime = -1;
+  if (!tracksSeen) return -1;
+  const videoEntry = unchecked(slotEntry[0]);
+  if (videoEntry < 0) return 0;
+  const videoNumber = <u64>unchecked(entryNumber[videoEntry]);
+  let clusters: i32 = 0;
+  let q = p;
+  while (q + 8 < end) {
+    if (load<u8>(q) != 0x1f || load<u8>(q + 1) != 0x43 || load<u8>(q + 2) != 0xb6 || load<u8>(q + 3) != 0x75) {
+      q++;
+      continue;
+    }
+    if (readSize(q + 4, end) != Vint.Ok) break;
+    const unknown = vintUnknown;
+    const data = q + 4 + vintLength;
+    const stop: u32 = unknown || <i64>data + vintValue > <i64>end ? end : data + <u32>vintValue;
+    // Its first child must be the Timestamp (RFC 9559 §5.1.3.1 is mandatory; muxers write it first).
+    if (readId(data, stop) != Vint.Ok || <u32>vintValue != Id.Timestamp) {
+      q++;
+      continue;
+    }
+    const t = data + vintLength;
+    if (readSize(t, stop) != Vint.Ok || vintUnknown || vintValue > 8 || <i64>t + vintLength + vintValue > <i64>stop) {
+      q++;
+      continue;
+    }
+    const time = <i64>readUint(t + vintLength, <u32>vintValue);
+    if (clusters == 0) probeClusterTime = <f64>time;
+    clusters++;
+    // Its children, in order, until the Cluster ends (an unknown size: at the next Cluster or the window's end).
+    let c = t + vintLength + <u32>vintValue;
+    while (c < stop) {
+      if (readId(c, stop) != Vint.Ok) break;
+      const id = <u32>vintValue;
+      if (id == Id.Cluster) break;
+      const sizeAt = c + vintLength;
+      if (readSize(sizeAt, stop) != Vint.Ok || vintUnknown) break;
+      const body = sizeAt + vintLength;
+      if (<i64>body + vintValue > <i64>stop) break;
+      const next = body + <u32>vintValue;
+      let block: u32 = 0;
+      let key = false;
+      if (id == Id.SimpleBlock) {
+        block = body;
+        key = true; // decided by the flags below
+      } else if (id == Id.BlockGroup) {
+        key = true;
+        let g = body;
+        while (g < next) {
+          if (readId(g, next) != Vint.Ok) break;
+          const gid = <u32>vintValue;
+          const gs = g + vintLength;
+          if (readSize(gs, next) != Vint.Ok || vintUnknown) break;
+          const gdata = gs + vintLength;
+          if (<i64>gdata + vintValue > <i64>next) break;
+          if (gid == Id.Block) block = gdata;
+          else if (gid == Id.ReferenceBlock) key = false;
+          g = gdata + <u32>vintValue;
+        }
+      }
+      if (block != 0 && readSize(block, next) == Vint.Ok && <u64>vintValue == videoNumber) {
+        const h = block + vintLength;
+        if (h + 3 <= next) {
+          const rel = <i64>(<i16>((<u32>load<u8>(h) << 8) | <u32>load<u8>(h + 1)));
+          if (id == Id.SimpleBlock) key = (load<u8>(h + 2) & 0x80) != 0;
+          if (key && time + rel <= target) {
+            probeKeyBlockOffset = <f64>(c - p);
+            probeKeyBlockTime = <f64>(time + rel);
+            probeKeyClusterTime = <f64>time;
+          }
+        }
+      }
+      c = next;
+    }
+    q = c > q ? c : q + 1;
+  }
+  return clusters;
 }
