@@ -322,14 +322,21 @@ async function serveLive(req, res, q, clipPath) {
   } catch (e) {
     return send(res, 500, `cannot build live stream: ${/** @type {Error} */ (e).message}\n`);
   }
-  // Client disconnects (or server close) abort the generator, which clears its timer at once: nothing leaks.
+  return streamLive(req, res, gen, ac, 'video/mp2t');
+}
+
+/**
+ * Sends a live generator's chunks as an endless response body (no Content-Length: chunked transfer encoding).
+ * @param {import('node:http').IncomingMessage} req
+ * @param {import('node:http').ServerResponse} res
+ * @param {AsyncGenerator<Uint8Array, string, void>} gen
+ * @param {AbortController} ac  aborts the generator (clearing its timer at once) when the client goes away
+ * @param {string} type
+ */
+async function streamLive(req, res, gen, ac, type) {
   res.on('close', () => ac.abort());
   res.socket?.setNoDelay(true); // latency tests measure the source; Nagle would add up to 40 ms
-  res.writeHead(200, {
-    'Content-Type': 'video/mp2t',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  }); // no Content-Length: chunked transfer encoding, endless body
+  res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
   if (req.method === 'HEAD') {
     ac.abort();
     return res.end();
@@ -379,37 +386,7 @@ async function serveLiveWebm(req, res, q, clipPath) {
     return send(res, 404, `live clip not found: ${clipPath}\n`);
   }
   const ac = new AbortController();
-  const gen = createLiveWebmStream(clip, { ...opts, signal: ac.signal });
-  res.on('close', () => ac.abort());
-  res.socket?.setNoDelay(true);
-  res.writeHead(200, {
-    'Content-Type': 'video/webm',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  if (req.method === 'HEAD') {
-    ac.abort();
-    return res.end();
-  }
-  res.flushHeaders();
-  let result;
-  try {
-    while (true) {
-      const r = await gen.next();
-      if (r.done) {
-        result = r.value;
-        break;
-      }
-      if (!(await write(res, r.value))) {
-        await gen.return('aborted');
-        return;
-      }
-    }
-  } catch {
-    result = 'error';
-  }
-  if (result === 'done') res.end();
-  else res.destroy();
+  return streamLive(req, res, createLiveWebmStream(clip, { ...opts, signal: ac.signal }), ac, 'video/webm');
 }
 
 /**

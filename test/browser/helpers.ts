@@ -156,3 +156,26 @@ export async function recordPresentedFrames(page: Page): Promise<void> {
 export async function presentedFrames(page: Page): Promise<PresentedFrame[]> {
   return page.evaluate(() => (window as unknown as { presented: PresentedFrame[] }).presented);
 }
+
+/**
+ * Plays a file, seeks to `target` once it plays, and waits until the element has played past `playTo`. Gives the
+ * worker's stats at that moment and the start of the buffered range holding the target (null: none holds it).
+ */
+export async function seekInFile(
+  page: Page,
+  url: string,
+  target: number,
+  playTo: number,
+): Promise<{ stats: NonNullable<Window['weirDemo']['state']['stats']>; rangeStart: number | null }> {
+  await page.evaluate((u) => window.weirDemo.start(u), url);
+  await waitFor(page, (s) => s.currentTime >= 0.2, 20_000, `${url} playing`);
+  await page.evaluate((t) => window.weirDemo.state.player!.seek(t), target);
+  await waitFor(page, (s) => s.currentTime >= playTo, 20_000, `${url}: playing past ${playTo} s after the seek`);
+  const stats = await page.evaluate(() => window.weirDemo.state.stats!);
+  const rangeStart = await page.evaluate((t) => {
+    const b = window.weirDemo.video.buffered;
+    for (let i = 0; i < b.length; i++) if (b.start(i) <= t && t < b.end(i)) return b.start(i);
+    return null;
+  }, target);
+  return { stats, rangeStart };
+}

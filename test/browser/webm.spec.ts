@@ -4,7 +4,7 @@
 // the passthrough route: the original WebM bytes in one `video/webm` SourceBuffer.
 
 import { expect, type Page, test } from '@playwright/test';
-import { type DemoSnapshot, openDemo, snapshot } from './helpers.js';
+import { type DemoSnapshot, openDemo, seekInFile, snapshot } from './helpers.js';
 
 async function play(page: Page, name: string, seconds: number): Promise<DemoSnapshot> {
   await page.evaluate((u) => window.weirDemo.start(u), `/fixtures/${name}`);
@@ -107,38 +107,13 @@ test.describe('seeking in a WebM file (Cues and a range request)', () => {
     await openDemo(page);
     // 160 kbit/s: the 120 kB file takes 6 s to load in order, and its Cues are its last bytes.
     const size = 119_930;
-    await page.evaluate(() => window.weirDemo.start('/fixtures/webm-vp9-opus.webm?kbps=160'));
-    const deadline = Date.now() + 15_000;
-    while ((await snapshot(page)).currentTime < 0.2) {
-      if (Date.now() > deadline) throw new Error(`did not start: ${JSON.stringify(await snapshot(page))}`);
-      await page.waitForTimeout(100);
-    }
-    const before = await page.evaluate(() => window.weirDemo.state.stats?.bytesLoaded ?? 0);
-    expect(before, 'the seek target is not loaded yet').toBeLessThan(80_000);
-    await page.evaluate(() => window.weirDemo.state.player!.seek(2.2));
-    // It plays on from the target: the element reaches 2.6 s, having decoded frames after the seek.
-    const end = Date.now() + 15_000;
-    let s = await snapshot(page);
-    while (s.currentTime < 2.6 && s.errors.length === 0) {
-      if (Date.now() > end) throw new Error(`did not play on after the seek: ${JSON.stringify(s)}`);
-      await page.waitForTimeout(100);
-      s = await snapshot(page);
-    }
-    expect(s.errors).toEqual([]);
-    const stats = await page.evaluate(() => window.weirDemo.state.stats!);
+    const { stats, rangeStart } = await seekInFile(page, '/fixtures/webm-vp9-opus.webm?kbps=160', 2.2, 2.6);
     expect(stats.rangeSeeks, 'one seek served by a range request from the Cues').toBe(1);
-    // Not loaded in order to get there: the bytes between the first request's end and the target Cluster (the GOP
-    // of 1..2 s) were skipped.
+    // Not loaded in order to get there: the GOP of 1..2 s was skipped.
     expect(stats.bytesLoaded).toBeLessThan(size - 20_000);
-    // Landed within one GOP (1 s) of the target: the element's buffered range holds the target, from at most 1 s
-    // before it.
-    const range = await page.evaluate(() => {
-      const b = window.weirDemo.video.buffered;
-      for (let i = 0; i < b.length; i++) if (b.start(i) <= 2.2 && 2.2 < b.end(i)) return { start: b.start(i) };
-      return null;
-    });
-    expect(range, 'a buffered range holds the target').not.toBeNull();
-    expect(2.2 - range!.start).toBeLessThanOrEqual(1);
+    // Landed within one GOP (1 s) of the target.
+    expect(rangeStart, 'a buffered range holds the target').not.toBeNull();
+    expect(2.2 - rangeStart!).toBeLessThanOrEqual(1);
   });
 });
 
@@ -148,32 +123,12 @@ test.describe('seeking in a WebM file without Cues (a keyframe found by scanning
     // A 60 s WebM without Cues or Duration (the live clip looped 20 times, unknown-size Clusters, 1 s GOPs), 2.4 MB
     // served at 1600 kbit/s: 12 s to load in order, range requests as slow.
     const size = 2_386_034;
-    await page.evaluate(() => window.weirDemo.start('/test/looped.webm?kbps=1600'));
-    const deadline = Date.now() + 15_000;
-    while ((await snapshot(page)).currentTime < 0.2) {
-      if (Date.now() > deadline) throw new Error(`did not start: ${JSON.stringify(await snapshot(page))}`);
-      await page.waitForTimeout(100);
-    }
-    await page.evaluate(() => window.weirDemo.state.player!.seek(45));
-    const end = Date.now() + 20_000;
-    let s = await snapshot(page);
-    while (s.currentTime < 45.5 && s.errors.length === 0) {
-      if (Date.now() > end) throw new Error(`did not play on after the seek: ${JSON.stringify(s)}`);
-      await page.waitForTimeout(100);
-      s = await snapshot(page);
-    }
-    expect(s.errors).toEqual([]);
-    const stats = await page.evaluate(() => window.weirDemo.state.stats!);
+    const { stats, rangeStart } = await seekInFile(page, '/test/looped.webm?kbps=1600', 45, 45.5);
     expect(stats.rangeSeeks, 'one seek served by a range request').toBe(1);
     expect(stats.probeBytes, 'windows of the file were scanned for the keyframe').toBeGreaterThan(0);
     // Loading in order, playing 45 s would need three quarters of the file.
     expect(stats.bytesLoaded, 'the bytes before the target were not all loaded').toBeLessThan(0.6 * size);
-    const range = await page.evaluate(() => {
-      const b = window.weirDemo.video.buffered;
-      for (let i = 0; i < b.length; i++) if (b.start(i) <= 45 && 45 < b.end(i)) return { start: b.start(i) };
-      return null;
-    });
-    expect(range, 'a buffered range holds the target').not.toBeNull();
-    expect(45 - range!.start, 'landed within one GOP (1 s) before the target').toBeLessThanOrEqual(1);
+    expect(rangeStart, 'a buffered range holds the target').not.toBeNull();
+    expect(45 - rangeStart!, 'landed within one GOP (1 s) before the target').toBeLessThanOrEqual(1);
   });
 });

@@ -3,7 +3,7 @@
 // its bytes to parseCues; the table it writes (layout.ts CUES_TABLE_BASE) says where to fetch from for a time.
 
 import { CUES_INPUT_CAPACITY, CUES_TABLE_BASE, CUES_TABLE_ENTRIES, CUES_TABLE_ENTRY } from '../layout';
-import { Id, readId, readSize, readUint, Vint, vintLength, vintUnknown, vintValue } from './ebml';
+import { childData, childId, childLength, Id, readChild, readUint } from './ebml';
 
 const enum CueId {
   CuePoint = 0xbb,
@@ -11,21 +11,6 @@ const enum CueId {
   CueTrackPositions = 0xb7,
   CueTrack = 0xf7,
   CueClusterPosition = 0xf1,
-}
-
-/** One child element of [p, end): its ID, data start and length (false when it does not parse). */
-let elId: u32 = 0;
-let elData: u32 = 0;
-let elLength: u32 = 0;
-function element(p: u32, end: u32): bool {
-  if (readId(p, end) != Vint.Ok) return false;
-  elId = <u32>vintValue;
-  const q = p + vintLength;
-  if (readSize(q, end) != Vint.Ok || vintUnknown) return false;
-  elData = q + vintLength;
-  if (vintValue < 0 || vintValue > <i64>(end - elData)) return false;
-  elLength = <u32>vintValue;
-  return true;
 }
 
 /**
@@ -37,28 +22,28 @@ function element(p: u32, end: u32): bool {
 export function parseCuesAt(p: u32, len: u32, track: u32, segmentData: f64, timestampScale: f64): i32 {
   if (len > CUES_INPUT_CAPACITY) return -1;
   const end = p + len;
-  if (!element(p, end) || elId != Id.Cues) return -1;
-  let q = elData;
-  const cuesEnd = elData + elLength;
+  if (!readChild(p, end) || childId != Id.Cues) return -1;
+  let q = childData;
+  const cuesEnd = childData + childLength;
   let n: i32 = 0;
-  while (q < cuesEnd && n < CUES_TABLE_ENTRIES && element(q, cuesEnd)) {
-    const next = elData + elLength;
-    if (elId == CueId.CuePoint) {
+  while (q < cuesEnd && n < CUES_TABLE_ENTRIES && readChild(q, cuesEnd)) {
+    const next = childData + childLength;
+    if (childId == CueId.CuePoint) {
       const pointEnd = next;
-      let r = elData;
+      let r = childData;
       let time: u64 = 0;
       let position: f64 = -1;
-      while (r < pointEnd && element(r, pointEnd)) {
-        const after = elData + elLength;
-        if (elId == CueId.CueTime) time = readUint(elData, elLength);
-        else if (elId == CueId.CueTrackPositions && position < 0) {
+      while (r < pointEnd && readChild(r, pointEnd)) {
+        const after = childData + childLength;
+        if (childId == CueId.CueTime) time = readUint(childData, childLength);
+        else if (childId == CueId.CueTrackPositions && position < 0) {
           let cueTrack: u64 = 0;
           let cluster: f64 = -1;
-          let s = elData;
-          while (s < after && element(s, after)) {
-            if (elId == CueId.CueTrack) cueTrack = readUint(elData, elLength);
-            else if (elId == CueId.CueClusterPosition) cluster = <f64>readUint(elData, elLength);
-            s = elData + elLength;
+          let s = childData;
+          while (s < after && readChild(s, after)) {
+            if (childId == CueId.CueTrack) cueTrack = readUint(childData, childLength);
+            else if (childId == CueId.CueClusterPosition) cluster = <f64>readUint(childData, childLength);
+            s = childData + childLength;
           }
           if (cluster >= 0 && (track == 0 || cueTrack == <u64>track)) position = segmentData + cluster;
         }

@@ -19,7 +19,22 @@ import { eventCount, emitWarning, setByteOffset } from '../events';
 import { outputLength } from '../mp4/writer';
 import { raiseFatal } from '../remux/remuxer';
 import { kind } from '../remux/track';
-import { Id, readFloat, readId, readInt, readSize, readUint, Vint, vintLength, vintUnknown, vintValue } from './ebml';
+import {
+  childData,
+  childId,
+  childLength,
+  Id,
+  readChild,
+  readFloat,
+  readId,
+  readInt,
+  readSize,
+  readUint,
+  Vint,
+  vintLength,
+  vintUnknown,
+  vintValue,
+} from './ebml';
 import { entryCount, entryNumber, entryOf, entrySlot, readTracks, resetTracks, slotEntry } from './tracks';
 import { flushMkvVideo, mkvVideoFrame, resetMkvVideo } from './video';
 import { keepAudioGrid, mkvAudioFrame, mkvAudioBlockDone, resetMkvAudio } from './audio';
@@ -314,15 +329,13 @@ export function demuxMatroska(end: u32, final: bool): u32 {
         continue;
       }
       if (id == Id.BlockDuration || id == Id.ReferenceBlock || id == Id.DiscardPadding) {
-        if (size > 8) {
+        const r = numberElement(q, data, size, end, final);
+        if (r == Whole.Invalid) {
           startResync(q);
           continue;
         }
-        if (data + <u32>size > end) {
-          if (final) {
-            truncated(q, end);
-            q = end;
-          }
+        if (r != Whole.Ready) {
+          if (r == Whole.Cut) q = end;
           break;
         }
         if (id == Id.BlockDuration) groupDuration = <i64>readUint(data, <u32>size);
@@ -336,15 +349,13 @@ export function demuxMatroska(end: u32, final: bool): u32 {
     }
     if (inCluster) {
       if (id == Id.Timestamp) {
-        if (size > 8) {
+        const r = numberElement(q, data, size, end, final);
+        if (r == Whole.Invalid) {
           startResync(q);
           continue;
         }
-        if (data + <u32>size > end) {
-          if (final) {
-            truncated(q, end);
-            q = end;
-          }
+        if (r != Whole.Ready) {
+          if (r == Whole.Cut) q = end;
           break;
         }
         clusterTime = <i64>readUint(data, <u32>size);
@@ -415,6 +426,22 @@ export function demuxMatroska(end: u32, final: bool): u32 {
   return done - INPUT_BASE;
 }
 
+const enum Whole {
+  Ready = 0, // [data, data + size) is in the input
+  Wait = 1, // not yet: the caller keeps the element for the next call
+  Cut = 2, // the input ends inside it (reported)
+  Invalid = 3, // a number element of more than 8 bytes: damage
+}
+
+/** A number element (at most 8 bytes: RFC 8794 §7.1-7.3) read whole from the input. */
+function numberElement(q: u32, data: u32, size: i64, end: u32, final: bool): i32 {
+  if (size > 8) return Whole.Invalid;
+  if (<i64>data + size <= <i64>end) return Whole.Ready;
+  if (!final) return Whole.Wait;
+  truncated(q, end);
+  return Whole.Cut;
+}
+
 /** Cluster children (RFC 9559 §5.1.3): anything else ends an unknown-size Cluster. */
 function isClusterChild(id: u32): bool {
   return (
@@ -473,16 +500,9 @@ function skip(data: u32, size: i64, end: u32): u32 {
 function ebmlHeader(p: u32, len: u32): bool {
   const end = p + len;
   let docOk = true;
-  while (p < end) {
-    if (readId(p, end) != Vint.Ok) break;
-    const id = <u32>vintValue;
-    const q = p + vintLength;
-    if (readSize(q, end) != Vint.Ok || vintUnknown) break;
-    const data = q + vintLength;
-    if (<i64>(end - data) < vintValue) break;
-    const size = <u32>vintValue;
-    if (id == Id.DocType) docOk = isDocType(data, size, 'webm') || isDocType(data, size, 'matroska');
-    p = data + size;
+  while (p < end && readChild(p, end)) {
+    if (childId == Id.DocType) docOk = isDocType(childData, childLength, 'webm') || isDocType(childData, childLength, 'matroska');
+    p = childData + childLength;
   }
   if (!docOk) {
     raiseFatal(Fatal.MatroskaInvalid, -1, 1);
@@ -502,35 +522,21 @@ function isDocType(p: u32, len: u32, s: string): bool {
 /** SeekHead (RFC 9559 §5.1.1): where the Cues are (SeekID 1C 53 BB 6B, SeekPosition from the Segment's data). */
 function seekHead(p: u32, len: u32): void {
   const end = p + len;
-  while (p < end) {
-    if (readId(p, end) != Vint.Ok) break;
-    const id = <u32>vintValue;
-    const q = p + vintLength;
-    if (readSize(q, end) != Vint.Ok || vintUnknown) break;
-    const data = q + vintLength;
-    if (<i64>(end - data) < vintValue) break;
-    const size = <u32>vintValue;
-    if (id == 0x4dbb) {
+  while (p < end && readChild(p, end)) {
+    const seekEnd = childData + childLength;
+    if (childId == 0x4dbb) {
       // Seek: SeekID (0x53AB, the element ID's bytes), SeekPosition (0x53AC).
-      let r = data;
-      const seekEnd = data + size;
       let target: u32 = 0;
       let position: i64 = -1;
-      while (r < seekEnd) {
-        if (readId(r, seekEnd) != Vint.Ok) break;
-        const cid = <u32>vintValue;
-        const s = r + vintLength;
-        if (readSize(s, seekEnd) != Vint.Ok || vintUnknown) break;
-        const cdata = s + vintLength;
-        if (<i64>(seekEnd - cdata) < vintValue) break;
-        const clen = <u32>vintValue;
-        if (cid == 0x53ab) target = <u32>readUint(cdata, clen);
-        else if (cid == 0x53ac) position = <i64>readUint(cdata, clen);
-        r = cdata + clen;
+      let r = childData;
+      while (r < seekEnd && readChild(r, seekEnd)) {
+        if (childId == 0x53ab) target = <u32>readUint(childData, childLength);
+        else if (childId == 0x53ac) position = <i64>readUint(childData, childLength);
+        r = childData + childLength;
       }
       if (target == Id.Cues && position >= 0 && cuesPosition < 0) cuesPosition = segmentData + position;
     }
-    p = data + size;
+    p = seekEnd;
   }
 }
 
@@ -538,20 +544,13 @@ function seekHead(p: u32, len: u32): void {
 function info(p: u32, len: u32): void {
   const end = p + len;
   let duration: f64 = NaN;
-  while (p < end) {
-    if (readId(p, end) != Vint.Ok) break;
-    const id = <u32>vintValue;
-    const q = p + vintLength;
-    if (readSize(q, end) != Vint.Ok || vintUnknown) break;
-    const data = q + vintLength;
-    if (<i64>(end - data) < vintValue) break;
-    const size = <u32>vintValue;
-    if (id == Id.TimestampScale) {
-      const scale = <i64>readUint(data, size);
+  while (p < end && readChild(p, end)) {
+    if (childId == Id.TimestampScale) {
+      const scale = <i64>readUint(childData, childLength);
       // 0 is invalid; above 1 s per tick nothing real exists (and products below must not overflow).
       if (scale > 0 && scale <= 1000000000) timestampScale = scale;
-    } else if (id == Id.Duration) duration = readFloat(data, size); // in ticks of TimestampScale
-    p = data + size;
+    } else if (childId == Id.Duration) duration = readFloat(childData, childLength); // in ticks of TimestampScale
+    p = childData + childLength;
   }
   // A player shows it and seeks within it (the MediaSource's duration); remuxing does not need it.
   if (duration > 0 && duration < 1e15) durationSeconds = (duration * <f64>timestampScale) / 1e9;

@@ -152,3 +152,26 @@ export function readLaceVint(p: u32, end: u32, signed: bool): i32 {
   if (signed) vintValue -= (<i64>1 << (<i64>(7 * vintLength) - 1)) - 1;
   return Vint.Ok;
 }
+
+/** The child element readChild found: its ID, where its data starts, and its data length. */
+export let childId: u32 = 0;
+export let childData: u32 = 0;
+export let childLength: u32 = 0;
+
+/**
+ * The element at p inside a master element's data ending at `end` (read whole, e.g. Tracks, Info, a Cues element):
+ * true with childId/childData/childLength set, false when its ID or size does not parse, its size is unknown, or it
+ * runs past `end` (a damaged master: the caller stops reading it there).
+ */
+export function readChild(p: u32, end: u32): bool {
+  if (readId(p, end) != Vint.Ok) return false;
+  const id = <u32>vintValue;
+  const q = p + vintLength;
+  if (readSize(q, end) != Vint.Ok || vintUnknown) return false;
+  const data = q + vintLength;
+  if (vintValue < 0 || vintValue > <i64>(end - data)) return false;
+  childId = id;
+  childData = data;
+  childLength = <u32>vintValue;
+  return true;
+}

@@ -9,7 +9,7 @@ import { MAX_TRACKS, MKV_ENTRIES_BASE, MKV_ENTRY_SIZE, MKV_TRACKS_BASE, MKV_TRAC
 import { Codec, TrackKind, Warn } from '../codes';
 import { emitWarning } from '../events';
 import { clearTrack, codec, Info, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
-import { Id, readFloat, readId, readSize, readUint, Vint, vintLength, vintUnknown, vintValue } from './ebml';
+import { childData, childId, childLength, Id, readChild, readFloat, readUint } from './ebml';
 
 /** Most TrackEntry elements read from one Tracks element (layout.ts MKV_ENTRIES_CAPACITY); later ones are ignored. */
 export const MAX_ENTRIES: i32 = 32;
@@ -109,23 +109,8 @@ function codecOf(i: i32, p: u32, len: u32): i32 {
   return Codec.None;
 }
 
-/** Reads the children of a master element [p, end) one by one; false when one does not parse. */
-let childId: u32 = 0;
-let childData: u32 = 0;
-let childLength: u32 = 0;
-function child(p: u32, end: u32): bool {
-  if (readId(p, end) != Vint.Ok) return false;
-  childId = <u32>vintValue;
-  const q = p + vintLength;
-  if (readSize(q, end) != Vint.Ok || vintUnknown) return false;
-  childData = q + vintLength;
-  if (vintValue < 0 || <u64>vintValue > <u64>(end - childData)) return false;
-  childLength = <u32>vintValue;
-  return true;
-}
-
 function readVideo(i: i32, p: u32, end: u32): void {
-  while (p < end && child(p, end)) {
+  while (p < end && readChild(p, end)) {
     const v = <u32>readUint(childData, childLength);
     if (childId == Id.PixelWidth) unchecked((entryWidth[i] = v));
     else if (childId == Id.PixelHeight) unchecked((entryHeight[i] = v));
@@ -138,7 +123,7 @@ function readVideo(i: i32, p: u32, end: u32): void {
 }
 
 function readColour(i: i32, p: u32, end: u32): void {
-  while (p < end && child(p, end)) {
+  while (p < end && readChild(p, end)) {
     const v = <u32>readUint(childData, childLength);
     if (childId == Id.MatrixCoefficients) unchecked((entryMatrix[i] = v));
     else if (childId == Id.TransferCharacteristics) unchecked((entryTransfer[i] = v));
@@ -149,7 +134,7 @@ function readColour(i: i32, p: u32, end: u32): void {
 }
 
 function readAudio(i: i32, p: u32, end: u32): void {
-  while (p < end && child(p, end)) {
+  while (p < end && readChild(p, end)) {
     if (childId == Id.SamplingFrequency) unchecked((entryRate[i] = readFloat(childData, childLength)));
     else if (childId == Id.OutputSamplingFrequency) unchecked((entryOutputRate[i] = readFloat(childData, childLength)));
     else if (childId == Id.Channels) unchecked((entryChannels[i] = <u32>readUint(childData, childLength)));
@@ -163,7 +148,7 @@ function readAudio(i: i32, p: u32, end: u32): void {
  * are read; any other compression or an encryption makes the track unreadable for weir.
  */
 function readEncodings(i: i32, p: u32, end: u32): void {
-  while (p < end && child(p, end)) {
+  while (p < end && readChild(p, end)) {
     if (childId == Id.ContentEncoding) {
       const encEnd = childData + childLength;
       let q = childData;
@@ -172,14 +157,14 @@ function readEncodings(i: i32, p: u32, end: u32): void {
       let compression = false;
       let settings: u32 = 0;
       let settingsLength: u32 = 0;
-      while (q < encEnd && child(q, encEnd)) {
+      while (q < encEnd && readChild(q, encEnd)) {
         if (childId == Id.ContentEncodingType) type = <u32>readUint(childData, childLength);
         else if (childId == Id.ContentEncryption) type = 1;
         else if (childId == Id.ContentCompression) {
           compression = true;
           const cEnd = childData + childLength;
           let r = childData;
-          while (r < cEnd && child(r, cEnd)) {
+          while (r < cEnd && readChild(r, cEnd)) {
             if (childId == Id.ContentCompAlgo) algo = <u32>readUint(childData, childLength);
             else if (childId == Id.ContentCompSettings) {
               settings = childData;
@@ -234,7 +219,7 @@ function readEntry(p: u32, end: u32): void {
   unchecked((entryStrippedLength[i] = 0));
   unchecked((entryEncoded[i] = false));
   unchecked((entrySlot[i] = -1));
-  while (p < end && child(p, end)) {
+  while (p < end && readChild(p, end)) {
     const id = childId;
     const data = childData;
     const len = childLength;
@@ -270,7 +255,7 @@ export function readTracks(p: u32, len: u32, audioSelection: i32): bool {
   resetTracks();
   let q = MKV_TRACKS_BASE;
   const end = MKV_TRACKS_BASE + len;
-  while (q < end && child(q, end)) {
+  while (q < end && readChild(q, end)) {
     const data = childData;
     const size = childLength;
     if (childId == Id.TrackEntry) readEntry(data, data + size);

@@ -51,7 +51,8 @@ const CALM_FRAMES: i32 = 120;
 
 let configured: bool = false;
 let failed: bool = false;
-let annexB: bool = false;
+/** The track's frames are Annex B (start codes), converted to length-prefixed samples. */
+let annexBFrames: bool = false;
 let droppedBeforeKey: u32 = 0;
 let depth: i32 = 0;
 let shift: i64 = 0;
@@ -76,7 +77,7 @@ export function resetMkvVideo(slot: i32): void {
   if (slot != 0) return;
   configured = false;
   failed = false;
-  annexB = false;
+  annexBFrames = false;
   droppedBeforeKey = 0;
   depth = 0;
   shift = 0;
@@ -101,34 +102,15 @@ function startsWithStartCode(p: u32, len: u32): bool {
   return len >= 3 && load<u8>(p) == 0 && load<u8>(p + 1) == 0 && load<u8>(p + 2) == 1;
 }
 
-/** The parameter sets of an Annex B frame are taken in (codecs/h264.ts, hevc.ts capture them). */
-function captureAnnexB(slot: i32, p: u32, len: u32, hevc: bool): void {
+/**
+ * An Annex B frame's NAL units (H.264/HEVC muxed without a configuration record), each after its start code and
+ * without trailing zero bytes. With `capture`, the parameter sets among them are taken in (codecs/h264.ts, hevc.ts);
+ * with `write` non-zero, they are written there as MP4 sample data (each behind a 4-byte length). Returns the size
+ * the sample takes.
+ */
+function annexB(slot: i32, p: u32, len: u32, capture: bool, write: u32): u32 {
   const end = p + len;
-  let start = findStartCode(p, end);
-  while (start < end) {
-    const nal = start + 3;
-    const next = findStartCode(nal, end);
-    let stop = next;
-    while (stop > nal && load<u8>(stop - 1) == 0) stop--;
-    if (stop > nal) {
-      if (hevc) {
-        const type = hevcNalType(load<u8>(nal));
-        if (type == HevcNal.Vps) captureHevcVps(slot, nal, stop - nal);
-        else if (type == HevcNal.Sps) captureHevcSps(slot, nal, stop - nal, false);
-        else if (type == HevcNal.Pps) captureHevcPps(slot, nal, stop - nal);
-      } else {
-        const type = <i32>load<u8>(nal) & 0x1f;
-        if (type == Nal.Sps) captureSps(slot, nal, stop - nal, false);
-        else if (type == Nal.Pps) capturePps(slot, nal, stop - nal);
-      }
-    }
-    start = next;
-  }
-}
-
-/** Bytes an Annex B frame takes once each start code is a 4-byte length (trailing zeros dropped). */
-function annexBSize(p: u32, len: u32, write: u32): u32 {
-  const end = p + len;
+  const hevc = unchecked(codec[slot]) == Codec.Hevc;
   let start = findStartCode(p, end);
   let size: u32 = 0;
   while (start < end) {
@@ -136,12 +118,23 @@ function annexBSize(p: u32, len: u32, write: u32): u32 {
     const next = findStartCode(nal, end);
     let stop = next;
     while (stop > nal && load<u8>(stop - 1) == 0) stop--;
-    if (stop > nal) {
-      if (write != 0) {
-        put32(write + size, stop - nal);
-        memory.copy(write + size + 4, nal, stop - nal);
+    const n = stop - nal;
+    if (n > 0) {
+      if (capture && hevc) {
+        const type = hevcNalType(load<u8>(nal));
+        if (type == HevcNal.Vps) captureHevcVps(slot, nal, n);
+        else if (type == HevcNal.Sps) captureHevcSps(slot, nal, n, false);
+        else if (type == HevcNal.Pps) captureHevcPps(slot, nal, n);
+      } else if (capture) {
+        const type = <i32>load<u8>(nal) & 0x1f;
+        if (type == Nal.Sps) captureSps(slot, nal, n, false);
+        else if (type == Nal.Pps) capturePps(slot, nal, n);
       }
-      size += 4 + stop - nal;
+      if (write != 0) {
+        put32(write + size, n);
+        memory.copy(write + size + 4, nal, n);
+      }
+      size += 4 + n;
     }
     start = next;
   }
@@ -160,13 +153,13 @@ function configure(slot: i32, p: u32, len: u32): bool {
   let ok = false;
   if (c == Codec.H264 || c == Codec.Hevc) {
     const hevc = c == Codec.Hevc;
-    annexB = startsWithStartCode(p, len);
-    if (annexB || privLength == 0) {
+    annexBFrames = startsWithStartCode(p, len);
+    if (annexBFrames || privLength == 0) {
       // No configuration record (or frames that do not use it): the parameter sets travel in-band.
-      annexB = true;
+      annexBFrames = true;
       if (hevc) resetHevc(slot);
       else resetH264(slot);
-      captureAnnexB(slot, p, len, hevc);
+      annexB(slot, p, len, true, 0);
       ok = hevc ? hevcHasParameterSets(slot) : hasParameterSets(slot);
     } else {
       ok = hevc ? configureHevcFromRecord(slot, priv, privLength) : configureAvcFromRecord(slot, priv, privLength);
@@ -271,13 +264,13 @@ export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: boo
     maxPts = pts;
     if (depth > 0 && ++calm >= CALM_FRAMES) depth = 0; // the stream does not reorder: stop waiting
   }
-  if (!annexB && !nalUnitsFit(slot, p, len)) {
+  if (!annexBFrames && !nalUnitsFit(slot, p, len)) {
     // A frame whose NAL unit lengths do not add up to it (damage inside the block): only this frame is lost.
     emitWarning(Warn.BlockInvalid, slot, <f64>len);
     setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
-  const size = annexB ? annexBSize(p, len, 0) : len;
+  const size = annexBFrames ? annexB(slot, p, len, false, 0) : len;
   if (size == 0) return;
   if (size > REORDER_CAPACITY) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
@@ -298,7 +291,7 @@ export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: boo
     pendingStart = 0;
   }
   const at = REORDER_BASE + pendingStart + pendingBytes;
-  if (annexB) annexBSize(p, len, at);
+  if (annexBFrames) annexB(slot, p, len, false, at);
   else memory.copy(at, p, len);
   unchecked((pendPts[pending] = pts));
   unchecked((pendSize[pending] = size));
@@ -389,7 +382,7 @@ function commitFrame(slot: i32, p: u32, len: u32, size: u32, pts: i64, key: bool
     setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
-  if (convert && annexB) annexBSize(p, len, sampleWritePtr(slot));
+  if (convert && annexBFrames) annexB(slot, p, len, false, sampleWritePtr(slot));
   else memory.copy(sampleWritePtr(slot), p, size);
   const shown = pts + (queued - dts);
   commitVideoSample(slot, queued, shown, size, key);
