@@ -7,7 +7,7 @@
 import { ErrorCodes } from './codes.js';
 import { WeirError, WeirOptionError } from './errors.js';
 import { type MetadataEvent, parseCaptions, parseId3, parseScte35 } from './metadata.js';
-import { readTrack, type TrackInfo } from './tracks.js';
+import { CODEC_NAMES, readTrack, type TrackInfo } from './tracks.js';
 import { type CoreExports, instantiateCore, loadCoreModule, type WasmSource } from './wasm.js';
 
 /** How the output is shaped. */
@@ -46,21 +46,7 @@ export interface EngineOptions {
 }
 
 /** The codec of a Matroska track entry, by the core's codec id (wasm/codes.ts `Codec`). */
-const ENTRY_CODECS: Record<number, string> = {
-  1: 'h264',
-  2: 'aac',
-  3: 'hevc',
-  4: 'mp3',
-  5: 'mp2',
-  6: 'ac3',
-  7: 'eac3',
-  8: 'opus',
-  10: 'vp9',
-  11: 'av1',
-  12: 'flac',
-  13: 'vp8',
-  14: 'vorbis',
-};
+const ENTRY_CODECS: Record<number, string> = CODEC_NAMES; // the same ids as a track record's
 
 /** A TrackEntry of a WebM/Matroska stream (see Engine.matroskaTracks). */
 export interface MatroskaTrack {

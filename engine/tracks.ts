@@ -70,7 +70,7 @@ export type CodecName =
   | 'flac';
 
 /** Codec ids of the track info record (wasm/codes.ts `Codec`). */
-const CODEC_NAMES: Record<number, CodecName> = {
+export const CODEC_NAMES: Record<number, CodecName> = {
   1: 'h264',
   2: 'aac',
   3: 'hevc',

@@ -247,21 +247,15 @@ export function demuxMatroska(end: u32, final: bool): u32 {
     // An element header: ID and data size.
     setByteOffset(<f64>pos);
     let r = readId(q, end);
-    if (r == Vint.NeedMore) {
-      if (final) truncated(q, end);
-      if (final) q = end;
-      break;
-    }
-    if (r == Vint.Invalid) {
-      startResync(q);
-      continue;
-    }
     const id = <u32>vintValue;
     const idLength = vintLength;
-    r = readSize(q + idLength, end);
+    if (r == Vint.Ok) r = readSize(q + idLength, end);
     if (r == Vint.NeedMore) {
-      if (final) truncated(q, end);
-      if (final) q = end;
+      // The header is cut by the end of this input (or of the whole input: reported).
+      if (final) {
+        truncated(q, end);
+        q = end;
+      }
       break;
     }
     if (r == Vint.Invalid) {
