@@ -124,6 +124,8 @@ export class Player {
   private destroyed = false;
   private generation = 0;
   private rateTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Removes the current load's listener from the signal the application gave `load()`. */
+  private detachSignal: (() => void) | undefined;
   private fallbackOpen: Promise<void> = Promise.resolve();
   private fallbackReady: Promise<void> = Promise.resolve();
   private readonly fallbackMimeTypes = new Map<number, string>();
@@ -192,9 +194,15 @@ export class Player {
     };
     this.send({ type: 'load', url: href, options: loadOptions });
     this.timer = setInterval(() => this.tick(), this.options.statsInterval);
-    options.signal?.addEventListener('abort', () => {
-      if (generation === this.generation) this.stopWorker();
-    });
+    const signal = options.signal;
+    if (signal) {
+      // Removed again when this load stops: an application's long-lived signal must not keep a destroyed player.
+      const onAbort = () => {
+        if (generation === this.generation) this.stopWorker();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.detachSignal = () => signal.removeEventListener('abort', onAbort);
+    }
     return Promise.resolve();
   }
 
@@ -256,6 +264,8 @@ export class Player {
     this.timer = undefined;
     if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
     this.rateTimer = undefined;
+    this.detachSignal?.();
+    this.detachSignal = undefined;
     if (this.video.playbackRate !== 1) this.video.playbackRate = 1;
     if (this.worker) {
       this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
