@@ -85,6 +85,12 @@ export const ErrorCodes = {
   INVALID_OPTION: 306,
   /** A live stream's connection ended, failed or stalled; the worker reconnects (recoverable); detail = attempt. */
   RECONNECTING: 307,
+  /**
+   * A SourceBuffer refused an append for its quota (QuotaExceededError); the worker (or the player, in fallback mode)
+   * evicts media behind the playhead and appends the same bytes again (recoverable; nothing is fetched twice).
+   * Raised once per append refused. When nothing can be evicted, MEDIA_SOURCE_ERROR instead.
+   */
+  QUOTA_EXCEEDED: 308,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
@@ -99,7 +105,7 @@ export function codeName(code: number): string {
   return names.get(code) ?? `UNKNOWN_${code}`;
 }
 
-/** Codes below 200 are repairs the stream survives, and so is a reconnect; the others stop it. */
+/** Codes below 200 are repairs the stream survives, and so are a reconnect and a quota eviction; the others stop it. */
 export function isFatalCode(code: number): boolean {
-  return code >= 200 && code !== ErrorCodes.RECONNECTING;
+  return code >= 200 && code !== ErrorCodes.RECONNECTING && code !== ErrorCodes.QUOTA_EXCEEDED;
 }

@@ -11,6 +11,7 @@ import { type SerializedError, WeirError, WeirOptionError } from '../engine/erro
 import type { MetadataEvent } from '../engine/metadata.js';
 import type { TrackInfo } from '../engine/tracks.js';
 import { AppendQueue } from '../worker/append-queue.js';
+import { BufferController, limitSourceBuffer, quotaWarning, timeRanges } from '../worker/buffer-controller.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from '../worker/protocol.js';
 
 export interface PlayerOptions {
@@ -34,6 +35,12 @@ export interface PlayerOptions {
   liveMaxRate?: number;
   /** ISO 639-2 language of the audio track to play when the stream has several (e.g. 'fra'). Default: the first. */
   audioLanguage?: string;
+  /**
+   * Testing aid, not for production: a byte budget per SourceBuffer past which appends throw QuotaExceededError, as
+   * a browser's own quota does (Chromium's: about 150 MB for video, 12 MB for audio), to exercise the recovery with a
+   * short stream. Default 0: off.
+   */
+  testQuotaBytes?: number;
   /** Where to load the worker script from, if not the bundled one (e.g. a CDN). */
   workerUrl?: string | URL;
   /** Where to load the core's .wasm from, if not the bundled one. */
@@ -82,6 +89,7 @@ const DEFAULTS = {
   liveMinRate: 0.95,
   liveMaxRate: 1.1,
   audioLanguage: '',
+  testQuotaBytes: 0,
 };
 
 function invalid(name: string, message: string): never {
@@ -106,6 +114,9 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
   if (!(o.liveMaxRate >= 1 && o.liveMaxRate <= 2)) invalid('liveMaxRate', 'must be in [1, 2]');
   if (typeof o.audioLanguage !== 'string' || !/^([a-z]{3})?$/.test(o.audioLanguage)) {
     invalid('audioLanguage', "must be an ISO 639-2 code of three lowercase letters (e.g. 'eng') or ''");
+  }
+  if (!Number.isSafeInteger(o.testQuotaBytes) || o.testQuotaBytes < 0) {
+    invalid('testQuotaBytes', 'must be an integer number of bytes >= 0');
   }
   return o;
 }
@@ -185,6 +196,7 @@ export class Player {
       wasmUrl: this.options.wasmUrl ? new URL(String(this.options.wasmUrl), globalThis.location?.href).href : undefined,
       backBufferSeconds: this.options.backBufferSeconds,
       audioLanguage: this.options.audioLanguage,
+      quotaBytes: this.options.testQuotaBytes,
       live: {
         target: this.options.liveTargetLatency,
         max: this.options.liveMaxLatency,
@@ -325,7 +337,7 @@ export class Player {
         });
         break;
       case 'append':
-        this.fallbackAppend(m.track, m.data, m.offset);
+        this.fallbackAppend(m.track, m.data, m.offset, m.start);
         break;
       case 'end-of-stream':
         void this.fallbackEnd();
@@ -388,10 +400,23 @@ export class Player {
     const decoded = quality?.totalVideoFrames ?? 0;
     const dropped = quality?.droppedVideoFrames ?? 0;
     this.send({ type: 'tick', currentTime: v.currentTime, paused: v.paused, buffered, decoded, dropped });
+    // Fallback mode: the back buffer and the quota are handled here, where the SourceBuffers are.
+    let quotaEvictions = 0;
+    let appends = 0;
+    let appendsPending = 0;
+    for (const q of this.queues.values()) {
+      const range = q.buffer?.backBufferRange(q.sourceBuffer.buffered);
+      if (range) q.remove(range[0], range[1]);
+      q.retryAfterQuota();
+      quotaEvictions += q.quotaExceeded;
+      appends += q.appended;
+      appendsPending += q.pending;
+    }
     if (!this.workerStats) return;
     const current = buffered.find(([s, e]) => v.currentTime >= s && v.currentTime <= e);
     this.emit('stats', {
       ...this.workerStats,
+      ...(this.mediaSource ? { quotaEvictions, appends, appendsPending } : {}),
       currentTime: v.currentTime,
       buffered,
       bufferAhead: current ? current[1] - v.currentTime : 0,
@@ -449,24 +474,36 @@ export class Player {
       if (this.mediaSource !== ms) return;
       for (const track of playable) {
         this.fallbackMimeTypes.set(track.id, track.mimeType);
-        const queue = new AppendQueue(ms.addSourceBuffer(track.mimeType), (e) => {
-          const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
-            track: track.id,
-            cause: e,
-          });
-          this.send({ type: 'fallback-error', error: error.toJSON() });
+        const sb = ms.addSourceBuffer(track.mimeType);
+        if (this.options.testQuotaBytes) limitSourceBuffer(sb, this.options.testQuotaBytes);
+        const buffer = new BufferController({
+          kind: track.kind === 'video' ? (track.mimeType.startsWith('video/webm') ? 'opaque' : 'video') : 'audio',
+          element: () => ({ currentTime: this.video.currentTime, buffered: timeRanges(this.video.buffered) }),
+          backBufferSeconds: this.options.backBufferSeconds,
+          onQuotaExceeded: (eviction) => this.emit('warning', quotaWarning(eviction, track.id)),
         });
+        const queue = new AppendQueue(
+          sb,
+          (e) => {
+            const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
+              track: track.id,
+              cause: e,
+            });
+            this.send({ type: 'fallback-error', error: error.toJSON() });
+          },
+          buffer,
+        );
         this.queues.set(track.id, queue);
       }
     });
   }
 
-  private fallbackAppend(track: number, data: ArrayBuffer, offset: number | undefined): void {
+  private fallbackAppend(track: number, data: ArrayBuffer, offset: number | undefined, start?: number): void {
     // Appends keep their order: each waits for the SourceBuffers, then joins its track's queue.
     void this.fallbackReady.then(() => {
       const queue = this.queues.get(track);
       if (!queue) return;
-      if (offset === undefined) queue.append(new Uint8Array(data));
+      if (offset === undefined) queue.append(new Uint8Array(data), start);
       else queue.appendAt(new Uint8Array(data), offset); // raw audio/mpeg, placed by timestampOffset
       void queue.drained().then(() => this.send({ type: 'appended', bytes: data.byteLength }));
     });

@@ -7,7 +7,15 @@
  * (MSE "Append Error"/"buffer append" algorithm runs on a copy), so a view into the engine's
  * WebAssembly memory can be handed over with no copy of ours. Only when the buffer is busy is the
  * data copied into the queue.
+ *
+ * An append the SourceBuffer refuses for its quota (a QuotaExceededError, thrown by appendBuffer before it takes any
+ * byte) does not fail the stream when the queue has a BufferController: its bytes stay at the head of the queue, the
+ * controller says what to evict (media behind the playhead) or to wait for the playhead to move on, and the same bytes
+ * are appended once the removal is done. Nothing is fetched again and nothing is lost; only when nothing can be
+ * evicted (the buffer holds only media about to play) is it an error.
  */
+
+import { type BufferController, isQuotaExceeded, type QuotaPlan } from './buffer-controller.js';
 
 type Operation =
   | { kind: 'append'; data: Uint8Array }
@@ -16,15 +24,27 @@ type Operation =
 
 export class AppendQueue {
   readonly sourceBuffer: SourceBuffer;
+  /** What leaves this SourceBuffer (back buffer, quota); without one, a QuotaExceededError fails as any error. */
+  readonly buffer: BufferController | undefined;
   private readonly queue: Operation[] = [];
   private readonly onError: (e: unknown) => void;
   private idleWaiters: (() => void)[] = [];
+  /** Appends the SourceBuffer took (init segments and fragments; one per append, however many retries it took). */
+  appended = 0;
   /** Bytes appended so far. */
   appendedBytes = 0;
+  /** Appends the SourceBuffer refused for its quota that got media evicted for them (each counted once). */
+  quotaExceeded = 0;
+  /**
+   * An append refused for the quota is at the head of the queue: where the last eviction for it ended (each one cuts
+   * further), whether it waits for the playhead to move on (retryAfterQuota), and whether it was reported.
+   */
+  private quota: { evictedTo: number; waiting: boolean; reported: boolean } | undefined;
 
-  constructor(sourceBuffer: SourceBuffer, onError: (e: unknown) => void) {
+  constructor(sourceBuffer: SourceBuffer, onError: (e: unknown) => void, buffer?: BufferController) {
     this.sourceBuffer = sourceBuffer;
     this.onError = onError;
+    this.buffer = buffer;
     sourceBuffer.addEventListener('updateend', () => this.next());
     sourceBuffer.addEventListener('error', () => this.onError(new Error('SourceBuffer error event')));
   }
@@ -34,8 +54,12 @@ export class AppendQueue {
     return this.queue.length === 0 && !this.sourceBuffer.updating;
   }
 
-  /** Appends bytes; `data` may be a view that becomes invalid after this call returns. */
-  append(data: Uint8Array): void {
+  /**
+   * Appends bytes; `data` may be a view that becomes invalid after this call returns. `start`: the decode time of a
+   * fragment's first sample (seconds), for the BufferController's cut points.
+   */
+  append(data: Uint8Array, start?: number): void {
+    if (start !== undefined) this.buffer?.noteFragment(start, data);
     if (this.idle) {
       this.run({ kind: 'append', data });
       return;
@@ -84,6 +108,22 @@ export class AppendQueue {
     if (this.queue.length === 1 && !this.sourceBuffer.updating) this.next();
   }
 
+  /** Appends waiting in the queue (behind a busy SourceBuffer, or held back by the quota). */
+  get pending(): number {
+    let n = 0;
+    for (const op of this.queue) if (op.kind === 'append') n++;
+    return n;
+  }
+
+  /**
+   * The playhead moved: an append waiting for media behind the playhead to become evictable (the buffer was full of
+   * media still to play) asks the BufferController again. Called on each report of the element's state.
+   */
+  retryAfterQuota(): void {
+    if (!this.quota?.waiting || !this.buffer || this.sourceBuffer.updating) return;
+    this.follow(this.buffer.quotaPlan(this.sourceBuffer.buffered, this.quota.evictedTo));
+  }
+
   /** Resolves once every queued operation is done. */
   drained(): Promise<void> {
     if (this.idle) return Promise.resolve();
@@ -94,7 +134,9 @@ export class AppendQueue {
     try {
       if (op.kind === 'append') {
         this.sourceBuffer.appendBuffer(op.data as Uint8Array<ArrayBuffer>);
+        this.appended++;
         this.appendedBytes += op.data.byteLength;
+        this.quota = undefined;
       } else if (op.kind === 'remove') {
         this.sourceBuffer.remove(op.start, op.end);
       } else {
@@ -102,9 +144,60 @@ export class AppendQueue {
         this.next();
       }
     } catch (e) {
-      this.queue.length = 0;
-      this.onError(e);
+      if (op.kind === 'append' && this.buffer && isQuotaExceeded(e)) this.refused(op.data, this.buffer);
+      else this.fail(e);
     }
+  }
+
+  /**
+   * An append refused for the quota: its bytes go back to the head of the queue (a copy: they may be a view into
+   * memory that changes once append() returns), and the BufferController says what to do first.
+   */
+  private refused(data: Uint8Array, buffer: BufferController): void {
+    this.queue.unshift({ kind: 'append', data: data.slice() });
+    this.quota ??= { evictedTo: Number.NEGATIVE_INFINITY, waiting: false, reported: false };
+    this.follow(buffer.quotaPlan(this.sourceBuffer.buffered, this.quota.evictedTo));
+  }
+
+  private follow(plan: QuotaPlan): void {
+    const quota = this.quota;
+    if (!quota) return;
+    quota.waiting = plan.action === 'wait';
+    if (plan.action === 'evict') {
+      quota.evictedTo = plan.end;
+      // Reported once per append, with its first eviction (an append that waits, then cannot fit, is an error only).
+      if (!quota.reported) {
+        quota.reported = true;
+        this.quotaExceeded++;
+        this.buffer?.quotaExceeded(plan);
+      }
+      // Its updateend runs the head of the queue again: the same bytes.
+      try {
+        this.sourceBuffer.remove(plan.start, plan.end);
+      } catch (e) {
+        this.fail(e);
+      }
+    } else if (plan.action === 'full') {
+      const b = this.sourceBuffer.buffered;
+      const head = this.queue[0];
+      const bytes = head?.kind === 'append' ? head.data.byteLength : 0;
+      const held = b.length
+        ? `it holds only media about to play (${b.start(0).toFixed(2)}–${b.end(b.length - 1).toFixed(2)} s)`
+        : 'it holds nothing';
+      this.fail(
+        new DOMException(
+          `the SourceBuffer's quota is exceeded and nothing can be evicted: ${held}, and an append of ${bytes} bytes ` +
+            'does not fit',
+          'QuotaExceededError',
+        ),
+      );
+    }
+  }
+
+  private fail(e: unknown): void {
+    this.queue.length = 0;
+    this.quota = undefined;
+    this.onError(e);
   }
 
   private next(): void {

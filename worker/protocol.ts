@@ -20,6 +20,11 @@ export interface LoadOptions {
   live: LatencyOptions;
   /** ISO 639-2 language of the audio track to play first ('' = the first audio track the stream lists). */
   audioLanguage: string;
+  /**
+   * Testing aid: a byte budget per SourceBuffer past which appends throw QuotaExceededError, as a browser's quota does
+   * (see limitSourceBuffer in buffer-controller.ts); 0: off, the browser's own quota only.
+   */
+  quotaBytes: number;
 }
 
 export type ToWorker =
@@ -70,6 +75,17 @@ export interface WorkerStats {
   latency: number;
   latencyP50: number;
   latencyP95: number;
+  /**
+   * QuotaExceededError recoveries: appends a SourceBuffer refused for its quota, kept, and appended again (the same
+   * bytes) once media behind the playhead was evicted; each is also a QUOTA_EXCEEDED warning.
+   */
+  quotaEvictions: number;
+  /**
+   * Init segments and fragments the SourceBuffers took (each once, however many quota retries it took), and those
+   * still waiting in the append queues.
+   */
+  appends: number;
+  appendsPending: number;
 }
 
 export type FromWorker =
@@ -90,8 +106,11 @@ export type FromWorker =
   | { type: 'audio-switch'; sink: number; mimeType: string; removeFrom: number }
   /** The audio track now heard. */
   | { type: 'audio'; id: number }
-  /** Fallback mode: bytes to append to the SourceBuffer of `track` (transferred). */
-  | { type: 'append'; track: number; data: ArrayBuffer; offset?: number }
+  /**
+   * Fallback mode: bytes to append to the SourceBuffer of `track` (transferred); `start`: a fragment's decode time
+   * (seconds), for the BufferController's cut points.
+   */
+  | { type: 'append'; track: number; data: ArrayBuffer; offset?: number; start?: number }
   /** Fallback mode: all appends are posted; end the stream once they are done. */
   | { type: 'end-of-stream' }
   | { type: 'stats'; stats: WorkerStats }

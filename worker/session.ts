@@ -6,6 +6,13 @@
 
 import { Engine, type EngineEvent, ErrorCodes, type TrackInfo, WeirError } from '../engine/index.js';
 import { AppendQueue } from './append-queue.js';
+import {
+  BufferController,
+  type ElementState,
+  intersect,
+  limitSourceBuffer,
+  quotaWarning,
+} from './buffer-controller.js';
 import { LatencyController } from './latency.js';
 import { type LoaderResult, openStream } from './loader.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
@@ -53,6 +60,9 @@ export class Session {
     latency: Number.NaN,
     latencyP50: Number.NaN,
     latencyP95: Number.NaN,
+    quotaEvictions: 0,
+    appends: 0,
+    appendsPending: 0,
   };
   private latency: LatencyController | undefined;
   private parseMs = 0;
@@ -69,6 +79,8 @@ export class Session {
   private audioSelected: number | undefined;
   private readonly audioStore = new Map<number, AudioStore>();
   private lastCurrentTime = 0;
+  /** The element's playhead as last reported, for the BufferControllers; undefined before that and after a seek. */
+  private playhead: number | undefined;
   /** Fallback mode: bytes posted to the main thread but not yet appended there. */
   private inFlight = 0;
   private inFlightWaiters: (() => void)[] = [];
@@ -113,6 +125,7 @@ export class Session {
         this.selectAudio(message.id);
         break;
       case 'seek':
+        this.playhead = undefined; // it moved: nothing is evicted before the next report
         void this.seek(message.time).catch((e) => this.fail(e));
         break;
       case 'fallback-error':
@@ -651,20 +664,34 @@ export class Session {
       if (track.kind === 'audio' && track.id !== this.audioSink) continue;
       if (this.mediaSource) {
         const sb = this.mediaSource.addSourceBuffer(track.mimeType);
+        if (this.options?.quotaBytes) limitSourceBuffer(sb, this.options.quotaBytes);
         this.queues.set(
           track.id,
-          new AppendQueue(sb, (e) =>
-            this.fail(
-              new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
-                track: track.id,
-                cause: e,
-              }),
-            ),
+          new AppendQueue(
+            sb,
+            (e) =>
+              this.fail(
+                new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
+                  track: track.id,
+                  cause: e,
+                }),
+              ),
+            this.bufferController(track),
           ),
         );
       }
     }
     return true;
+  }
+
+  /** What leaves a track's SourceBuffer (back buffer, quota); each append refused for the quota is a warning. */
+  private bufferController(track: TrackInfo): BufferController {
+    return new BufferController({
+      kind: this.passthrough ? 'opaque' : track.kind === 'video' ? 'video' : 'audio',
+      element: () => this.elementState(),
+      backBufferSeconds: this.options?.backBufferSeconds ?? 30,
+      onQuotaExceeded: (eviction) => this.post({ type: 'warning', error: quotaWarning(eviction, track.id).toJSON() }),
+    });
   }
 
   /**
@@ -702,7 +729,7 @@ export class Session {
       if (track === this.audioSelected) this.append(this.audioSink, data, offset);
       return;
     }
-    this.append(track, data, offset);
+    this.append(track, data, offset, fragment?.start);
   }
 
   /** Drops kept audio fragments behind the back buffer, and the oldest beyond the byte bound. */
@@ -748,19 +775,29 @@ export class Session {
     this.post({ type: 'audio', id });
   }
 
-  private append(track: number, data: Uint8Array, offset?: number): void {
+  /** `start`: a fragment's decode time (seconds), for the video BufferController's cut points. */
+  private append(track: number, data: Uint8Array, offset?: number, start?: number): void {
     if (!this.mimeTypes.has(track)) return; // a track the browser cannot play
     this.stats.bytesAppended += data.byteLength;
     if (this.mediaSource) {
       const q = this.queues.get(track);
-      if (offset === undefined) q?.append(data);
+      if (offset === undefined) q?.append(data, start);
       else q?.appendAt(data, offset);
       return;
     }
     // Fallback: the bytes leave the worker, so they must leave WebAssembly memory first.
     const copy = data.slice();
     this.inFlight += copy.byteLength;
-    this.post({ type: 'append', track, data: copy.buffer, ...(offset === undefined ? {} : { offset }) }, [copy.buffer]);
+    this.post(
+      {
+        type: 'append',
+        track,
+        data: copy.buffer,
+        ...(offset === undefined ? {} : { offset }),
+        ...(start === undefined ? {} : { start }),
+      },
+      [copy.buffer],
+    );
   }
 
   /** Pauses loading while too much is waiting to be appended (files load faster than they play). */
@@ -820,16 +857,33 @@ export class Session {
       this.stats.latencyP95 = p95;
     }
     this.lastCurrentTime = t.currentTime;
-    this.evict(t.currentTime);
+    this.playhead = t.currentTime;
+    this.evict();
     this.postStats();
   }
 
-  /** Keeps at most the configured back buffer behind the playhead (bounded memory over long runs). */
-  private evict(currentTime: number): void {
-    const keep = this.options?.backBufferSeconds ?? 30;
+  /**
+   * The element as the BufferControllers see it: the playhead reported, and what it can play, computed here from the
+   * SourceBuffers (MSE: the intersection of their ranges) rather than taken from the report, where the ranges of a
+   * MediaSource in a worker lag behind its appends.
+   */
+  private elementState(): ElementState | undefined {
+    if (this.playhead === undefined) return undefined;
+    return {
+      currentTime: this.playhead,
+      buffered: intersect([...this.queues.values()].map((q) => q.sourceBuffer.buffered)),
+    };
+  }
+
+  /**
+   * Keeps at most the configured back buffer behind the playhead (bounded memory over long runs; cut at a keyframe,
+   * see BufferController), and lets an append held back by the quota try again now that the playhead moved.
+   */
+  private evict(): void {
     for (const q of this.queues.values()) {
-      const b = q.sourceBuffer.buffered;
-      if (b.length && b.start(0) < currentTime - keep - 5) q.remove(0, currentTime - keep);
+      const range = q.buffer?.backBufferRange(q.sourceBuffer.buffered);
+      if (range) q.remove(range[0], range[1]);
+      q.retryAfterQuota();
     }
   }
 
@@ -837,6 +891,14 @@ export class Session {
     const mb = this.stats.bytesLoaded / 1e6;
     this.stats.parseMsPerMB = mb > 0 ? this.parseMs / mb : 0;
     this.stats.wasmMemoryBytes = this.engine?.memoryBytes ?? 0;
+    if (this.mediaSource) {
+      this.stats.quotaEvictions = this.stats.appends = this.stats.appendsPending = 0;
+      for (const q of this.queues.values()) {
+        this.stats.quotaEvictions += q.quotaExceeded;
+        this.stats.appends += q.appended;
+        this.stats.appendsPending += q.pending;
+      }
+    }
     this.post({ type: 'stats', stats: { ...this.stats, repairs: { ...this.stats.repairs } } });
   }
 
