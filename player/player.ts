@@ -24,6 +24,11 @@ export interface PlayerOptions {
   fragmentDuration?: number;
   /** Seconds kept behind the playhead before they are evicted from the buffer. Default 30. */
   backBufferSeconds?: number;
+  /**
+   * Files: seconds of media buffered ahead of the playhead past which loading pauses (it goes on as the playhead
+   * moves), so a long file does not fill memory. Default 60. Live streams are paced by their source.
+   */
+  forwardBufferSeconds?: number;
   /** How often (ms) the element's state is reported to the worker and `stats` emitted. Default 250. */
   statsInterval?: number;
   /** Live streams: seconds behind the live edge to aim for. Default 0.5. */
@@ -83,6 +88,7 @@ const DEFAULTS = {
   forceMainThreadMse: false,
   fragmentDuration: 0,
   backBufferSeconds: 30,
+  forwardBufferSeconds: 60,
   statsInterval: 250,
   liveTargetLatency: 0.5,
   liveMaxLatency: 3,
@@ -106,6 +112,7 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
     invalid('fragmentDuration', 'must be an integer number of milliseconds, 0..60000');
   }
   if (!(o.backBufferSeconds >= 0)) invalid('backBufferSeconds', 'must be a number >= 0');
+  if (!(o.forwardBufferSeconds >= 5)) invalid('forwardBufferSeconds', 'must be a number of seconds >= 5');
   if (!Number.isInteger(o.statsInterval) || o.statsInterval < 20)
     invalid('statsInterval', 'must be an integer >= 20 (ms)');
   if (!(o.liveTargetLatency > 0)) invalid('liveTargetLatency', 'must be a number of seconds > 0');
@@ -195,6 +202,7 @@ export class Player {
       fragmentDuration: this.options.fragmentDuration,
       wasmUrl: this.options.wasmUrl ? new URL(String(this.options.wasmUrl), globalThis.location?.href).href : undefined,
       backBufferSeconds: this.options.backBufferSeconds,
+      forwardBufferSeconds: this.options.forwardBufferSeconds,
       audioLanguage: this.options.audioLanguage,
       quotaBytes: this.options.testQuotaBytes,
       live: {

@@ -202,3 +202,13 @@ export async function openWebSocket(url: string, outer: AbortSignal, stallMs = 5
   }
   return { length: undefined, chunks: chunks() };
 }
+
+/**
+ * The chunks of a stream cut into pieces of at most `max` bytes (views, no copy): a consumer that pauses between
+ * chunks (the forward buffer limit) then pauses within a large network read too.
+ */
+export async function* slices(chunks: AsyncGenerator<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    for (let o = 0; o < chunk.byteLength; o += max) yield chunk.subarray(o, Math.min(chunk.byteLength, o + max));
+  }
+}

@@ -16,6 +16,8 @@ export interface LoadOptions {
   wasmUrl: string | undefined;
   /** Seconds of media kept behind the playhead before eviction. */
   backBufferSeconds: number;
+  /** Files: seconds of media ahead of the playhead past which loading pauses. */
+  forwardBufferSeconds: number;
   /** Latency control for live streams (a response without Content-Length). */
   live: LatencyOptions;
   /** ISO 639-2 language of the audio track to play first ('' = the first audio track the stream lists). */
@@ -67,6 +69,8 @@ export interface WorkerStats {
   live: boolean;
   /** Live: how many times the connection was opened again. */
   reconnects: number;
+  /** Files: times loading paused because forwardBufferSeconds of media were buffered ahead of the playhead. */
+  forwardPauses: number;
   /** Files: seeks served by fetching the file again from a keyframe's position (a range request). */
   rangeSeeks: number;
   /** Files: bytes fetched to find where to seek (an MPEG-TS bisection's windows; not media appended). */

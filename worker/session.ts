@@ -14,7 +14,7 @@ import {
   quotaWarning,
 } from './buffer-controller.js';
 import { LatencyController } from './latency.js';
-import { type LoaderResult, openStream } from './loader.js';
+import { type LoaderResult, openStream, slices } from './loader.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
@@ -25,6 +25,8 @@ const MAX_QUEUED_BYTES = 32 * 1024 * 1024;
 const AUDIO_STORE_BYTES = 16 * 1024 * 1024;
 /** A switch replaces what is buffered from this far past the playhead (what is closer plays out). */
 const SWITCH_MARGIN = 0.5;
+/** Network reads are pushed to the engine in pieces of at most this size, so loading can pause between them. */
+const SLICE_BYTES = 256 * 1024;
 /** The id of the one track of a WebM passthrough stream (the original bytes, one SourceBuffer). */
 const PASSTHROUGH_TRACK = 1;
 
@@ -55,6 +57,7 @@ export class Session {
     wasmMemoryBytes: 0,
     live: false,
     reconnects: 0,
+    forwardPauses: 0,
     rangeSeeks: 0,
     probeBytes: 0,
     latency: Number.NaN,
@@ -97,6 +100,9 @@ export class Session {
   private cues: { time: number; offset: number }[] | null | undefined;
   /** Absolute input position of the next byte the engine gets (to tell whether a seek target is loaded already). */
   private position = 0;
+  /** The element's buffered ranges as the last tick reported them, and loads waiting for the next tick. */
+  private lastBuffered: [number, number][] = [];
+  private tickWaiters: (() => void)[] = [];
   /** engine.seek() succeeded for seekOffset; the next request starts there. */
   private seeking = false;
   /** With seekOffset inside a Cluster (a WebM without Cues): that Cluster's Timestamp; -1 otherwise. */
@@ -143,6 +149,7 @@ export class Session {
     this.stopped = true;
     this.abort.abort();
     for (const w of this.inFlightWaiters.splice(0)) w();
+    for (const w of this.tickWaiters.splice(0)) w();
   }
 
   private async load(url: string, options: LoadOptions): Promise<void> {
@@ -207,7 +214,7 @@ export class Session {
     for (let attempt = 0; ; ) {
       let lost: unknown;
       try {
-        for await (const chunk of stream.chunks) {
+        for await (const chunk of slices(stream.chunks, SLICE_BYTES)) {
           if (this.stopped) return;
           if (this.seekOffset !== undefined && this.engine.seek(this.seekOffset, this.seekCluster)) {
             this.seeking = true; // the engine waits for the bytes at seekOffset: fetch from there
@@ -297,6 +304,7 @@ export class Session {
       if (this.position >= offset && this.position - offset < 2 << 20) return;
       this.seekOffset = offset;
       this.seekCluster = -1;
+      for (const w of this.tickWaiters.splice(0)) w(); // a load paused by the forward buffer goes on now
       if (engine.seek(offset)) {
         this.seeking = true;
         this.request?.abort();
@@ -313,6 +321,7 @@ export class Session {
       if (this.position >= key.offset && this.position - key.offset < 2 << 20) return;
       this.seekOffset = key.offset;
       this.seekCluster = key.clusterTimestamp;
+      for (const w of this.tickWaiters.splice(0)) w();
       if (engine.seek(key.offset, key.clusterTimestamp)) {
         this.seeking = true;
         this.request?.abort();
@@ -327,6 +336,7 @@ export class Session {
     if (this.position >= cue.offset && (next === undefined || this.position < next.offset)) return;
     this.seekOffset = cue.offset;
     this.seekCluster = -1;
+    for (const w of this.tickWaiters.splice(0)) w();
     // The load loop takes it at its next chunk; a request waiting for bytes is cancelled so that it does at once
     // (once the stream's output started: until then, the loop is taking bytes anyway).
     if (engine.seek(cue.offset)) {
@@ -804,9 +814,38 @@ export class Session {
   private async backpressure(): Promise<void> {
     if (this.mediaSource) {
       for (const q of this.queues.values()) if (!q.idle) await q.drained();
-      return;
+    } else if (this.inFlight > MAX_QUEUED_BYTES) {
+      await new Promise<void>((resolve) => this.inFlightWaiters.push(resolve));
     }
-    if (this.inFlight > MAX_QUEUED_BYTES) await new Promise<void>((resolve) => this.inFlightWaiters.push(resolve));
+    // A file pauses while forwardBufferSeconds of media wait ahead of the playhead (the ticks tell where it is); a
+    // seek or stop ends the wait.
+    const limit = this.options?.forwardBufferSeconds ?? 60;
+    if (this.stats.live || this.aheadSeconds() <= limit) return;
+    this.stats.forwardPauses++;
+    while (!this.stopped && this.seekOffset === undefined && this.aheadSeconds() > limit) {
+      await new Promise<void>((resolve) => this.tickWaiters.push(resolve));
+    }
+  }
+
+  /**
+   * Seconds buffered ahead of the playhead, in the track that has the least: from this worker's SourceBuffers (MSE in
+   * the worker: up to date with every append), else from the element's ranges as the last tick reported them.
+   */
+  private aheadSeconds(): number {
+    const t = this.lastCurrentTime;
+    const ahead = (ranges: [number, number][]) => {
+      for (const [start, end] of ranges) if (start <= t + 0.1 && t < end) return end - t;
+      return 0;
+    };
+    if (!this.mediaSource) return ahead(this.lastBuffered);
+    let least = Number.POSITIVE_INFINITY;
+    for (const q of this.queues.values()) {
+      const b = q.sourceBuffer.buffered;
+      const ranges: [number, number][] = [];
+      for (let i = 0; i < b.length; i++) ranges.push([b.start(i), b.end(i)]);
+      least = Math.min(least, ahead(ranges));
+    }
+    return least === Number.POSITIVE_INFINITY ? 0 : least;
   }
 
   private async finish(): Promise<void> {
@@ -838,6 +877,8 @@ export class Session {
   }
 
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
+    this.lastBuffered = t.buffered;
+    for (const w of this.tickWaiters.splice(0)) w();
     const first = t.buffered[0];
     const last = t.buffered.at(-1);
     if (!this.startJumped && first && last) {
