@@ -1,5 +1,5 @@
 /**
- * `weir`: the player for web pages. MPEG-TS is loaded, parsed, remuxed to fMP4 and appended in a
+ * `weir`: the player for web pages. MPEG-TS and WebM/Matroska are loaded, parsed, remuxed to fMP4 and appended in a
  * dedicated worker; this thread only holds the <video>.
  *
  * ```ts
@@ -15,4 +15,10 @@ export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from '../eng
 export { type SerializedError, type Severity, WeirError, WeirOptionError } from '../engine/errors.js';
 export type { CaptionData, Id3Frame, MetadataEvent, Scte35Info } from '../engine/metadata.js';
 export type { TrackInfo } from '../engine/tracks.js';
-export { Player, type PlayerEventMap, type PlayerOptions, type PlayerStats } from './player.js';
+export {
+  type LatencyReport,
+  Player,
+  type PlayerEventMap,
+  type PlayerOptions,
+  type PlayerStats,
+} from './player.js';

@@ -57,10 +57,22 @@ export interface PlayerStats extends WorkerStats {
   currentTime: number;
   /** Buffered ranges of the element, seconds. */
   buffered: [number, number][];
-  /** Seconds buffered ahead of the playhead. */
+  /** Seconds buffered ahead of the playhead, and behind it (kept for seeking back; see backBufferSeconds). */
   bufferAhead: number;
+  bufferBehind: number;
+  /** Input bitrate over the last second, bits per second (bytes loaded from the network). */
+  bitrate: number;
   decodedFrames: number;
   droppedFrames: number;
+  /** Stalls so far: the element ran out of media while playing (not while seeking). */
+  stalls: number;
+}
+
+/** Live latency, seconds from the playhead to the live edge (see PlayerStats.latency). */
+export interface LatencyReport {
+  latency: number;
+  p50: number;
+  p95: number;
 }
 
 export interface PlayerEventMap {
@@ -75,6 +87,10 @@ export interface PlayerEventMap {
   error: WeirError;
   /** The whole input was appended and the stream was ended. */
   ended: undefined;
+  /** Live streams: the latency now and its p50/p95 over the last minute, with every `stats` of a live stream. */
+  latency: LatencyReport;
+  /** The element ran out of media while playing (a stall), at `currentTime`. */
+  stall: { currentTime: number };
   /**
    * Timed metadata (ID3 tag or SCTE-35 cue) as soon as it is parsed, ahead of playback: `time` is on
    * the element's timeline, so compare it with `video.currentTime` to fire it when it is presented.
@@ -134,6 +150,19 @@ export class Player {
   private readonly options: ReturnType<typeof validate>;
   private worker: Worker | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** Stalls counted this load, and recent (time, bytes loaded) pairs for the bitrate. */
+  private stalls = 0;
+  private loadSamples: { at: number; bytes: number }[] = [];
+  /**
+   * The element waits for media: a stall when it was playing (not paused, not seeking, not at the end, past its
+   * start), reported as a `stall` event and counted in the stats.
+   */
+  private readonly onWaiting = (): void => {
+    const v = this.video;
+    if (v.seeking || v.ended || v.paused || v.currentTime === 0) return;
+    this.stalls++;
+    this.emit('stall', { currentTime: v.currentTime });
+  };
   private readonly listeners = new Map<keyof PlayerEventMap, Set<Listener<never>>>();
   private mediaSource: MediaSource | undefined;
   private objectUrl: string | undefined;
@@ -214,6 +243,9 @@ export class Player {
     };
     this.send({ type: 'load', url: href, options: loadOptions });
     this.timer = setInterval(() => this.tick(), this.options.statsInterval);
+    this.stalls = 0;
+    this.loadSamples = [];
+    this.video.addEventListener('waiting', this.onWaiting);
     const signal = options.signal;
     if (signal) {
       // Removed again when this load stops: an application's long-lived signal must not keep a destroyed player.
@@ -280,6 +312,7 @@ export class Player {
   }
 
   private stopWorker(): void {
+    this.video.removeEventListener('waiting', this.onWaiting);
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
@@ -422,15 +455,28 @@ export class Player {
     }
     if (!this.workerStats) return;
     const current = buffered.find(([s, e]) => v.currentTime >= s && v.currentTime <= e);
+    // Bitrate: bytes loaded over the last second or so of ticks.
+    const now = performance.now();
+    this.loadSamples.push({ at: now, bytes: this.workerStats.bytesLoaded });
+    while (this.loadSamples.length > 2 && now - this.loadSamples[1]!.at >= 1000) this.loadSamples.shift();
+    const oldest = this.loadSamples[0]!;
+    const bitrate = now > oldest.at ? ((this.workerStats.bytesLoaded - oldest.bytes) * 8000) / (now - oldest.at) : 0;
     this.emit('stats', {
       ...this.workerStats,
       ...(this.mediaSource ? { quotaEvictions, appends, appendsPending } : {}),
       currentTime: v.currentTime,
       buffered,
       bufferAhead: current ? current[1] - v.currentTime : 0,
+      bufferBehind: current ? v.currentTime - current[0] : 0,
+      bitrate,
       decodedFrames: decoded,
       droppedFrames: dropped,
+      stalls: this.stalls,
     });
+    if (this.workerStats.live && Number.isFinite(this.workerStats.latency)) {
+      const { latency, latencyP50: p50, latencyP95: p95 } = this.workerStats;
+      this.emit('latency', { latency, p50, p95 });
+    }
   }
 
   // Fallback mode: the same append queues, on this thread, against a MediaSource of our own.

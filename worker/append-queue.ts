@@ -45,8 +45,27 @@ export class AppendQueue {
     this.sourceBuffer = sourceBuffer;
     this.onError = onError;
     this.buffer = buffer;
-    sourceBuffer.addEventListener('updateend', () => this.next());
+    sourceBuffer.addEventListener('updateend', () => {
+      if (this.appendStarted !== undefined) {
+        // An append's latency: appendBuffer() until its updateend (the browser parsed and buffered it).
+        const ms = performance.now() - this.appendStarted;
+        this.appendStarted = undefined;
+        this.appendMsTotal += ms;
+        this.appendMsCount++;
+      }
+      this.next();
+    });
     sourceBuffer.addEventListener('error', () => this.onError(new Error('SourceBuffer error event')));
+  }
+
+  /** When the append in progress started (performance.now()), and the appends timed so far. */
+  private appendStarted: number | undefined;
+  private appendMsTotal = 0;
+  private appendMsCount = 0;
+
+  /** Mean time from appendBuffer() to its updateend, ms, and how many appends it covers. */
+  get appendLatency(): { ms: number; count: number } {
+    return { ms: this.appendMsCount ? this.appendMsTotal / this.appendMsCount : 0, count: this.appendMsCount };
   }
 
   /** True when nothing is queued and the SourceBuffer is not updating. */
@@ -134,6 +153,7 @@ export class AppendQueue {
     try {
       if (op.kind === 'append') {
         this.sourceBuffer.appendBuffer(op.data as Uint8Array<ArrayBuffer>);
+        this.appendStarted = performance.now();
         this.appended++;
         this.appendedBytes += op.data.byteLength;
         this.quota = undefined;

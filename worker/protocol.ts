@@ -69,6 +69,8 @@ export interface WorkerStats {
   live: boolean;
   /** Live: how many times the connection was opened again. */
   reconnects: number;
+  /** Mean time from an append to its updateend (the browser parsing and buffering it), ms, over every append. */
+  appendLatencyMs: number;
   /** Files: times loading paused because forwardBufferSeconds of media were buffered ahead of the playhead. */
   forwardPauses: number;
   /** Files: seeks served by fetching the file again from a keyframe's position (a range request). */

@@ -57,6 +57,7 @@ export class Session {
     wasmMemoryBytes: 0,
     live: false,
     reconnects: 0,
+    appendLatencyMs: 0,
     forwardPauses: 0,
     rangeSeeks: 0,
     probeBytes: 0,
@@ -939,6 +940,14 @@ export class Session {
         this.stats.appends += q.appended;
         this.stats.appendsPending += q.pending;
       }
+      let ms = 0;
+      let count = 0;
+      for (const q of this.queues.values()) {
+        const l = q.appendLatency;
+        ms += l.ms * l.count;
+        count += l.count;
+      }
+      this.stats.appendLatencyMs = count ? ms / count : 0;
     }
     this.post({ type: 'stats', stats: { ...this.stats, repairs: { ...this.stats.repairs } } });
   }
