@@ -13,7 +13,12 @@
 //   with `%` (never with bitwise operators, which truncate to 32 bits).
 // - Pacing follows the clip's own clock: PCR if the clip has any (that is how a broadcast mux is paced), else the DTS
 //   of video PES starts. A packet carrying such an anchor is released when (wall time since start) * speed reaches its
-//   media time relative to the first anchor; the packets after it, up to the next anchor, leave with it.
+//   media time relative to the first anchor. With PCRs, the packets between two of them are released at times
+//   interpolated by their position (ISO/IEC 13818-1 2.4.2.2: a byte's arrival time is interpolated between the PCRs
+//   around it), as a mux sends them: a constant rate between PCRs, not a burst every PCR interval (ffmpeg writes a
+//   PCR every 100 ms; bursts would hold every frame of the interval back to its start, and the demuxer learns that a
+//   video PES ended only when the next one starts). Without PCRs, the packets after a video PES start leave with it.
+//   Releases are grouped in slices of `sliceMs` of wall time (one write per slice, not one per packet).
 // - Nothing else in the packets is touched (no discontinuity flags, no PSI rewriting).
 
 const TS_PACKET = 188;
@@ -108,6 +113,8 @@ export function writePcrBase(b, o, v) {
  * @property {Int32Array} ccPackets      packet indices whose continuity counter is patched per loop
  * @property {Uint8Array} ccStep         per entry of ccPackets: how much its PID's counter advances per loop (mod 16)
  * @property {Int32Array} videoStarts    packet indices of video PES starts, in order
+ * @property {Int32Array} videoEnds      per video PES: the index of its last packet (the last packet of the video PID
+ *   before the next video PES starts), where the frame's last byte leaves
  * @property {Float64Array} videoPts     their PTS (33-bit, as stored)
  * @property {Float64Array} videoDts     their DTS (= PTS when absent)
  * @property {{pid:number, streamId:number, pes:number, firstPts:number, spanTicks:number}[]} streams
@@ -132,6 +139,9 @@ export function indexClip(sourceBytes) {
   const pcrValues = [];
   const pcrPacket = [];
   const videoStarts = [];
+  /** @type {number[]} */
+  const videoEnds = [];
+  let lastVideoPacket = -1;
   const videoPts = [];
   const videoDts = [];
   /** @type {Map<number, {pid:number, streamId:number, pes:number, firstRaw:number, minRel:number, maxRel:number,
@@ -163,6 +173,10 @@ export function indexClip(sourceBytes) {
       else cc.set(pid, { first: c, last: c });
     }
 
+    // The packet before a video PES start, on the video PID, is the previous frame's last (checked before this
+    // packet can become the next start below).
+    const videoPacket = pid === videoPid && (afc & 1) !== 0;
+
     let payload = p + 4;
     if (afc & 2) {
       const afLen = bytes[p + 4];
@@ -173,6 +187,7 @@ export function indexClip(sourceBytes) {
         pcrPacket.push(i);
       }
     }
+    if (videoPacket && !pusi) lastVideoPacket = i;
     if (!pusi || !(afc & 1) || payload + 9 > p + TS_PACKET) continue;
     // PES start code; PSI sections (PAT/PMT) never start with 00 00 01 after their pointer field... except by
     // accident, so also require a stream_id that has the optional PES header (not padding/private_2/ECM/EMM/...).
@@ -222,12 +237,15 @@ export function indexClip(sourceBytes) {
     const isVideo = streamId >= 0xe0 && streamId <= 0xef;
     if (isVideo && videoPid === -1) videoPid = pid;
     if (isVideo && pid === videoPid) {
+      if (videoStarts.length > 0) videoEnds.push(lastVideoPacket);
+      lastVideoPacket = i;
       videoStarts.push(i);
       videoPts.push(pts);
       videoDts.push(dts);
     }
   }
 
+  if (videoStarts.length > 0) videoEnds.push(lastVideoPacket);
   if (tsValues.length === 0) throw new Error('live-ts: clip has no PES timestamps; cannot build a live timeline');
 
   // Loop offset: span of the video DTS (decode order) plus one frame, so loop N+1's first frame lands exactly one
@@ -303,6 +321,18 @@ export function indexClip(sourceBytes) {
       }
       releaseTicks[i] = t; // packets before the first anchor go out at once
     }
+    if (pacing === 'pcr') {
+      // Between two PCRs, by position; after the last one, towards the next loop's first (durationTicks later).
+      for (let a = 0; a < anchorPkts.length; a++) {
+        const from = anchorPkts[a];
+        const last = a + 1 === anchorPkts.length;
+        const to = last ? packets + anchorPkts[0] : anchorPkts[a + 1];
+        const t0 = releaseTicks[from];
+        const t1 = last ? durationTicks : releaseTicks[anchorPkts[a + 1]];
+        for (let i = from + 1; i < Math.min(to, packets); i++)
+          releaseTicks[i] = t0 + ((i - from) / (to - from)) * (t1 - t0);
+      }
+    }
   }
 
   // Continuity: per PID, how far the counter must advance per loop so that the first packet of loop N+1 follows the
@@ -338,6 +368,7 @@ export function indexClip(sourceBytes) {
     ccPackets,
     ccStep,
     videoStarts: Int32Array.from(videoStarts),
+    videoEnds: Int32Array.from(videoEnds),
     videoPts: Float64Array.from(videoPts),
     videoDts: Float64Array.from(videoDts),
     streams: [...streams.values()].map((s) => ({
@@ -423,6 +454,10 @@ function xorshift(seed) {
  *   [onFrameSent] called when the first packet of each video PES is handed out. pts90k/dts90k are the 33-bit values as
  *   written in the stream (what a demuxer sees); ptsUnwrapped is the same PTS without the 2^33 wrap; wallMs is
  *   performance.timeOrigin + performance.now() (epoch ms, sub-ms precision) at the moment the chunk is yielded.
+ * @property {(info: {pts90k: number, dts90k: number, ptsUnwrapped: number, loop: number, wallMs: number}) => void}
+ *   [onFrameComplete] the same for the last packet of each video PES (the frame's last byte): called in the same
+ *   order, at or after its onFrameSent (a large frame spans several pacing anchors). End-to-end latency is measured
+ *   from here: no receiver can have the whole frame earlier.
  * @property {number} [garbageEvery]       every this many wall ms, insert `garbageBytes` random bytes between two
  *   packets (breaks packet alignment on purpose: the demuxer has to resync on 0x47). Off when absent or 0.
  * @property {number} [garbageBytes=97]    size of each garbage burst (97: not a multiple of 188, so alignment breaks)
@@ -437,6 +472,8 @@ function xorshift(seed) {
  *   the wrap at a chosen point.
  * @property {number} [tickMs=10]          longest sleep between checks; the generator wakes earlier when the next
  *   packet is due sooner, so frames are not held back by the tick.
+ * @property {number} [sliceMs=4]          shortest sleep: what falls due within it leaves in one chunk (with PCR pacing
+ *   a packet is due every millisecond or so, and one write per packet would cost more than it shows).
  * @property {AbortSignal} [signal]        ends the generator promptly (clears the pending timer) when aborted
  */
 
@@ -453,6 +490,7 @@ export function createLiveTsStream(sourceBytes, options = {}) {
     speed = 1,
     loops = Infinity,
     onFrameSent,
+    onFrameComplete,
     garbageEvery = 0,
     garbageBytes = 97,
     garbageSeed = 1,
@@ -461,6 +499,7 @@ export function createLiveTsStream(sourceBytes, options = {}) {
     dropAfterMs,
     startOffsetTicks = 0,
     tickMs = 10,
+    sliceMs = 4,
     signal,
   } = options;
   if (!(speed > 0) || !Number.isFinite(speed))
@@ -472,6 +511,7 @@ export function createLiveTsStream(sourceBytes, options = {}) {
     speed,
     loops,
     onFrameSent,
+    onFrameComplete,
     garbageEvery,
     garbageBytes,
     garbageSeed,
@@ -480,17 +520,19 @@ export function createLiveTsStream(sourceBytes, options = {}) {
     dropAfterMs,
     startOffsetTicks,
     tickMs,
+    sliceMs,
     signal,
   });
 }
 
 /**
  * @param {ClipIndex} ix
- * @param {Required<Omit<LiveTsOptions, 'onFrameSent'|'stallAtMs'|'dropAfterMs'|'signal'>> & LiveTsOptions} o
+ * @param {Required<Omit<LiveTsOptions, 'onFrameSent'|'onFrameComplete'|'stallAtMs'|'dropAfterMs'|'signal'>>
+ *   & LiveTsOptions} o
  * @returns {AsyncGenerator<Uint8Array, 'done'|'dropped'|'aborted', void>}
  */
 async function* run(ix, o) {
-  const { speed, loops, onFrameSent, signal } = o;
+  const { speed, loops, onFrameSent, onFrameComplete, signal } = o;
   const rand = xorshift(o.garbageSeed);
   const ticksPerMs = 90 * speed; // media 90 kHz ticks released per wall millisecond
   const P = ix.packets;
@@ -502,6 +544,14 @@ async function* run(ix, o) {
   let cur = buildLoop(ix, 0, o.startOffsetTicks);
   let pkt = 0; // next packet index within the current loop
   let vs = 0; // next index into ix.videoStarts
+  let ve = 0; // next index into ix.videoEnds
+  /** Frame k of the current loop as the callbacks report it. @param {number} k @param {number} base */
+  const frame = (k, base) => ({
+    pts90k: (ix.videoPts[k] + cur.shift) % TWO_33,
+    dts90k: (ix.videoDts[k] + cur.shift) % TWO_33,
+    ptsUnwrapped: diff33(ix.videoPts[0], ix.videoPts[k]) + ix.videoPts[0] + base + o.startOffsetTicks,
+    loop,
+  });
   const t0 = performance.now();
 
   /** @param {number} ms */
@@ -531,6 +581,8 @@ async function* run(ix, o) {
     const parts = [];
     /** @type {{pts90k:number, dts90k:number, ptsUnwrapped:number, loop:number}[]} */
     const frames = [];
+    /** @type {{pts90k:number, dts90k:number, ptsUnwrapped:number, loop:number}[]} */
+    const completed = [];
     if (elapsed >= nextGarbage) {
       // Garbage goes in before this wake-up's packets, i.e. between two whole packets.
       const g = new Uint8Array(o.garbageBytes);
@@ -546,16 +598,9 @@ async function* run(ix, o) {
       if (pkt > from) {
         parts.push(cur.out.subarray(from * TS_PACKET, pkt * TS_PACKET));
         const vStarts = ix.videoStarts;
-        while (vs < vStarts.length && vStarts[vs] < pkt) {
-          const pts = ix.videoPts[vs];
-          frames.push({
-            pts90k: (pts + cur.shift) % TWO_33,
-            dts90k: (ix.videoDts[vs] + cur.shift) % TWO_33,
-            ptsUnwrapped: diff33(ix.videoPts[0], pts) + ix.videoPts[0] + base + o.startOffsetTicks,
-            loop,
-          });
-          vs++;
-        }
+        while (vs < vStarts.length && vStarts[vs] < pkt) frames.push(frame(vs++, base));
+        const vEnds = ix.videoEnds;
+        while (ve < vEnds.length && vEnds[ve] < pkt) completed.push(frame(ve++, base));
       }
       if (pkt < P) break;
       // Loop finished: move to the next copy and keep going, the next loop's first packets may already be due.
@@ -567,6 +612,7 @@ async function* run(ix, o) {
       cur = buildLoop(ix, loop, o.startOffsetTicks);
       pkt = 0;
       vs = 0;
+      ve = 0;
     }
 
     if (parts.length > 0) {
@@ -582,9 +628,10 @@ async function* run(ix, o) {
           n += p.length;
         }
       }
-      if (onFrameSent && frames.length > 0) {
+      if ((onFrameSent && frames.length > 0) || (onFrameComplete && completed.length > 0)) {
         const wallMs = performance.timeOrigin + performance.now();
-        for (const f of frames) onFrameSent({ ...f, wallMs });
+        if (onFrameSent) for (const f of frames) onFrameSent({ ...f, wallMs });
+        if (onFrameComplete) for (const f of completed) onFrameComplete({ ...f, wallMs });
       }
       yield chunk;
     }
@@ -597,6 +644,6 @@ async function* run(ix, o) {
     if (o.dropAfterMs !== undefined) wait = Math.min(wait, o.dropAfterMs - now);
     if (stallStart > now) wait = Math.min(wait, stallStart - now);
     if (Number.isFinite(nextGarbage)) wait = Math.min(wait, nextGarbage - now);
-    if (wait > 0) await sleep(Math.max(1, wait));
+    if (wait > 0) await sleep(Math.max(o.sliceMs, wait));
   }
 }

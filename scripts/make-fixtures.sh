@@ -439,6 +439,20 @@ x264 high 3.0 50
   "${MUX[@]}" "$f"
 summarize "$f"
 
+# 24c. A live source muxed for low latency, for the end-to-end latency test (issue 5: test/browser/latency.spec.ts
+#     loops it with /live.ts?clip=ts-h264-aac-low-delay): what a live encoder set for low delay sends. No B-frames
+#     (decode order = presentation order, nothing waits for a reorder), one AAC frame per PES (-pes_payload_size 0)
+#     and no mux delay (-muxdelay 0 -muxpreload 0: each frame goes out at its DTS, the audio beside the video of the
+#     same time). The demo sample, muxed with ffmpeg's defaults (3 B-frames; ~8 AAC frames per PES, sent ~0.2 s after
+#     the video of the same time), cannot be shown sooner than ~250 ms after a frame's last byte by any player
+#     (scripts/latency-floor.js). Otherwise like the demo sample: 640x360 at 30 fps, ~1 Mbit/s, 1 s GOPs, 12 s.
+f=$FIXTURES/ts-h264-aac-low-delay.ts
+x264 main 3.1 30
+"${FFMPEG[@]}" -f lavfi -i "$(video 640x360 30 12)" -f lavfi -i "$(audio 48000 12)" \
+  "${X264[@]}" -bf 0 -b:v 1000k -maxrate 1200k -bufsize 2000k "${AAC[@]}" -ar 48000 \
+  "${MUX[@]}" -muxdelay 0 -muxpreload 0 -pes_payload_size 0 "$f"
+summarize "$f"
+
 # Demo sample for `npm start`: long enough to seek in (12 s), 640x360 at 30 fps, H.264 High ~1 Mbit/s with 1 s
 # GOPs (a keyframe per second to seek to), AAC-LC 48 kHz stereo. Under 2.5 MB.
 f=$DEMO/sample.ts

@@ -284,8 +284,76 @@ function numParam(q, name) {
 }
 
 /**
+ * Send logs of /live.ts connections opened with `?id=`: per video frame, when the simulator handed out its first and
+ * its last packet (epoch ms on this process's clock, performance.timeOrigin + performance.now()), for measuring
+ * latency end to end (test/browser/latency.spec.ts). Bounded: the newest SEND_LOG_FRAMES frames of the newest
+ * SEND_LOGS connections.
+ * @typedef {{pts: number, ptsUnwrapped: number, dts: number, sentAt: number, completeAt: number | null,
+ *   endByte: number | null}} SentFrame
+ * @type {Map<string, SentFrame[]>}
+ */
+const sendLogs = new Map();
+const SEND_LOGS = 8;
+const SEND_LOG_FRAMES = 20_000; // about 11 minutes at 30 fps
+
+/** A new send log under `id` (an id used again starts afresh), the oldest dropped past the bound. @param {string} id */
+function newSendLog(id) {
+  sendLogs.delete(id);
+  while (sendLogs.size >= SEND_LOGS) sendLogs.delete(/** @type {string} */ (sendLogs.keys().next().value));
+  /** @type {SentFrame[]} */
+  const log = [];
+  sendLogs.set(id, log);
+  let completed = 0; // frames complete in order: the index in `log` of the next one (shifted with the log)
+  /** @type {SentFrame[]} complete, in the chunk being written */
+  let writing = [];
+  return {
+    /** @param {{pts90k: number, dts90k: number, ptsUnwrapped: number, wallMs: number}} f */
+    sent(f) {
+      const entry = { pts: f.pts90k, ptsUnwrapped: f.ptsUnwrapped, dts: f.dts90k, sentAt: f.wallMs };
+      log.push({ ...entry, completeAt: null, endByte: null });
+      if (log.length > SEND_LOG_FRAMES) {
+        log.splice(0, log.length - SEND_LOG_FRAMES);
+        completed = Math.max(0, completed - 1);
+      }
+    },
+    /** @param {{ptsUnwrapped: number, wallMs: number}} f */
+    complete(f) {
+      const entry = log[completed];
+      if (entry?.ptsUnwrapped === f.ptsUnwrapped) {
+        entry.completeAt = f.wallMs;
+        writing.push(entry);
+        completed++;
+      }
+    },
+    /** The chunk was written: the frames completed in it end by byte `total` of the body. @param {number} total */
+    wrote(total) {
+      for (const entry of writing) entry.endByte = total;
+      writing = [];
+    },
+  };
+}
+
+/**
+ * /test/sent?id=…: the send log of the /live.ts connection opened with that id, as JSON: `frames` (PTS as written,
+ * 33-bit; unwrapped PTS; DTS; `sentAt`/`completeAt`: when the frame's first/last packet was handed out; `endByte`:
+ * the body's length at the end of the chunk holding its last packet), and
+ * `perfMinusDate` (this process's performance.timeOrigin + now() minus Date.now(), to put another process's clock on
+ * this one: both read the same system clock through Date.now()).
+ * @param {import('node:http').ServerResponse} res
+ * @param {URLSearchParams} q
+ */
+function serveSendLog(res, q) {
+  const log = sendLogs.get(q.get('id') ?? '');
+  if (!log) return send(res, 404, 'no send log with that id\n');
+  const body = { perfMinusDate: performance.timeOrigin + performance.now() - Date.now(), frames: log };
+  return send(res, 200, JSON.stringify(body), { 'Content-Type': 'application/json; charset=utf-8' });
+}
+
+/**
  * /live.ts: endless live stream from the clip. Query: speed, stallAt, stallFor, dropAfter (ms), garbage (ms between
- * garbage bursts), garbageBytes, loops, startOffset (90 kHz ticks, to test the 33-bit wrap).
+ * garbage bursts), garbageBytes, loops, startOffset (90 kHz ticks, to test the 33-bit wrap), id (keep a send log
+ * under this id: /test/sent), clip (the name of an MPEG-TS fixture to loop instead of the default clip, e.g.
+ * ts-h264-aac-low-delay).
  * @param {import('node:http').IncomingMessage} req
  * @param {import('node:http').ServerResponse} res
  * @param {URLSearchParams} q
@@ -315,10 +383,18 @@ async function serveLive(req, res, q, clipPath) {
     return send(res, 404, `live clip not found: ${clipPath} (generate demo/media/sample.ts first)\n`);
   }
 
+  const id = q.get('id');
+  if (id !== null && !/^[\w-]{1,64}$/.test(id)) return send(res, 400, 'id must be 1-64 letters, digits, _ or -\n');
+  const log = id === null || req.method === 'HEAD' ? undefined : newSendLog(id);
+
   const ac = new AbortController();
   let gen;
   try {
-    gen = createLiveTsStream(clip, { ...opts, signal: ac.signal });
+    gen = createLiveTsStream(clip, {
+      ...opts,
+      signal: ac.signal,
+      ...(log ? { onFrameSent: log.sent, onFrameComplete: log.complete } : {}),
+    });
   } catch (e) {
     return send(res, 500, `cannot build live stream: ${/** @type {Error} */ (e).message}\n`);
   }
@@ -343,6 +419,7 @@ async function streamLive(req, res, gen, ac, type) {
   }
   res.flushHeaders();
   let result;
+  let written = 0;
   try {
     while (true) {
       const r = await gen.next();
@@ -350,6 +427,8 @@ async function streamLive(req, res, gen, ac, type) {
         result = r.value;
         break;
       }
+      written += r.value.length;
+      log?.wrote(written);
       if (!(await write(res, r.value))) {
         await gen.return('aborted');
         return;
@@ -546,8 +625,12 @@ export async function startServer(options = {}) {
     if (!rawPath.startsWith('/')) return send(res, 400, 'bad request\n');
 
     switch (rawPath) {
-      case '/live.ts':
-        return serveLive(req, res, query, liveClip);
+      case '/live.ts': {
+        const clip = query.get('clip');
+        if (clip === null) return serveLive(req, res, query, liveClip);
+        if (!/^[\w-]{1,64}$/.test(clip)) return send(res, 400, 'clip must name a fixture (letters, digits, _ or -)\n');
+        return serveLive(req, res, query, join(resolve(fixturesDir), `${clip}.ts`));
+      }
       case '/live.webm':
         return serveLiveWebm(req, res, query, liveWebmClip);
       case '/test/looped.webm': {
@@ -584,6 +667,8 @@ export async function startServer(options = {}) {
       }
       case '/test/slow.ts':
         return serveSlow(res, query, liveClip);
+      case '/test/sent':
+        return serveSendLog(res, query);
     }
 
     for (const [prefix, dir] of mounts) {

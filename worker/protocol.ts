@@ -77,7 +77,11 @@ export interface WorkerStats {
   rangeSeeks: number;
   /** Files: bytes fetched to find where to seek (an MPEG-TS bisection's windows; not media appended). */
   probeBytes: number;
-  /** Live: seconds from the playhead to the live edge, now and over the last minute (NaN otherwise). */
+  /**
+   * Live: latency in seconds, now and over the last minute (NaN otherwise): from the arrival of the last byte of the
+   * frame at the playhead to now (worker/latency.ts). The distance to the live edge, which the latency controller
+   * steers, is the stats' `bufferAhead`; latency is that plus the time a frame spends in weir before it is buffered.
+   */
   latency: number;
   latencyP50: number;
   latencyP95: number;
@@ -92,6 +96,12 @@ export interface WorkerStats {
    */
   appends: number;
   appendsPending: number;
+  /**
+   * The output timeline's origin on the source clock, once output started (NaN before): 90 kHz ticks of the unwrapped
+   * source PTS (MPEG-TS) or Matroska time that element time 0 stands for. Element time t is source time
+   * timeOrigin + t × 90000, which a page matches to a live source's own record of each frame.
+   */
+  timeOrigin: number;
 }
 
 export type FromWorker =

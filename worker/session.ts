@@ -13,7 +13,7 @@ import {
   limitSourceBuffer,
   quotaWarning,
 } from './buffer-controller.js';
-import { LatencyController } from './latency.js';
+import { ArrivalLog, LatencyController, LatencySamples } from './latency.js';
 import { type LoaderResult, openStream, slices } from './loader.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
 
@@ -67,8 +67,14 @@ export class Session {
     quotaEvictions: 0,
     appends: 0,
     appendsPending: 0,
+    timeOrigin: Number.NaN,
   };
   private latency: LatencyController | undefined;
+  /** Live: when each fragment of the presented track arrived, and the latency samples of the stats (latency.ts). */
+  private arrivals: ArrivalLog | undefined;
+  private arrivalTrack: number | undefined;
+  private arrivalShift = false;
+  private readonly latencySamples = new LatencySamples();
   private parseMs = 0;
   /** The first sign that the input was cut short (reported as an error once everything is appended). */
   private truncation: WeirError | undefined;
@@ -602,6 +608,7 @@ export class Session {
           this.origin ??= this.engine?.timeOrigin();
           if (event.track !== null) this.route(event.track, event.data, event);
           this.stats.fragments++;
+          if (this.latency && event.track !== null) this.recordArrival(event.track, event);
           break;
         case 'warning':
           this.stats.warnings++;
@@ -877,9 +884,32 @@ export class Session {
     }
   }
 
+  /**
+   * Live: a fragment of the track that is presented (video, else the audio heard) was written now, right after the
+   * input chunk that completed it was pushed: the latency in stats runs from here (latency.ts ArrivalLog).
+   */
+  private recordArrival(track: number, fragment: { start: number; end: number; samples: number }): void {
+    if (this.arrivals === undefined) {
+      const video = [...this.mimeTypes].find(([, mime]) => mime.startsWith('video/'))?.[0];
+      this.arrivalTrack = video ?? this.audioSink;
+      this.arrivals = new ArrivalLog();
+    }
+    if (track !== this.arrivalTrack) return;
+    if (!this.arrivalShift) {
+      // The reorder delay of B-frames: presentation times run this far after decode times.
+      const info = this.engine?.tracks().find((t) => t.id === track);
+      if (info && info.samples > 0) {
+        this.arrivals.setShift(info.firstPresentationTime - info.firstDecodeTime);
+        this.arrivalShift = true;
+      }
+    }
+    this.arrivals.record(fragment.start, fragment.end, fragment.samples, performance.now());
+  }
+
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
     this.lastBuffered = t.buffered;
     for (const w of this.tickWaiters.splice(0)) w();
+    this.stats.timeOrigin = this.engine?.timeOrigin() ?? Number.NaN;
     const first = t.buffered[0];
     const last = t.buffered.at(-1);
     if (!this.startJumped && first && last) {
@@ -893,8 +923,13 @@ export class Session {
       if (decision.action === 'seek') this.post({ type: 'seek', time: decision.time });
       else if (decision.action === 'rate')
         this.post({ type: 'rate', rate: decision.rate, validForMs: decision.validForMs });
-      const { p50, p95 } = this.latency.percentiles();
-      this.stats.latency = this.latency.current;
+      // From the arrival of the frame at the playhead to now; the distance to the live edge where that is not known
+      // (no fragment written yet, or WebM passthrough).
+      const arrived = this.arrivals?.arrivalOf(t.currentTime);
+      const latency = arrived === undefined ? this.latency.distance : (performance.now() - arrived) / 1000;
+      this.latencySamples.add(latency);
+      const { p50, p95 } = this.latencySamples.percentiles();
+      this.stats.latency = latency;
       this.stats.latencyP50 = p50;
       this.stats.latencyP95 = p95;
     }

@@ -243,7 +243,13 @@ describe('live-ts: endless stream', () => {
     const speed = 50;
     /** @type {{pts90k: number, ptsUnwrapped: number, wallMs: number}[]} */
     const frames = [];
-    const gen = createLiveTsStream(clip, { speed, onFrameSent: (f) => frames.push(f) });
+    /** @type {{pts90k: number, ptsUnwrapped: number, wallMs: number}[]} */
+    const complete = [];
+    const gen = createLiveTsStream(clip, {
+      speed,
+      onFrameSent: (f) => frames.push(f),
+      onFrameComplete: (f) => complete.push(f),
+    });
     let twoLoopsMs = -1;
     const t0 = performance.now();
     const chunks = [];
@@ -295,6 +301,12 @@ describe('live-ts: endless stream', () => {
     expect(frames.map((f) => BigInt(f.pts90k))).toEqual(video.map((p) => p.pts));
     for (let k = 1; k < frames.length; k++) expect(frames[k].wallMs).toBeGreaterThanOrEqual(frames[k - 1].wallMs);
     expect(Math.abs(frames[0].wallMs - Date.now())).toBeLessThan(60_000); // epoch milliseconds
+    // onFrameComplete: the same frames in the same order (the last one sent may still be going out), each at or
+    // after its first packet; a keyframe's packets span several PCR intervals, so some complete later.
+    expect(complete.length).toBeGreaterThanOrEqual(frames.length - 1);
+    expect(complete.map((f) => f.ptsUnwrapped)).toEqual(frames.slice(0, complete.length).map((f) => f.ptsUnwrapped));
+    for (let k = 0; k < complete.length; k++) expect(complete[k].wallMs).toBeGreaterThanOrEqual(frames[k].wallMs);
+    expect(complete.some((f, k) => f.wallMs > frames[k].wallMs)).toBe(true);
   });
 
   it('wraps PTS/DTS/PCR at 2^33 exactly (startOffsetTicks near the wrap)', async () => {
