@@ -398,7 +398,7 @@ async function serveLive(req, res, q, clipPath) {
   } catch (e) {
     return send(res, 500, `cannot build live stream: ${/** @type {Error} */ (e).message}\n`);
   }
-  return streamLive(req, res, gen, ac, 'video/mp2t');
+  return streamLive(req, res, gen, ac, 'video/mp2t', log);
 }
 
 /**
@@ -408,8 +408,9 @@ async function serveLive(req, res, q, clipPath) {
  * @param {AsyncGenerator<Uint8Array, string, void>} gen
  * @param {AbortController} ac  aborts the generator (clearing its timer at once) when the client goes away
  * @param {string} type
+ * @param {{ wrote: (bytes: number) => void }} [log]  told the bytes written so far after each chunk (the send log)
  */
-async function streamLive(req, res, gen, ac, type) {
+async function streamLive(req, res, gen, ac, type, log) {
   res.on('close', () => ac.abort());
   res.socket?.setNoDelay(true); // latency tests measure the source; Nagle would add up to 40 ms
   res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
