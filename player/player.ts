@@ -211,6 +211,10 @@ export class Player {
    */
   load(url: string | URL, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.destroyed) return Promise.reject(new WeirError(ErrorCodes.INVALID_OPTION, 'the player was destroyed'));
+    // An already-aborted signal: nothing starts (as fetch does), and what was playing goes on.
+    if (options.signal?.aborted) {
+      return Promise.reject(options.signal.reason ?? new DOMException('the load was aborted', 'AbortError'));
+    }
     this.stopWorker();
     const generation = ++this.generation;
     const href = new URL(String(url), globalThis.location?.href).href;

@@ -38,3 +38,22 @@ test('live: latency events, stats with buffer, bitrate and append latency, and a
   const after = await page.evaluate(() => window.weirDemo.state.stats!);
   expect(after.stalls).toBe(seen.stalls.length);
 });
+
+test('load() with an already-aborted signal rejects and starts nothing', async ({ page }) => {
+  await openDemo(page);
+  const result = await page.evaluate(async () => {
+    const v = document.createElement('video');
+    const p = new window.weirDemo.Player(v);
+    try {
+      await p.load('/media/sample.ts', { signal: AbortSignal.abort() });
+      return { rejected: false, name: '', attached: false };
+    } catch (e) {
+      // Nothing started: no worker ever attaches a MediaSource to the element.
+      await new Promise((r) => setTimeout(r, 500));
+      return { rejected: true, name: (e as Error).name, attached: v.srcObject !== null || v.src !== '' };
+    } finally {
+      p.destroy();
+    }
+  });
+  expect(result).toEqual({ rejected: true, name: 'AbortError', attached: false });
+});
