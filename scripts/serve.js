@@ -544,24 +544,7 @@ async function serveSlow(res, q, clipPath) {
   }
   res.writeHead(200, { 'Content-Type': 'video/mp2t', 'Content-Length': data.length, 'Cache-Control': 'no-store' });
   if (res.req.method === 'HEAD') return res.end();
-  const sliceMs = 50;
-  const bytesPerMs = (kbps * 1000) / 8 / 1000;
-  const t0 = performance.now();
-  let sent = 0;
-  // Rate by elapsed time (not by counting ticks), so timer lateness does not slow the average rate down.
-  const timer = setInterval(() => {
-    if (res.destroyed) return clearInterval(timer);
-    const due = Math.min(data.length, Math.floor((performance.now() - t0) * bytesPerMs));
-    if (due > sent) {
-      res.write(data.subarray(sent, due));
-      sent = due;
-    }
-    if (sent >= data.length) {
-      clearInterval(timer);
-      res.end();
-    }
-  }, sliceMs);
-  res.on('close', () => clearInterval(timer));
+  paced(res, data, kbps);
 }
 
 const NOT_MEDIA_HTML =
