@@ -50,6 +50,7 @@ export const TrackInfoField = {
   ChromaPosition: 192,
   ConfigRecord: 200,
   FrameSamples: 204,
+  EditMediaTime: 208,
 } as const;
 const Info = TrackInfoField;
 

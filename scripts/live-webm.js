@@ -23,6 +23,7 @@ const ID = {
   SimpleBlock: 0xa3,
   BlockGroup: 0xa0,
   Block: 0xa1,
+  DiscardPadding: 0x75a2,
 };
 
 /**
@@ -60,6 +61,33 @@ function elementHeader(id, size) {
   h[id.length] = 0x01;
   for (let i = 7, v = size; i >= 1; i--, v = Math.floor(v / 256)) h[id.length + i] = v % 256;
   return h;
+}
+
+/**
+ * A block element as a loop sends it. A BlockGroup loses its DiscardPadding: the padding an encoder adds to the clip's
+ * last frame ends the clip, but in an endless loop the next loop's first frame follows that frame whole.
+ * @param {Uint8Array} b @param {number} o @param {{ id: number, size?: number, data: number }} e
+ */
+function loopedBlock(b, o, e) {
+  const end = e.data + (e.size ?? 0);
+  if (e.id !== ID.BlockGroup) return b.subarray(o, end);
+  const kept = [];
+  for (let c = e.data; c < end; ) {
+    const child = header(b, c);
+    const next = child.data + (child.size ?? 0);
+    if (child.id !== ID.DiscardPadding) kept.push(b.subarray(c, next));
+    c = next;
+  }
+  if (kept.length === 0 || kept.reduce((n, k) => n + k.length, 0) === end - e.data) return b.subarray(o, end);
+  const size = kept.reduce((n, k) => n + k.length, 0);
+  const out = new Uint8Array(9 + size);
+  out.set(elementHeader([0xa0], size));
+  let at = 9;
+  for (const k of kept) {
+    out.set(k, at);
+    at += k.length;
+  }
+  return out;
 }
 
 /**
@@ -121,7 +149,7 @@ export function indexWebm(b) {
           if (child.id === ID.BlockGroup) block = header(b, child.data).data; // its first child: the Block
           const at = block + Math.clz32(b[block]) - 23; // after the track number (a vint)
           const rel = (((b[at] << 8) | b[at + 1]) << 16) >> 16; // int16, relative to the Cluster
-          blocks.push({ cluster, track: b[block] & 0x7f, time: time + rel, bytes: b.subarray(c, next) });
+          blocks.push({ cluster, track: b[block] & 0x7f, time: time + rel, bytes: loopedBlock(b, c, child) });
         }
         c = next;
       }

@@ -608,5 +608,16 @@ f=$FIXTURES/webm-vp9-opus-damaged.webm
 damage=$(python3 scripts/mkv-rewrite.py "$FIXTURES/webm-vp9-opus.webm" "$f" --garbage 0:20:40:7 --bad-block-size 1:-3)
 mkv_summarize --damage "$damage" "$f"
 
+# 42. Two recordings joined: fixture 25 twice, stream-copied through ffmpeg's concat demuxer. The first copy's last
+#     Opus frame keeps its DiscardPadding (648 samples), now in the middle of the stream, and the second copy's first
+#     block starts where the padding starts (as when mkvmerge appends Opus files). A reader that ignores the padding
+#     sees that block 13.5 ms early and drops a frame as an overlap; the second copy's CodecDelay is gone (one Track).
+f=$FIXTURES/webm-vp9-opus-joined.webm
+JOIN_LIST=$(mktemp --suffix=.txt)
+printf "file '%s'\nfile '%s'\n" "$(realpath "$FIXTURES/webm-vp9-opus.webm")" "$(realpath "$FIXTURES/webm-vp9-opus.webm")" >"$JOIN_LIST"
+"${FFMPEG[@]}" -f concat -safe 0 -i "$JOIN_LIST" -c copy "${MKV[@]}" "$f"
+rm -f "$JOIN_LIST"
+mkv_summarize "$f"
+
 echo "make-fixtures: done ($(du -cb "$FIXTURES"/*.ts "$DEMO"/*.ts | tail -1 | cut -f1) bytes of MPEG-TS," \
   "$(du -cb "$FIXTURES"/*.webm "$FIXTURES"/*.mkv | tail -1 | cut -f1) bytes of WebM/Matroska)"

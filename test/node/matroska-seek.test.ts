@@ -114,6 +114,24 @@ describe('seeking in WebM/Matroska files: Cues and engine.seek', () => {
         expect(got.length, handler).toBeGreaterThan(0);
         // The seeked stream starts at a keyframe Cluster: its samples are the whole run's from the same one on
         // (audio: the frames of that Cluster on), with the same decode times.
+        if (handler === 'soun' && name.includes('joined')) {
+          // Two recordings joined (DiscardPadding mid-stream): the second one's frames fall on the grid its first block
+          // time sets, which the whole run knows from the join and a seek past the join does not: there the frames take
+          // their own block times, rounded to the millisecond. Same frames, times within a millisecond.
+          // (The two recordings are the same clip: the same bytes occur twice, 3 s apart.)
+          const from = all.findIndex((s) => s.hex === got[0]!.hex && Math.abs(s.dts - got[0]!.dts) <= 48);
+          expect(from, `${handler}: the first sample after the seek is one of the whole file's`).toBeGreaterThanOrEqual(
+            0,
+          );
+          expect(
+            got.map((s) => s.hex),
+            handler,
+          ).toEqual(all.slice(from).map((s) => s.hex));
+          got.forEach((s, i) => {
+            expect(Math.abs(s.dts - all[from + i]!.dts), `${handler} sample ${i}`).toBeLessThanOrEqual(48);
+          });
+          continue;
+        }
         const from = all.findIndex((s) => s.hex === got[0]!.hex && s.dts === got[0]!.dts);
         expect(from, `${handler}: the first sample after the seek is one of the whole file's`).toBeGreaterThanOrEqual(
           0,

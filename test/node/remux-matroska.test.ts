@@ -167,7 +167,7 @@ function remuxSuite(file: () => MediaFile, summary?: MkvSummary): void {
     // ffmpeg's own stream copy of the input into MP4: the reference for the decoded frames. ffmpeg decodes some
     // Matroska Opus differently from the same packets in MP4 (nestegg_detodos: packet times off by a TimestampScale
     // tick change its decode; libwebm bbb: the last frame trimmed by DiscardPadding in Matroska, whole in MP4, where
-    // weir, like ffmpeg's MP4 muxer, writes no end trim), so the decode is compared container to container.
+    // ffmpeg decodes a sample whole whatever its duration: weir shortens it, test/node/opus-trim.test.ts), so the decode is compared container to container.
     const reference = join(tmp, `${file().name.replace(/[^A-Za-z0-9_.-]/g, '_')}.ffmpeg.mp4`);
     const copy = spawnSync('ffmpeg', [
       '-v',

@@ -18,6 +18,7 @@ import { configureOpusFromHead, OPUS_RATE, opusPacketSamples } from '../codecs/o
 import { configureFlac, flacFrameSamples } from '../codecs/flac';
 import {
   audioPesDone,
+  bridgeAudioGap,
   isInitDone,
   outputBase90k,
   queueAudioSample,
@@ -53,6 +54,8 @@ const overlapped = new StaticArray<i64>(MAX_TRACKS);
 const gridEnd = new StaticArray<i64>(MAX_TRACKS);
 const gridStep = new StaticArray<i64>(MAX_TRACKS);
 const lastSamples = new StaticArray<u32>(MAX_TRACKS);
+/** The last frame had DiscardPadding: an encode ended there, and the next block starts a new one at its own time. */
+const afterPadding = new StaticArray<bool>(MAX_TRACKS);
 
 export function resetMkvAudio(slot: i32): void {
   unchecked((gridStep[slot] = 0));
@@ -62,6 +65,7 @@ export function resetMkvAudio(slot: i32): void {
   unchecked((nextDts[slot] = 0));
   unchecked((haveNext[slot] = false));
   unchecked((overlapped[slot] = 0));
+  unchecked((afterPadding[slot] = false));
 }
 
 /** A seek is about to reset the track: keep where its frames fell (see gridEnd). */
@@ -78,6 +82,11 @@ export function keepAudioGrid(slot: i32): void {
 /** Nanoseconds to samples at `rate` (no overflow for any i64 time and any real rate). */
 function nsToSamples(ns: i64, rate: i64): i64 {
   return (ns / 1000000000) * rate + ((ns % 1000000000) * rate) / 1000000000;
+}
+
+/** Nanoseconds to the nearest sample at `rate` (durations under a second: no overflow). */
+function nsToSamplesRounded(ns: i64, rate: i64): i64 {
+  return (ns * rate + 500000000) / 1000000000;
 }
 
 /** AAC frame length when the configuration does not say otherwise (aac.ts aacFrameSamples: 960, SBR doubling). */
@@ -129,6 +138,12 @@ function configure(slot: i32, p: u32, len: u32): bool {
   }
   if (!ok || rate == 0) return false;
   unchecked((timescale[slot] = rate));
+  // CodecDelay (RFC 9559 §5.1.4.1.25): the samples the decoder outputs before the track's presentation
+  // starts. Block times count them (a block plays at its time minus the delay), so the samples keep the block
+  // times and the output says where presentation starts with an edit list (mp4/init.ts edts), next to the
+  // sample entry's own field (Opus: dOps PreSkip). A delay of a second or more is no codec's: ignored.
+  const delay = unchecked(entryCodecDelay[entry]);
+  if (delay > 0 && delay < 1000000000) setInfoU32(slot, Info.EditMediaTime, <u32>nsToSamplesRounded(<i64>delay, <i64>rate));
   unchecked((state[slot] = TrackState.Configured));
   return true;
 }
@@ -165,9 +180,19 @@ function samplesOf(slot: i32, p: u32, len: u32, durationNs: i64): u32 {
 
 /**
  * One audio frame of a block. `lace` is its index among the block's frames: the first takes the block's
- * time, the others follow the previous frame. `durationNs`: the BlockDuration (-1: none).
+ * time, the others follow the previous frame. `durationNs`: the BlockDuration (-1: none). `discardNs`: the
+ * BlockGroup's DiscardPadding (RFC 9559, element 0x75A2) when this frame is the one it applies to (the last of the
+ * block for a positive value, the first for a negative one), else 0.
  */
-export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i32, durationNs: i64): void {
+export function mkvAudioFrame(
+  slot: i32,
+  p: u32,
+  len: u32,
+  timeNs: i64,
+  lace: i32,
+  durationNs: i64,
+  discardNs: i64,
+): void {
   if (unchecked(failed[slot]) || len == 0) return;
   // Header stripping (ContentCompAlgo 3): the removed bytes come back in front of every frame.
   const entry = unchecked(slotEntry[slot]);
@@ -200,11 +225,20 @@ export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i3
     setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
-  // CodecDelay (RFC 9559 §5.1.4.1.25) is subtracted from every frame's timestamp to get the time it is
-  // played at; in MP4 the delay is the sample entry's (Opus: dOps PreSkip), so the track moves by it.
-  const delay = unchecked(entryCodecDelay[entry]);
-  const played = timeNs - (delay < 1000000000 ? <i64>delay : 0);
-  let time = lace > 0 && unchecked(haveNext[slot]) ? unchecked(nextDts[slot]) : nsToSamples(played, rate);
+  // DiscardPadding: the decoded samples at the end of this frame that are padding (an encoder's last frame
+  // is whole; the stream is not). The MP4 sample lasts only as long as what is played of it, so the track ends
+  // where the Matroska track ends, and a block that follows one with padding (two recordings joined) starts
+  // where it says instead of overlapping. Negative: the padding is at the frame's start; MP4 can say that only
+  // of the track's first frame, with the edit list (before the initialization segment is written).
+  let played = <i64>samples;
+  if (discardNs > 0) {
+    played -= min<i64>(nsToSamplesRounded(min<i64>(discardNs, 1000000000), rate), played);
+    if (played == 0) return; // nothing of it is presented
+  } else if (discardNs < 0 && !isInitDone() && !unchecked(haveNext[slot])) {
+    const front = min<i64>(nsToSamplesRounded(min<i64>(-discardNs, 1000000000), rate), <i64>samples - 1);
+    setInfoU32(slot, Info.EditMediaTime, infoU32(slot, Info.EditMediaTime) + <u32>front);
+  }
+  let time = lace > 0 && unchecked(haveNext[slot]) ? unchecked(nextDts[slot]) : nsToSamples(timeNs, rate);
   const step = unchecked(gridStep[slot]);
   if (!unchecked(haveNext[slot]) && step > 0) {
     // The first frame after a seek: on the grid the frames before the seek were on, when its block time is within
@@ -223,10 +257,16 @@ export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i3
       return;
     }
     // A gap: silent frames, or the frame before it lasting until this one (remux/audio-gap.ts); reported.
-    if (time <= expected + half) time = expected;
-    else time = fillAudioGap(slot, false, expected, time, p, samples);
+    // Within half a frame the block time is the previous frame's end rounded to the TimestampScale, except
+    // after padding: there a new encode starts (recordings joined), whose first block time is where it
+    // starts, so the padded frame lasts until it (the block time is rounded too, but the two encodes' clocks
+    // are not one clock: snapping would move every later frame of the second by the rounding).
+    if (time <= expected + half) {
+      if (!unchecked(afterPadding[slot]) || time <= expected || !bridgeAudioGap(slot, time)) time = expected;
+    } else time = fillAudioGap(slot, false, expected, time, p, samples);
   }
-  unchecked((nextDts[slot] = time + <i64>samples));
+  unchecked((nextDts[slot] = time + played));
+  unchecked((afterPadding[slot] = played < <i64>samples));
   unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));
   if (!reserveSample(slot, len)) {
@@ -234,7 +274,7 @@ export function mkvAudioFrame(slot: i32, p: u32, len: u32, timeNs: i64, lace: i3
     return;
   }
   memory.copy(sampleWritePtr(slot), p, len);
-  queueAudioSample(slot, time, samples, len);
+  queueAudioSample(slot, time, <u32>played, len);
   if (isInitDone()) setMediaTime(slot, <f64>time / <f64>rate - <f64>outputBase90k() / 90000);
 }
 

@@ -645,7 +645,12 @@ function block(slot: i32, p: u32, len: u32, simple: bool): void {
     const fp = unchecked(laceStart[i]);
     const fl = unchecked(laceSize[i]);
     if (video) mkvVideoFrame(slot, fp, fl, timeNs, key, i, duration);
-    else mkvAudioFrame(slot, fp, fl, timeNs, i, duration);
+    else {
+      // DiscardPadding: a positive value trims the end of the block's last frame, a negative one the start of
+      // its first (RFC 9559, element 0x75A2); it is counted in nanoseconds, not in TimestampScale ticks.
+      const discard = simple ? 0 : groupDiscard > 0 ? (i == count - 1 ? groupDiscard : 0) : i == 0 ? groupDiscard : 0;
+      mkvAudioFrame(slot, fp, fl, timeNs, i, duration, discard);
+    }
   }
   if (!video) mkvAudioBlockDone(slot);
 }

@@ -204,10 +204,33 @@ function stbl(slot: i32, trackId: u32): void {
   boxEnd(box);
 }
 
+/**
+ * Edit Box with one Edit List entry (8.6.5, 8.6.6) when the track's presentation starts after its first
+ * decoded sample: an audio codec's delay (Matroska CodecDelay, Opus pre-skip; "Encapsulation of Opus in
+ * ISOBMFF" §4.4 asks for exactly this edit, media_time = the priming in 48 kHz samples). segment_duration 0:
+ * the movie's duration is not known when fragments follow, and an edit of duration 0 then spans the whole
+ * media (14496-12 8.6.6.3; Chromium's and ffmpeg's MP4 readers take it so). Readers that ignore edit lists
+ * still have dOps PreSkip, which makes the decoder drop the same samples.
+ */
+function edts(slot: i32): void {
+  const mediaTime = infoU32(slot, Info.EditMediaTime);
+  if (mediaTime == 0) return;
+  const box = boxStart(Fourcc.edts);
+  const list = fullBoxStart(Fourcc.elst, 0, 0);
+  w32(1); // entry_count
+  w32(0); // segment_duration
+  w32(mediaTime); // media_time
+  w16(1); // media_rate_integer
+  w16(0); // media_rate_fraction
+  boxEnd(list);
+  boxEnd(box);
+}
+
 function trak(slot: i32, trackId: u32): void {
   const box = boxStart(Fourcc.trak);
   const isAudio = unchecked(kind[slot]) == TrackKind.Audio;
   tkhd(slot, trackId);
+  edts(slot);
   const media = boxStart(Fourcc.mdia);
   mdhd(slot);
   hdlr(isAudio);

@@ -103,6 +103,8 @@ export const enum Fourcc {
   mvhd = 0x6d766864, // 'mvhd'
   trak = 0x7472616b, // 'trak'
   tkhd = 0x746b6864, // 'tkhd'
+  edts = 0x65647473, // 'edts'
+  elst = 0x656c7374, // 'elst'
   mdia = 0x6d646961, // 'mdia'
   mdhd = 0x6d646864, // 'mdhd'
   hdlr = 0x68646c72, // 'hdlr'

@@ -51,6 +51,7 @@ export const enum Info {
   ChromaPosition = 192, // u32 4:2:0 chroma siting as AV1 chroma_sample_position: 0 unknown, 1 vertical (left), 2 colocated (top-left)
   ConfigRecord = 200, // u32 1: configBase(slot) holds a record the sample entry writes verbatim (Matroska: ASC, avcC, hvcC)
   FrameSamples = 204, // u32 audio samples per frame at the track's rate when all frames have one count (AAC from a record)
+  EditMediaTime = 208, // u32 track-timescale time the presentation starts at (codec delay, priming): an edit list (8.6.6); 0 = none
 }
 
 export const enum TrackState {
