@@ -82,7 +82,20 @@ export type EngineEvent =
    * `data` is a view into the core's memory, valid until the next call on this engine: append it
    * or write it right away, or copy it with `slice()`.
    */
-  | { type: 'fragment'; track: number | null; data: Uint8Array; start: number; end: number; samples: number }
+  | {
+      type: 'fragment';
+      track: number | null;
+      data: Uint8Array;
+      start: number;
+      end: number;
+      samples: number;
+      /**
+       * True when the fragment was written the moment its last frame was known complete (MPEG-TS video with a
+       * `fragmentDuration`: at the next frame's PES header); false when written once the next frame's bytes were in
+       * too (its duration is the distance to it), a frame interval later on a live source.
+       */
+      early: boolean;
+    }
   /** A problem that was repaired or skipped; the stream goes on. */
   | { type: 'warning'; error: WeirError }
   /** A problem that stops the stream; `reset()` (or a new engine) is needed for more input. */
@@ -530,6 +543,7 @@ export class Engine {
           start: records[r + 6]!,
           end: records[r + 7]!,
           samples: code,
+          early: offset === 1,
         });
       } else if (type === EVENT_METADATA) {
         const data = new Uint8Array(buffer, a, b).slice();

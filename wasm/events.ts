@@ -72,8 +72,12 @@ export function emitInit(slot: i32, ptr: u32, len: u32): void {
   record(EventType.Init, 0, slot, 0, <f64>ptr, <f64>len, 0, 0);
 }
 
-export function emitFragment(slot: i32, ptr: u32, len: u32, samples: i32, start: f64, end: f64): void {
-  record(EventType.Fragment, samples, slot, 0, <f64>ptr, <f64>len, start, end);
+/**
+ * A fragment written. `early`: it was cut the moment its last frame was known complete (the next video unit's PES
+ * header, remuxer.ts announceVideoDts), not once the next frame's bytes were all in (the record's offset field: 1).
+ */
+export function emitFragment(slot: i32, ptr: u32, len: u32, samples: i32, start: f64, end: f64, early: bool): void {
+  record(EventType.Fragment, samples, slot, early ? 1 : 0, <f64>ptr, <f64>len, start, end);
 }
 
 /** Input byte offset of the packet being processed: the context of every warning and error. */

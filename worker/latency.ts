@@ -110,12 +110,15 @@ const ARRIVALS = 2048;
  * starts, and a sample's duration is the distance to the next one), so the frame at `t` inside a fragment [start, end)
  * of n frames of d = (end - start) / n arrived (k + 1) d before that chunk, k being the number of frames after it in
  * the fragment: a live source sends in real time, and the remuxer held the fragment's last frame one frame longer.
- * (Measured against the live simulator's own record: within ~6 ms of the frame at the playhead.)
+ * An `early` fragment (the engine wrote it at the next frame's PES header, as soon as its last frame was complete) held
+ * nothing: k d. (Measured against the live simulator's own record: within ~6 ms of the frame at the playhead.)
  */
 export class ArrivalLog {
   private readonly ends = new Float64Array(ARRIVALS);
   private readonly frame = new Float32Array(ARRIVALS);
   private readonly times = new Float64Array(ARRIVALS);
+  /** 1 when the fragment was written as soon as its last frame was complete (nothing held), else 0. */
+  private readonly held = new Uint8Array(ARRIVALS);
   private first = 0;
   private count = 0;
   /** Seconds from a fragment's decode times to its presentation times (B-frames: the reorder delay). */
@@ -126,8 +129,11 @@ export class ArrivalLog {
     this.shift = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
   }
 
-  /** A fragment [start, end) of `samples` frames (decode times, element seconds), written at `at` (ms). */
-  record(start: number, end: number, samples: number, at: number): void {
+  /**
+   * A fragment [start, end) of `samples` frames (decode times, element seconds), written at `at` (ms); `early`: written
+   * the moment its last frame was complete (see the class).
+   */
+  record(start: number, end: number, samples: number, at: number, early = false): void {
     const last = this.count > 0 ? this.ends[(this.first + this.count - 1) % ARRIVALS]! : -Infinity;
     if (end + this.shift <= last) {
       // The timeline went back (a new stream on the same element): what is remembered no longer applies.
@@ -137,6 +143,7 @@ export class ArrivalLog {
     this.ends[i] = end + this.shift;
     this.frame[i] = samples > 0 ? (end - start) / samples : 0;
     this.times[i] = at;
+    this.held[i] = early ? 0 : 1;
     if (this.count < ARRIVALS) this.count++;
     else this.first = (this.first + 1) % ARRIVALS;
   }
@@ -156,7 +163,7 @@ export class ArrivalLog {
     const i = (this.first + lo) % ARRIVALS;
     const frame = this.frame[i]!;
     const after = frame > 0 ? Math.floor(Math.max(0, this.ends[i]! - time) / frame) : 0; // frames after it
-    return this.times[i]! - (after + 1) * frame * 1000;
+    return this.times[i]! - (after + this.held[i]!) * frame * 1000;
   }
 }
 

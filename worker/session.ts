@@ -888,7 +888,10 @@ export class Session {
    * Live: a fragment of the track that is presented (video, else the audio heard) was written now, right after the
    * input chunk that completed it was pushed: the latency in stats runs from here (latency.ts ArrivalLog).
    */
-  private recordArrival(track: number, fragment: { start: number; end: number; samples: number }): void {
+  private recordArrival(
+    track: number,
+    fragment: { start: number; end: number; samples: number; early: boolean },
+  ): void {
     if (this.arrivals === undefined) {
       const video = [...this.mimeTypes].find(([, mime]) => mime.startsWith('video/'))?.[0];
       this.arrivalTrack = video ?? this.audioSink;
@@ -903,7 +906,7 @@ export class Session {
         this.arrivalShift = true;
       }
     }
-    this.arrivals.record(fragment.start, fragment.end, fragment.samples, performance.now());
+    this.arrivals.record(fragment.start, fragment.end, fragment.samples, performance.now(), fragment.early);
   }
 
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {

@@ -34,7 +34,7 @@ import { crc32mpeg } from '../util/crc32';
 import { outputLength } from '../mp4/writer';
 import { bytesEqual, u16be, u32be, u8at } from '../util/bytes';
 import { clearTrack, codec, Info, infoU32, kind, pid, setInfoU32, state, TrackState } from '../remux/track';
-import { isInitDone, markRestart, outputBase90k, raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
+import { announceVideoDts, isInitDone, markRestart, outputBase90k, raiseFatal, retimeLastVideoSample } from '../remux/remuxer';
 import { readTimestamp, resetClock, unwrap } from './clock';
 import { resetTimeline, retime, videoOffset } from './timeline';
 import { flushMetadata, id3Lost, id3Payload, resetMetadata, scte35Section } from './metadata';
@@ -150,6 +150,8 @@ const lastVideoDts = new StaticArray<i64>(MAX_TRACKS);
 /** The last positive frame interval of each video track (90 kHz), and whether it has a time yet. */
 const lastVideoStep = new StaticArray<u32>(MAX_TRACKS);
 const videoTimed = new StaticArray<bool>(MAX_TRACKS);
+/** The 33-bit DTS field of the last video PES queued as an access unit (-1: none), as it was read. */
+const lastRawVideoDts = new StaticArray<i64>(MAX_TRACKS);
 /** The decode time and frame interval before the last ones: to recognise one late timestamp. */
 const prevVideoDts = new StaticArray<i64>(MAX_TRACKS);
 const prevVideoStep = new StaticArray<u32>(MAX_TRACKS);
@@ -196,6 +198,7 @@ export function resetDemuxer(audioTrack: i32, program: i32): void {
     unchecked((lastVideoDts[s] = 0));
     unchecked((lastVideoStep[s] = 3000));
     unchecked((videoTimed[s] = false));
+    unchecked((lastRawVideoDts[s] = -1));
     unchecked((prevVideoDts[s] = 0));
     unchecked((prevVideoStep[s] = 3000));
     resetVideo(s);
@@ -922,6 +925,7 @@ function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
   memory.copy(base + have, p, len);
   const now = have + len;
   unchecked((pesLength[slot] = now));
+  if (have == 0 && unchecked(kind[slot]) == TrackKind.Video) announceNextUnit(slot, base, now);
   if (have < 9 && now >= 9) {
     const declared = u16be(base + 4); // PES_packet_length (0: unbounded, video only)
     // A length shorter than the PES header it belongs to is a muxer bug seen in broadcast
@@ -933,8 +937,33 @@ function pesPayload(slot: i32, p: u32, len: u32, pusi: bool): void {
   if (expected > 0 && now >= expected) finishPes(slot);
 }
 
+/**
+ * The first packet of a video PES: when its header has a DTS one frame interval (the track's cadence) after the
+ * last access unit's, and its payload starts with a start code (no byte of that unit goes on here), the last unit is
+ * complete and its duration known: the remuxer may write it now (announceVideoDts, for low-latency live) rather than
+ * when this PES ends. The times compared are the header fields as read: on the cadence, the timeline repairs that
+ * run when the PES is complete (finishPes) give this unit exactly the last unit's time plus the step.
+ */
+function announceNextUnit(slot: i32, base: u32, now: u32): void {
+  const prev = unchecked(lastRawVideoDts[slot]);
+  if (prev < 0 || !unchecked(videoTimed[slot]) || now < 9) return;
+  if (u16be(base) != 0 || u8at(base + 2) != 1) return;
+  const ptsDts = u8at(base + 7) >> 6;
+  const headerLength = u8at(base + 8);
+  if (ptsDts < 2 || (ptsDts == 2 && headerLength < 5) || (ptsDts == 3 && headerLength < 10)) return;
+  const data = base + 9 + headerLength;
+  if (data + 4 > base + now) return;
+  const startCode = u8at(data) == 0 && u8at(data + 1) == 0 && (u8at(data + 2) == 1 || (u8at(data + 2) == 0 && u8at(data + 3) == 1));
+  if (!startCode) return;
+  const raw = readTimestamp(base + (ptsDts == 3 ? 14 : 9));
+  const step = (raw - prev) & ((<i64>1 << 33) - 1);
+  if (step != <i64>unchecked(lastVideoStep[slot])) return;
+  announceVideoDts(slot, unchecked(lastVideoDts[slot]), unchecked(lastVideoDts[slot]) + step);
+}
+
 /** A PES was dropped: bytes at the start of the next one cannot continue what came before it. */
 function pesLost(slot: i32): void {
+  if (unchecked(kind[slot]) == TrackKind.Video) unchecked((lastRawVideoDts[slot] = -1));
   if (unchecked(kind[slot]) == TrackKind.Video) videoPesLost(slot);
   else audioPesLost(slot);
 }
@@ -1024,6 +1053,8 @@ function finishPes(slot: i32): void {
     unchecked((lastVideoDts[slot] = dts));
     unchecked((videoTimed[slot] = true));
     videoAccessUnit(slot, data, size, dts, pts, false);
+    // The raw field, for announceNextUnit: only a PES that had one and was read whole.
+    unchecked((lastRawVideoDts[slot] = hasPts && !partial ? readTimestamp(base + (ptsDts == 3 ? 14 : 9)) : -1));
     return;
   }
   if (unchecked(codec[slot]) == Codec.None) {

@@ -33,6 +33,7 @@ import {
 import { deliverCaptions } from './metadata';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
+  beganPtsShift,
   beginVideoSample,
   commitVideoSample,
   extendLastVideoSample,
@@ -263,9 +264,9 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     return;
   }
   writeNals(sampleWritePtr(slot), count);
-  commitVideoSample(slot, queuedDts, pts + (queuedDts - dts), size, key);
+  commitVideoSample(slot, queuedDts, pts + beganPtsShift, size, key);
   // Captions of a picture that is output, at its presentation time.
-  if (captions > 0) deliverCaptions(CAPTIONS_BASE, captions, pts + (queuedDts - dts));
+  if (captions > 0) deliverCaptions(CAPTIONS_BASE, captions, pts + beganPtsShift);
   unchecked((lastQueued[slot] = true));
 }
 

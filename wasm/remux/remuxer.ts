@@ -66,6 +66,10 @@ let drainSlot: i32 = -1;
 const trackBase = new StaticArray<i64>(MAX_TRACKS);
 /** Unwrapped DTS of each track's last queued sample (track timescale). */
 const lastDts = new StaticArray<i64>(MAX_TRACKS);
+/** While announceVideoDts cuts: the fragments are written as soon as their last frame is complete. */
+let cuttingEarly: bool = false;
+/** Video: where announceVideoDts ended the last sample, which it then wrote (i64.MIN_VALUE: none pending). */
+const announcedEnd = new StaticArray<i64>(MAX_TRACKS);
 
 /** Longest wait for a declared track's configuration before the others go ahead without it. */
 const INIT_WAIT_90K: i64 = 10 * 90000;
@@ -93,6 +97,7 @@ export function resetRemuxer(outputMode: i32, targetMs: i32, flags: i32): void {
   for (let s = 0; s < MAX_TRACKS; s++) {
     unchecked((lastDuration[s] = 0));
     unchecked((lastDts[s] = 0));
+    unchecked((announcedEnd[s] = i64.MIN_VALUE));
     unchecked((restartPending[s] = false));
   }
 }
@@ -150,6 +155,7 @@ export function trackConfigured(slot: i32, nextDts: i64): bool {
     const d = from90k(slot, nextDts) - load<i64>(sDts(slot, n - 1));
     if (d > 0 && d <= 10 * 90000) store<u32>(sDuration(slot, n - 1), <u32>d);
   }
+  unchecked((announcedEnd[slot] = i64.MIN_VALUE));
   drainSlot = slot;
   cut(i64.MAX_VALUE, false, true);
   drainSlot = -1;
@@ -236,6 +242,9 @@ export function reserveSample(slot: i32, bytes: u32): bool {
   return sampleSpace(slot) >= bytes && unchecked(sampleCount[slot]) < MAX_SAMPLES - 2;
 }
 
+/** How far beginVideoSample moved the unit's presentation time (its decode time may have moved more). */
+export let beganPtsShift: i64 = 0;
+
 /**
  * Announces a video access unit before its bytes are written: the previous sample's duration is now
  * known, and a fragment may be cut here (at a keyframe, or when the target duration is reached).
@@ -244,7 +253,24 @@ export function reserveSample(slot: i32, bytes: u32): bool {
  */
 export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
   const n = unchecked(sampleCount[slot]);
-  if (n == 0) return dts;
+  const announced = unchecked(announcedEnd[slot]);
+  unchecked((announcedEnd[slot] = i64.MIN_VALUE));
+  beganPtsShift = 0;
+  if (n == 0) {
+    // The sample before this one was written when the next unit's PES header announced it (announceVideoDts), and
+    // lasts until the time announced. This unit is that one, or (units lost in between: damage) a later one, which
+    // then decodes from the announced time on, presented at its own time (a larger composition offset): the decode
+    // timeline stays without a hole, as when the sample before a lost unit lasts until the next. One before the
+    // announced time (a repair moved it) starts there, moved whole.
+    if (announced != i64.MIN_VALUE && dts != announced && dts - announced <= 10 * 90000) {
+      if (dts < announced) {
+        emitWarning(Warn.TimestampJump, slot, <f64>((dts - announced) / 90));
+        beganPtsShift = announced - dts;
+      }
+      dts = announced;
+    }
+    return dts;
+  }
   let d = dts - unchecked(lastDts[slot]);
   if (d <= 0 || d > 10 * 90000) {
     // Not a frame interval (the demuxer's timeline repairs should have left none): the sample that
@@ -252,7 +278,9 @@ export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
     // forward and the track's timeline stays continuous. Reported.
     emitWarning(Warn.TimestampJump, slot, <f64>(d / 90));
     d = <i64>(unchecked(lastDuration[slot]) > 0 ? unchecked(lastDuration[slot]) : 3000);
-    dts = unchecked(lastDts[slot]) + d;
+    const moved = unchecked(lastDts[slot]) + d;
+    beganPtsShift = moved - dts;
+    dts = moved;
   }
   store<u32>(sDuration(slot, n - 1), <u32>d);
   unchecked((lastDuration[slot] = <u32>d));
@@ -261,6 +289,30 @@ export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
     if (sync || (target90k > 0 && dts - first >= target90k)) cut(dts, false, false);
   }
   return dts;
+}
+
+/**
+ * Low-latency live (a fragment duration set): the demuxer has just seen the PES header of the video access unit
+ * after the last one queued, on the track's cadence. An MPEG-TS video PES has no length (it ends where the next
+ * begins), so this is the moment the last unit is known complete, and the header's DTS gives its duration: it is
+ * cut into a fragment now, when due, instead of once the next unit's bytes are all in (a frame interval later).
+ * `lastUnitDts` is the DTS the demuxer gave the last unit (nothing is done unless it is the last sample queued,
+ * still without a duration); beginVideoSample then finds the track empty and starts the next unit where this one
+ * ended.
+ */
+export function announceVideoDts(slot: i32, lastUnitDts: i64, nextDts: i64): void {
+  if (target90k <= 0 || !initDone || !(outputMask & (1 << slot))) return;
+  const n = unchecked(sampleCount[slot]);
+  if (n == 0 || load<i64>(sDts(slot, n - 1)) != lastUnitDts || load<u32>(sDuration(slot, n - 1)) != 0) return;
+  const d = nextDts - lastUnitDts;
+  if (d <= 0 || d > 90000) return;
+  if (nextDts - load<i64>(sDts(slot, 0)) < target90k) return; // not due: beginVideoSample times it as usual
+  store<u32>(sDuration(slot, n - 1), <u32>d);
+  unchecked((lastDuration[slot] = <u32>d));
+  cuttingEarly = true;
+  cut(nextDts, false, false);
+  cuttingEarly = false;
+  if (unchecked(sampleCount[slot]) == 0) unchecked((announcedEnd[slot] = nextDts));
 }
 
 /**
@@ -412,6 +464,7 @@ export function restartOutput(): void {
     unchecked((dataLength[s] = 0));
     unchecked((lastDuration[s] = 0));
     unchecked((lastDts[s] = 0));
+    unchecked((announcedEnd[s] = i64.MIN_VALUE));
     unchecked((restartPending[s] = false));
     if (unchecked(state[s]) == TrackState.Configured) unchecked((state[s] = TrackState.Declared));
   }
@@ -552,7 +605,7 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
     const start = cursor;
     sequence++;
     writeFragment(mask, sequence);
-    emitFragment(-1, start, cursor - start, totalSamples, fragmentStart(mask), fragmentEnd(mask));
+    emitFragment(-1, start, cursor - start, totalSamples, fragmentStart(mask), fragmentEnd(mask), cuttingEarly);
   } else {
     for (let s = 0; s < MAX_TRACKS; s++) {
       if (!(mask & (1 << s))) continue;
@@ -566,7 +619,8 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
         sequence++;
         writeFragment(1 << s, sequence);
       }
-      emitFragment(s, start, cursor - start, unchecked(fragmentSamples[s]), fragmentStart(1 << s), fragmentEnd(1 << s));
+      const early = cuttingEarly && unchecked(kind[s]) == TrackKind.Video;
+      emitFragment(s, start, cursor - start, unchecked(fragmentSamples[s]), fragmentStart(1 << s), fragmentEnd(1 << s), early);
     }
   }
   for (let s = 0; s < MAX_TRACKS; s++) {
