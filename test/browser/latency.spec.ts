@@ -397,20 +397,16 @@ test.describe
       expect(r.stalls.waiting + r.stalls.freezes).toBe(0);
       // Measured p95 177-238 ms in four runs: 60 ms of margin.
       expect(r.latencyMs.p95).toBeLessThan(300);
-      // Measured -12 to +12 ms (the stats count from the chunk that let weir write a frame, less one frame, to when
-      // currentTime reaches it; Chromium shows a frame ~20 ms before that): 38 ms of margin.
+      // The stats count from the chunk that let weir write a frame (less the frames after it in its fragment, and one
+      // more when the fragment waited for the next frame's bytes) to when currentTime reaches it; Chromium shows a frame
+      // ~20 ms before that. Measured within 12 ms.
       expect(Math.abs(r.statsMinusMeasureMs)).toBeLessThan(50);
     });
 
     test('p50 under 150 ms', () => {
-      // Measured p50 172-232 ms (four 60 s runs, 2 cores): 41 ms from the last byte sent to the frame appended (weir
-      // writes a frame once the next frame's PES has begun, since a sample lasts until the next one starts, so it waits
-      // for the whole next frame: one frame interval plus the gap), then 132-138 ms to the screen (the 150 ms target,
-      // less ~20 ms: Chromium shows a frame that much before currentTime reaches it). A 0.1 s target gives p50 146 ms
-      // but stalls: Chromium goes to `waiting` with 40-70 ms still buffered, and the buffer dips ~25 ms more at each
-      // keyframe (a large frame takes longer to send, and the frame before it waits for all of it). Writing a frame as
-      // soon as the next PES header gives its duration would take ~33 ms off both (wasm/mpegts, not done here).
-      test.fail(true, 'p50 is 172-232 ms with a stall-free target: see the comment');
+      // See the README, "Live latency": the frame is appended ~10 ms after its last byte is sent (weir writes it as soon
+      // as the next frame's PES header shows it complete), then the 150 ms target less ~20 ms (Chromium shows a frame
+      // that much before currentTime reaches it) to the screen.
       expect(result).toBeDefined();
       expect(result!.latencyMs.p50).toBeLessThan(150);
     });
