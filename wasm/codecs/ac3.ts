@@ -8,9 +8,9 @@
 // same time as the frame of independent substream 0 before them, so they report 0 samples and join
 // its MP4 sample (frame.ts).
 //
-// Not done here: Annex F makes an E-AC-3 MP4 sample six blocks (1536 samples) long; frames of fewer
-// blocks are reported one by one (their timing is right, but they are not merged into 1536-sample
-// samples). ffmpeg's encoder and the broadcast streams we know use six blocks per frame.
+// Annex F.3 makes an E-AC-3 MP4 sample six blocks (1536 samples): frames of fewer blocks report their own
+// samples here, and mpegts/audio.ts joins consecutive ones into six-block samples. ffmpeg's encoder and
+// the broadcast streams we know use six blocks per frame.
 
 import { configBase } from '../layout';
 import { FrameParse, MAX_HEADER, setFrame } from './frame';
