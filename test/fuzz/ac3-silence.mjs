@@ -118,6 +118,9 @@ function blocks(w, { enhanced, acmod, lfeon, blocks }) {
   }
 }
 
+/** Bits of syntax (syncinfo to the last audio block) in the last frame ac3SilentFrame made: zeros follow to the CRC. */
+export let syntaxBits = 0;
+
 /**
  * The silent frame for the AC-3 or E-AC-3 sync frame `frame` (its first bytes suffice: the header), or null when
  * it has none (not a sync frame, an E-AC-3 dependent or further independent substream).
@@ -171,15 +174,8 @@ function ac3(frame) {
   }
   w.put(0, 5); // copyrightb, origbs, timecod1e, timecod2e, addbsie
   blocks(w, { enhanced: false, acmod, lfeon, blocks: 6 });
-  const out = w.out;
-  const split = fiveEighths(length);
-  const crc2 = crc16(out, split, length - 2);
-  out.set([crc2 >> 8, crc2 & 0xff], length - 2);
-  // crc1 makes the CRC of [2, split) zero: it is D x^-(n+16) mod P, D x^16 mod P being the CRC of the n bits after it.
-  let crc1 = crc16(out, 4, split);
-  for (let i = 0; i < (split - 4) * 8 + 16; i++) crc1 = crc1 & 1 ? (crc1 ^ 0x18005) >>> 1 : crc1 >>> 1;
-  out.set([crc1 >> 8, crc1 & 0xff], 2);
-  return out;
+  syntaxBits = w.bits();
+  return setCrcs(w.out);
 }
 
 /** @param {Uint8Array} frame */
@@ -255,10 +251,27 @@ function eac3(frame) {
   w.put(0, 10); // frmcsnroffst, frmfsnroffst
   if (nblocks > 1) w.put(0, 1); // blkstrtinfoe
   blocks(w, { enhanced: true, acmod, lfeon, blocks: nblocks });
-  const out = w.out;
-  const crc2 = crc16(out, 2, length - 2);
-  out.set([crc2 >> 8, crc2 & 0xff], length - 2);
-  return out;
+  syntaxBits = w.bits();
+  return setCrcs(w.out);
+}
+
+/**
+ * Writes the CRC words of the AC-3 or E-AC-3 sync frame `f` (A/52 §7.10.1) and returns it: AC-3 crc2 makes the CRC of
+ * the last 3/8 zero and crc1 that of the first 5/8 after the syncword (crc1 = D x^-(n+16) mod P, D x^16 mod P being the
+ * CRC of the n bits after crc1); E-AC-3 crc2 that of the whole frame after the syncword.
+ * @param {Uint8Array} f
+ */
+export function setCrcs(f) {
+  const length = f.length;
+  const enhanced = /** @type {number} */ (f[5]) >> 3 > 10;
+  const split = enhanced ? 2 : fiveEighths(length);
+  const crc2 = crc16(f, split, length - 2);
+  f.set([crc2 >> 8, crc2 & 0xff], length - 2);
+  if (enhanced) return f;
+  let crc1 = crc16(f, 4, split);
+  for (let i = 0; i < (split - 4) * 8 + 16; i++) crc1 = crc1 & 1 ? (crc1 ^ 0x18005) >>> 1 : crc1 >>> 1;
+  f.set([crc1 >> 8, crc1 & 0xff], 2);
+  return f;
 }
 
 /**
