@@ -31,10 +31,10 @@
 // for the gap the decoder plays the core's channels (silent); the real frames after it carry their dependent
 // frames again.
 //
-// Checked with ffmpeg's ac3, ac3_fixed and eac3 decoders (with CRC checking on) for every acmod and lfeon, the
-// three rates, bsid 6 and 8, one to six blocks: no error, 256 samples of 0 per block and channel; and with
-// random bytes in place of the zeros after the last syntax element, the same (the decoder reads no further).
-// test/node/ac3-silence.test.ts keeps checking it.
+// Checked with ffmpeg's ac3, ac3_fixed and eac3 decoders (CRC checks on) for the streams of ffmpeg's encoders
+// (16 configurations), every AC-3 acmod and lfeon at the three rates with bsid 6 and 8, and E-AC-3 frames of
+// one to six blocks: no error, 256 samples of 0 per block and channel; and with random bytes in place of the
+// zeros after the last syntax element, the same (the decoder reads no further). test/node/ac3-silence.test.ts.
 
 import { MAX_HEADER, FrameParse, frameLength, frameSamples } from './frame';
 import { ac3Bsmod, ac3Enhanced, ACMOD_CHANNELS, parseAc3Frame } from './ac3';
