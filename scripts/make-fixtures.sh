@@ -106,6 +106,37 @@ check_pmt() {
   done
 }
 
+# drop_packets SRC OUT PLAN: writes OUT, SRC without runs of consecutive packets of one PID each, and its summary.
+#     PLAN is a Python list of (PID, packets to drop, num, den): the run starts at packet total*num/den of that PID.
+drop_packets() {
+  local damage
+  damage=$(python3 - "$1" "$2" "$3" <<'PY'
+import ast, json, os, sys
+src, out = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+packets = [data[i:i + 188] for i in range(0, len(data), 188)]
+pid_of = lambda p: ((p[1] & 0x1F) << 8) | p[2]
+plan = ast.literal_eval(sys.argv[3])  # PID, packets to drop, starting at fraction num/den of that PID
+drop, runs = set(), []
+for pid, count, num, den in plan:
+    indexes = [i for i, p in enumerate(packets) if pid_of(p) == pid]
+    first = len(indexes) * num // den
+    removed = indexes[first:first + count]
+    assert all(packets[i][3] & 0x10 for i in removed), "a removed packet carries no payload"
+    drop.update(removed)
+    runs.append({"pid": pid, "packets": count, "pidPacketIndex": first, "sourceOffset": removed[0] * 188,
+                 "next": indexes[first + count]})
+kept = [i for i in range(len(packets)) if i not in drop]
+for run in runs:  # where the first packet of that PID after the gap lands in the output
+    run["outputOffset"] = kept.index(run.pop("next")) * 188
+open(out, "wb").write(b"".join(packets[i] for i in kept))
+print(json.dumps({"kind": "dropped-packets", "source": os.path.basename(src), "runs": runs}))
+PY
+  )
+  python3 scripts/fixture-summary.py --damage "$damage" "$2"
+  echo "  $2 ($(stat -c %s "$2") bytes, $damage)"
+}
+
 echo "make-fixtures: writing $FIXTURES/ and $DEMO/"
 
 # 1. The common case and the simplest: H.264 Constrained Baseline (no B-frames, so DTS = PTS and no composition
@@ -372,33 +403,14 @@ summarize "$f"
 #     "damage" records each removed run (PID, number of packets, the offset of the first removed packet in fixture 1,
 #     the offset in this file of the first packet after the gap) and is checked against the continuity errors the
 #     scan finds; its tracks are ffprobe's view of the damaged file.
-src=$FIXTURES/ts-h264-baseline-aac.ts
-f=$FIXTURES/ts-h264-aac-gap.ts
-damage=$(python3 - "$src" "$f" <<'PY'
-import json, os, sys
-src, out = sys.argv[1], sys.argv[2]
-data = open(src, "rb").read()
-packets = [data[i:i + 188] for i in range(0, len(data), 188)]
-pid_of = lambda p: ((p[1] & 0x1F) << 8) | p[2]
-plan = [(0x100, 40, 1, 2), (0x101, 10, 3, 4)]  # PID, packets to drop, starting at fraction num/den of that PID
-drop, runs = set(), []
-for pid, count, num, den in plan:
-    indexes = [i for i, p in enumerate(packets) if pid_of(p) == pid]
-    first = len(indexes) * num // den
-    removed = indexes[first:first + count]
-    assert all(packets[i][3] & 0x10 for i in removed), "a removed packet carries no payload"
-    drop.update(removed)
-    runs.append({"pid": pid, "packets": count, "pidPacketIndex": first, "sourceOffset": removed[0] * 188,
-                 "next": indexes[first + count]})
-kept = [i for i in range(len(packets)) if i not in drop]
-for run in runs:  # where the first packet of that PID after the gap lands in the output
-    run["outputOffset"] = kept.index(run.pop("next")) * 188
-open(out, "wb").write(b"".join(packets[i] for i in kept))
-print(json.dumps({"kind": "dropped-packets", "source": os.path.basename(src), "runs": runs}))
-PY
-)
-python3 scripts/fixture-summary.py --damage "$damage" "$f"
-echo "  $f ($(stat -c %s "$f") bytes, $damage)"
+drop_packets "$FIXTURES/ts-h264-baseline-aac.ts" "$FIXTURES/ts-h264-aac-gap.ts" "[(0x100, 40, 1, 2), (0x101, 10, 3, 4)]"
+
+# 23b. Lost AC-3 packets: fixture 11 (AC-3 192 kbit/s, 3 frames of 32 ms per PES, ~13 packets each) with 100
+#     consecutive packets of the audio PID (0x101) removed from a third of the way in: about 0.8 s of audio lost,
+#     under the second past which the timeline takes a move for a jump. The PES around the run lose bytes from their
+#     start or end; the video is untouched. As for fixture 23, "damage" records the run and is checked against
+#     the continuity error the scan finds.
+drop_packets "$FIXTURES/ts-h264-ac3.ts" "$FIXTURES/ts-h264-ac3-gap.ts" "[(0x101, 100, 1, 3)]"
 
 # 24. Garbage between packets: fixture 1 with runs of 1, 100 and 1000 stray bytes inserted at packet boundaries
 #     (after its packets 300, 800 and 1300). The bytes are pseudo-random (Python's random, seed 3) with every 0x47
@@ -406,6 +418,7 @@ echo "  $f ($(stat -c %s "$f") bytes, $damage)"
 #     themselves are untouched, so a demuxer that resynchronises loses nothing. The summary's "damage" records each
 #     run (the packet of fixture 1 it follows, its offset in this file, its length) and is checked against where
 #     the scan had to resynchronise ("resyncs").
+src=$FIXTURES/ts-h264-baseline-aac.ts
 f=$FIXTURES/ts-h264-aac-garbage.ts
 damage=$(python3 - "$src" "$f" <<'PY'
 import json, os, random, sys

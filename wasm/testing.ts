@@ -14,6 +14,7 @@ import { crc32mpeg } from './util/crc32';
 import { Codec } from './codes';
 import { frameChannels, frameLength, frameRate, frameSamples, frameSkip } from './codecs/frame';
 import { ac3Enhanced, ac3SampleEntry, configureAc3, configureEac3, eac3SampleEntry, parseAc3Frame } from './codecs/ac3';
+import { ac3Silence } from './codecs/ac3-silence';
 import { configureMpa, mpaLayer, mpaSampleEntry, mpaVersion, parseMpaFrame } from './codecs/mpa';
 import { configureOpus, opusEndTrim, opusSampleEntry, opusStartTrim, parseOpusFrame } from './codecs/opus';
 import { outputLength as outputWritten, outputReset } from './mp4/writer';
@@ -112,6 +113,10 @@ export function testFrameChannels(): u32 {
 }
 export function testAc3Enhanced(): bool {
   return ac3Enhanced;
+}
+/** Writes at out the silent sync frame for the AC-3/E-AC-3 frame at ptr (codecs/ac3-silence.ts); its length, or 0. */
+export function testAc3Silence(ptr: u32, out: u32): u32 {
+  return ac3Silence(ptr, out);
 }
 export function testMpaLayer(): u32 {
   return mpaLayer();

@@ -29,7 +29,10 @@
 // each individual_channel_stream with global_gain 0 and max_sfb 0, then ID_END; MPEG-1/2 audio a header without
 // CRC or padding and nothing but zero bytes to the frame length that header gives; Opus a CELT-only packet (TOC
 // config 28-31, one frame) whose range-coded data is ff fe (the silence flag), one per stream of the dOps mapping,
-// all but the last self-delimited. AC-3/E-AC-3 have none.
+// all but the last self-delimited; AC-3/E-AC-3 the sync frame ac3-silence.mjs derives from the frame's own header
+// (of its size and configuration, no mantissa coded, both CRCs right).
+
+import { ac3SilenceSamples } from './ac3-silence.mjs';
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'mvex', 'moof', 'traf', 'dinf', 'edts']);
 /** tfhd and trun flags (ISO/IEC 14496-12 8.8.7, 8.8.8), shared with test/helpers/fmp4.ts. */
@@ -600,6 +603,7 @@ export function silenceOf(stsd) {
     const dops = boxes.find((x) => x.type === 'dOps');
     return dops ? opusSilence(payload(entry, dops)) : null;
   }
+  if (type === 'ac-3' || type === 'ec-3') return ac3SilenceSamples;
   if (type !== 'mp4a') return null;
   const esds = boxes.find((x) => x.type === 'esds');
   if (!esds) return null;

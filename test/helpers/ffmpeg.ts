@@ -142,10 +142,12 @@ export function videoFrames(path: string): ProbeFrame[] {
  * defaults, ffmpeg rounds video times to 1/frame-rate, and a stream with two frames closer than that (the corpus file
  * mediabunny_no-aud_truncated.ts has frames 4 ms apart in 30 fps video) makes the null muxer print "non monotonically
  * increasing dts" for the input and the output alike: a message about ffmpeg's rounding, not about the file.
+ * `inputOptions` go before `-i` (e.g. `-err_detect crccheck`: decoders that can check CRCs do, and print mismatches).
  */
-export function decodeErrors(path: string): string[] {
+export function decodeErrors(path: string, inputOptions: string[] = []): string[] {
   requireFfmpeg();
-  const args = ['-nostdin', '-v', 'error', '-i', path, '-fps_mode', 'passthrough', '-enc_time_base', '-1'];
+  const args = ['-nostdin', '-v', 'error', ...inputOptions, '-i', path];
+  args.push('-fps_mode', 'passthrough', '-enc_time_base', '-1');
   const r = spawnSync('ffmpeg', [...args, '-f', 'null', '-'], { encoding: 'utf8' });
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   if (r.status !== 0) lines.push(`(ffmpeg exited with ${r.status})`);

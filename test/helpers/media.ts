@@ -140,7 +140,11 @@ export function isRemuxable(summary: Summary): boolean {
  * checks assume every frame of the input arrives; test/node/damaged-fixtures.test.ts checks them against the
  * clean source they were made from.
  */
-export const DAMAGED_FIXTURES: readonly string[] = ['ts-h264-aac-gap.ts', 'ts-h264-aac-garbage.ts'];
+export const DAMAGED_FIXTURES: readonly string[] = [
+  'ts-h264-aac-gap.ts',
+  'ts-h264-aac-garbage.ts',
+  'ts-h264-ac3-gap.ts',
+];
 
 /**
  * The fixtures the generic remux suite (test/node/remux-ffmpeg.test.ts) leaves out for a test of their own, each with
@@ -150,6 +154,7 @@ export const DAMAGED_FIXTURES: readonly string[] = ['ts-h264-aac-gap.ts', 'ts-h2
 export const DEDICATED_FIXTURES: Readonly<Record<string, string>> = {
   'ts-h264-aac-gap.ts': 'test/node/damaged-fixtures.test.ts',
   'ts-h264-aac-garbage.ts': 'test/node/damaged-fixtures.test.ts',
+  'ts-h264-ac3-gap.ts': 'test/node/silence.test.ts',
 };
 
 /**

@@ -8,9 +8,9 @@
 // same time as the frame of independent substream 0 before them, so they report 0 samples and join
 // its MP4 sample (frame.ts).
 //
-// Not done here: Annex F makes an E-AC-3 MP4 sample six blocks (1536 samples) long; frames of fewer
-// blocks are reported one by one (their timing is right, but they are not merged into 1536-sample
-// samples). ffmpeg's encoder and the broadcast streams we know use six blocks per frame.
+// Annex F.3 makes an E-AC-3 MP4 sample six blocks (1536 samples): frames of fewer blocks report their own
+// samples here, and mpegts/audio.ts joins consecutive ones into six-block samples. ffmpeg's encoder and
+// the broadcast streams we know use six blocks per frame.
 
 import { configBase } from '../layout';
 import { FrameParse, MAX_HEADER, setFrame } from './frame';
@@ -31,8 +31,8 @@ const WORDS_44K: StaticArray<u32> = [
 ];
 // A/52 Table 5.6 (fscod; 3 is reserved). E-AC-3's fscod2 (Annex E, used when fscod is 3) selects half of these.
 const RATES: StaticArray<u32> = [48000, 44100, 32000];
-// A/52 Table 5.8 (acmod → full-bandwidth channels; 1+1 dual mono is two).
-const ACMOD_CHANNELS: StaticArray<u32> = [2, 1, 2, 3, 3, 4, 4, 5];
+// A/52 Table 5.8 (acmod → full-bandwidth channels, nfchans; 1+1 dual mono is two).
+export const ACMOD_CHANNELS: StaticArray<u32> = [2, 1, 2, 3, 3, 4, 4, 5];
 // E-AC-3 numblkscod (Annex E bsi semantics) → audio blocks per sync frame.
 const BLOCKS: StaticArray<u32> = [1, 2, 3, 6];
 
@@ -49,6 +49,11 @@ let lastSubstreamId: u32 = 0; // E-AC-3 only
 let lastRate: u32 = 0;
 let lastLength: u32 = 0;
 let lastSamples: u32 = 0; // per frame, 0 for a frame that joins the sample before
+
+/** bsmod of the last sync frame parsed (E-AC-3: from its informational metadata, else 0). */
+export function ac3Bsmod(): u32 {
+  return lastBsmod;
+}
 
 /**
  * FrameParse for AC-3 and E-AC-3: the sync frame at p, reading at most avail bytes. Both syntaxes

@@ -20,9 +20,8 @@
 // - Opus: the CELT-only packet whose range-coded silence flag is set (RFC 6716 4.3, Table 56: the first symbol;
 //   bytes ff fe decode it as 1), of the track's frame duration when CELT has it (2.5, 5, 10, 20 ms), else 20 ms;
 //   one per stream of the track's channel mapping, all but the last self-delimited (RFC 6716 Appendix B).
-// - AC-3 and E-AC-3: none. A silent sync frame must carry a valid bit allocation and two CRCs for the track's
-//   exact configuration; repeating a real frame instead would be heard. Their gaps stay bridged by the frame before
-//   them (mpegts/audio.ts).
+// - AC-3 and E-AC-3: a sync frame of the size and configuration of the track's frame after the gap whose six
+//   (E-AC-3: one to six) audio blocks code no mantissa, with both CRCs right (codecs/ac3-silence.ts).
 //
 // Each was checked by decoding with ffmpeg: PCM all zero, no error line (test/node/silence.test.ts keeps checking
 // them through the whole remux).
@@ -33,9 +32,14 @@ import { codec, Info, infoU32 } from '../remux/track';
 import { frameLength, FrameParse } from './frame';
 import { latmExtensionRate } from './latm';
 import { parseMpaFrame } from './mpa';
+import { AC3_MAX_FRAME, ac3Silence } from './ac3-silence';
+import { bwInit, bwPos, putBits } from '../util/bitwriter';
 
-/** Room for the largest silent frame: an MPEG-2.5 layer II frame at 160 kbit/s and 8 kHz is 2880 bytes. */
-const SILENCE_CAPACITY: u32 = 4096;
+/**
+ * Room for the largest silent frame: an E-AC-3 frame of 2048 words (AC3_MAX_FRAME; an MPEG-2.5 layer II frame at
+ * 160 kbit/s and 8 kHz is 2880 bytes).
+ */
+const SILENCE_CAPACITY: u32 = AC3_MAX_FRAME;
 const frame = new StaticArray<u8>(<i32>SILENCE_CAPACITY);
 
 /** Bytes of the frame prepareSilence made (at silenceFrame()). */
@@ -66,18 +70,6 @@ const LAYOUTS: StaticArray<u8> = [
   0, 1, 1, 1, 3, // 7: C, L R, Lc Rc, Ls Rs, LFE
 ];
 
-// A bit writer over `frame`, most significant bit first, for the AAC elements.
-let bitPos: u32 = 0;
-
-function putBits(value: u32, n: u32): void {
-  for (let i = n; i > 0; i--) {
-    const byte = changetype<u32>(frame) + (bitPos >> 3);
-    const bit = (value >> (i - 1)) & 1;
-    store<u8>(byte, <u8>(<u32>load<u8>(byte) | (bit << (7 - (bitPos & 7)))));
-    bitPos++;
-  }
-}
-
 /** individual_channel_stream(common_window = 0, scale_flag = 0) (14496-3 4.4.2.7 Table 4.50) coding no band. */
 function silentChannelStream(): void {
   putBits(0, 8); // global_gain (no band uses it)
@@ -95,7 +87,7 @@ function silentChannelStream(): void {
 /** A raw_data_block() (14496-3 4.4.2.1 Table 4.3) of silence for channel_configuration 1..7; its length. */
 function aacSilence(channelConfiguration: u32): u32 {
   memory.fill(changetype<u32>(frame), 0, 32);
-  bitPos = 0;
+  bwInit(changetype<u32>(frame));
   const row = (channelConfiguration - 1) * 5;
   let sce: u32 = 0;
   let cpe: u32 = 0;
@@ -115,7 +107,7 @@ function aacSilence(channelConfiguration: u32): u32 {
     }
   }
   putBits(Element.END, 3); // id_syn_ele = ID_END
-  return (bitPos + 7) >> 3; // byte_alignment()
+  return (bwPos() + 7) >> 3; // byte_alignment()
 }
 
 /**
@@ -166,7 +158,12 @@ export function prepareSilence(slot: i32, p: u32, samples: u32): u32 {
     return samples;
   }
   if (c == Codec.Opus) return opusSilence(slot, samples);
-  return 0; // AC-3, E-AC-3: see the top of this file
+  if (c == Codec.Ac3 || c == Codec.Eac3) {
+    // The frame at p holds `samples` (1536, or E-AC-3's 256 per block): so does its silent frame.
+    silenceLength = ac3Silence(p, changetype<u32>(frame));
+    return silenceLength > 0 ? samples : 0;
+  }
+  return 0;
 }
 
 /** The Opus packet of silence for the track's channel mapping (dOps at configBase(slot), codecs/opus.ts). */

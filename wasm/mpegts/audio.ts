@@ -13,6 +13,10 @@
 // previous one ended overlap it (a splice) and are dropped, so audio keeps its source relation to
 // video. All are reported. Larger jumps are handled for the whole program by timeline.ts before
 // the times reach here.
+//
+// E-AC-3 frames of fewer than six blocks are joined, as they follow one another, into MP4 samples of
+// six blocks (TS 102 366 Annex F.3). Lost bytes or a gap end such a sample early; the silent frames in
+// a gap are of the stream's own block count, one per sample, so that they fill it exactly.
 
 import { CARRY_CAPACITY, carryBase, MAX_TRACKS } from '../layout';
 import { Codec, Warn } from '../codes';
@@ -36,6 +40,7 @@ import { fillAudioGap } from '../remux/audio-gap';
 import { codec, Info, infoU32, setInfoU32, state, TrackState, timescale } from '../remux/track';
 import {
   audioPesDone,
+  bridgeAudioGap,
   growLastSample,
   queueAudioSample,
   reserveSample,
@@ -56,6 +61,11 @@ const haveNext = new StaticArray<bool>(MAX_TRACKS);
 const adjacent = new StaticArray<bool>(MAX_TRACKS);
 /** A new stream took the track (a PMT change) and has not written a frame yet (see fillGap). */
 const restarted = new StaticArray<bool>(MAX_TRACKS);
+/**
+ * E-AC-3 frames of fewer than six blocks: the PCM samples of the track's last MP4 sample while more frames may
+ * join it (0: none may). TS 102 366 Annex F.3: an E-AC-3 sample is six blocks, 1536 samples.
+ */
+const openSet = new StaticArray<u32>(MAX_TRACKS);
 /** Frames dropped as overlapping in the current PES (reported once per PES). */
 let overlapped: u32 = 0;
 
@@ -67,6 +77,7 @@ export function resetAudio(slot: i32): void {
   unchecked((lastSamples[slot] = 1024));
   unchecked((adjacent[slot] = false));
   unchecked((restarted[slot] = false));
+  unchecked((openSet[slot] = 0));
 }
 
 /** Whether the track has timed a frame yet (see timeline.ts). */
@@ -223,6 +234,8 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
     if (!growLastSample(slot, size)) setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
+  let joins = false;
+  const set = unchecked(openSet[slot]);
   if (unchecked(haveNext[slot])) {
     const expected = unchecked(nextDts[slot]);
     const half = <i64>(samples >> 1);
@@ -235,14 +248,21 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
     // Within half a frame of where the previous one ends is the same instant (a frame after a
     // splice, or PES rounding): the timeline stays continuous. Later, frames before it were lost
     // (damaged, dropped): silent frames take their place, so it stays continuous too (remux/audio-gap.ts).
-    if (time <= expected + half) time = expected;
-    else time = fillAudioGap(slot, unchecked(restarted[slot]), expected, time, p, samples);
+    if (time <= expected + half) {
+      time = expected;
+      // An E-AC-3 frame of fewer than six blocks right after the frames of an incomplete MP4 sample completes it
+      // (Annex F.3: six blocks a sample). Not across lost bytes or a gap: the frames around it start anew.
+      joins = set > 0 && set + samples <= 1536 && unchecked(adjacent[slot]) && !unchecked(restarted[slot]);
+    } else {
+      time = fillAudioGap(slot, unchecked(restarted[slot]), expected, time, p, samples);
+    }
   }
   unchecked((restarted[slot] = false));
   unchecked((nextDts[slot] = time + <i64>samples));
   unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));
   unchecked((adjacent[slot] = true));
+  unchecked((openSet[slot] = 0));
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);
     return;
@@ -250,7 +270,13 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
   // LATM payloads need not start on a byte boundary: latm.ts copies them shifted.
   if (latm) latmCopyPayload(sampleWritePtr(slot));
   else memory.copy(sampleWritePtr(slot), p + skip, size);
+  if (joins && growLastSample(slot, size)) {
+    bridgeAudioGap(slot, time + <i64>samples); // the sample now lasts until this frame ends
+    unchecked((openSet[slot] = set + samples < 1536 ? set + samples : 0));
+    return;
+  }
   queueAudioSample(slot, time, samples, size);
+  if (unchecked(codec[slot]) == Codec.Eac3 && samples < 1536) unchecked((openSet[slot] = samples));
 }
 
 /**

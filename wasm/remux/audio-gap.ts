@@ -21,8 +21,8 @@ const MAX_FILL_SECONDS: i64 = 2;
  * `to`. Either way the real frames keep their times and the track's decode times stay continuous. Reported as
  * AudioGapFilled (detail: frames inserted; its media time is this PES's, where the gap ends).
  *
- * A shorter gap, a codec without a silent frame (AC-3, E-AC-3), a configuration without one (SBR/PS signalled,
- * a program_config_element), the first gap after a new stream took the track (trackConfigured had the old
+ * A shorter gap, a configuration without a silent frame (SBR/PS signalled, a program_config_element, an audio
+ * codec without one: FLAC), the first gap after a new stream took the track (trackConfigured had the old
  * stream's last frame last until the new one's first) and anything longer than MAX_FILL_SECONDS are bridged as
  * before: the frame before the gap lasts until this one (bridgeAudioGap; the remuxer keeps each audio track's
  * last frame queued for this), reported as TimestampJump (detail: the gap in milliseconds).

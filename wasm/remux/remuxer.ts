@@ -364,8 +364,8 @@ export function extendLastVideoSample(slot: i32, zeros: u32, src: u32, len: u32)
 
 /**
  * Adds `bytes` just written at sampleWritePtr(slot) to the last queued sample (more NAL units of the
- * same access unit, an E-AC-3 dependent substream). False if the last sample's bytes are not the
- * newest in the store.
+ * same access unit, an E-AC-3 dependent substream or frame of fewer than six blocks). False if the last
+ * sample's bytes are not the newest in the store.
  */
 export function growLastSample(slot: i32, bytes: u32): bool {
   const n = unchecked(sampleCount[slot]);
@@ -388,8 +388,8 @@ export function queueAudioSample(slot: i32, dts: i64, duration: u32, size: u32):
  * the track's timeline stays continuous and its later frames keep their times. Returns false when
  * no frame is queued to take the gap (it was written already); the next fragment's tfdt then shows it.
  * mpegts/audio.ts fills gaps of a frame or more with silent frames first, queued with queueAudioSample;
- * the last of them then takes here what is left of the gap (less than a frame). Gaps under a frame and
- * AC-3/E-AC-3 gaps (no silent frame) are bridged by the real frame before them.
+ * the last of them then takes here what is left of the gap (less than a frame). Gaps under a frame, and
+ * those of a configuration without a silent frame, are bridged by the real frame before them.
  */
 export function bridgeAudioGap(slot: i32, dts: i64): bool {
   const n = unchecked(sampleCount[slot]);
