@@ -62,7 +62,7 @@ export type ToWorker =
   | { type: 'stop' };
 
 export interface WorkerStats {
-  /** Input bytes received from the network. */
+  /** Input bytes received from the network (or pushed by the application) and given to the engine. */
   bytesLoaded: number;
   /** Fragments produced by the engine and appended (or posted, in fallback mode). */
   fragments: number;

@@ -361,3 +361,30 @@ test('bad calls throw TypeErrors naming the problem', async ({ page }) => {
   );
   expect(r.openDestroyed).toMatch(/^WeirError: INVALID_OPTION \(306\): the player was destroyed$/);
 });
+
+test('pushed bytes that are not media: NOT_MPEG_TS, and later pushes say the player stopped on it', async ({
+  page,
+}) => {
+  await openDemo(page);
+  const r = await page.evaluate(async () => {
+    const d = window.weirDemo;
+    const source = d.attach('text pushed').open();
+    // Sniffing gives up after 1 MiB without MPEG-TS packets or an EBML header.
+    const text = new TextEncoder().encode('<html>not media</html>\n'.repeat(50_000));
+    for (let o = 0; o < text.length; o += 64 * 1024) source.push(text.slice(o, o + 64 * 1024));
+    const deadline = performance.now() + 10_000;
+    while (d.state.errors.length === 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    let pushed = 'no throw';
+    try {
+      source.push(new Uint8Array(188));
+    } catch (e) {
+      pushed = `${e instanceof TypeError ? 'TypeError' : (e as Error).name}: ${(e as Error).message}`;
+    }
+    return { errors: d.state.errors.map((e) => e.codeName), pushed, state: source.state };
+  });
+  expect(r.errors).toEqual(['NOT_MPEG_TS']);
+  expect(r.state).toBe('closed');
+  expect(r.pushed).toMatch(
+    /^TypeError: weir: push\(\) on a closed stream: the player stopped on an error \(NOT_MPEG_TS \(201\): /,
+  );
+});
