@@ -388,3 +388,40 @@ test('pushed bytes that are not media: NOT_MPEG_TS, and later pushes say the pla
     /^TypeError: weir: push\(\) on a closed stream: the player stopped on an error \(NOT_MPEG_TS \(201\): /,
   );
 });
+
+test('open/push/abort and open/push/destroy cycles leave no worker behind', async ({ page }) => {
+  await openDemo(page);
+  const cdp = await page.context().newCDPSession(page);
+  const workers = async () =>
+    (await cdp.send('Target.getTargets')).targetInfos.filter((t) => t.type === 'worker').length;
+  const body = await page.evaluate(async () => {
+    const w = window as unknown as { sample: Uint8Array };
+    w.sample = new Uint8Array(await (await fetch('/media/sample.ts')).arrayBuffer());
+    return w.sample.length;
+  });
+  expect(body).toBeGreaterThan(1_000_000);
+  for (let i = 0; i < 10; i++) {
+    const r = await page.evaluate(async (i) => {
+      const { Player, video } = window.weirDemo;
+      const sample = (window as unknown as { sample: Uint8Array }).sample;
+      const player = new Player(video);
+      const source = player.open({ live: false, signal: i % 3 === 2 ? AbortSignal.timeout(5000) : undefined });
+      const presented = new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 10_000);
+        video.requestVideoFrameCallback(() => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      for (let o = 0; o < 400_000; o += 50_000) source.push(sample.slice(o, o + 50_000));
+      void video.play().catch(() => undefined);
+      const played = await presented;
+      // Aborted (the player stays, idle), or the player destroyed.
+      if (i % 2 === 0) source.abort();
+      else player.destroy();
+      return { played, state: source.state, attached: video.srcObject !== null };
+    }, i);
+    expect(r, `cycle ${i}`).toEqual({ played: true, state: 'closed', attached: false });
+    await expect.poll(workers, { timeout: 3000, message: `cycle ${i}: the worker is gone` }).toBe(0);
+  }
+});
