@@ -153,6 +153,33 @@ test('live WebM fetched by the page and piped into source.writable (the demo’s
   );
 });
 
+test('the page’s own reconnect: a dropped fetch piped with preventAbort/preventClose, the next one piped into the same writable', async ({
+  page,
+}) => {
+  await openDemo(page);
+  await page.evaluate(() => {
+    const d = window.weirDemo;
+    const source = d.attach('reconnecting pipe', { fragmentDuration: 100 }).open();
+    d.state.source = source;
+    const w = window as unknown as { pipes: number };
+    w.pipes = 0;
+    // Each connection drops after 2.5 s (the simulator's dropAfter); the page opens the next one at once.
+    const connect = async (): Promise<void> => {
+      w.pipes++;
+      const response = await fetch('/live.ts?dropAfter=2500');
+      await response.body!.pipeTo(source.writable, { preventAbort: true, preventClose: true }).catch(() => undefined);
+      if (source.state === 'open' && w.pipes < 5) await connect();
+    };
+    void connect();
+    void d.video.play().catch(() => undefined);
+  });
+  const s = await waitFor(page, (x) => x.currentTime > 7, 25_000, 'playing across the page’s reconnects');
+  expect(s.errors).toEqual([]);
+  const pipes = await page.evaluate(() => (window as unknown as { pipes: number }).pipes);
+  expect(pipes, 'connections the page opened').toBeGreaterThanOrEqual(3);
+  expect(await page.evaluate(() => window.weirDemo.state.source!.state)).toBe('open');
+});
+
 test('the fallback path (appends on the main thread) plays a pushed live TS', async ({ page }) => {
   await openDemo(page);
   await pushFromWebSocket(page, '/live.ts', { fragmentDuration: 100, forceMainThreadMse: true });
