@@ -1,6 +1,7 @@
 /**
- * The demo page: plays the bundled sample or the local live stream, and shows what the player
- * reports. Also the page the browser tests drive (through `window.weirDemo`).
+ * The demo page: plays the bundled sample or the local live stream (fetched by the player, or by this page and pushed
+ * into it), and shows what the player reports, with a chart of latency and buffer ahead over the last minute. Also the
+ * page the browser tests drive (through `window.weirDemo`).
  */
 
 import {
@@ -8,12 +9,15 @@ import {
   type PlayerEventMap,
   type PlayerOptions,
   type PlayerStats,
+  type PushSource,
   type TrackInfo,
   type WeirError,
 } from '../player/index.js';
+import { LatencyChart } from './chart.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const video = $<HTMLVideoElement>('video');
+const chart = new LatencyChart($<HTMLCanvasElement>('chart'));
 
 /** The player's metadata event (player/index.ts does not export the type by name). */
 type MetadataEvent = PlayerEventMap['metadata'];
@@ -48,6 +52,9 @@ interface DemoState {
   videoSizes: { width: number; height: number; currentTime: number }[];
   stats: PlayerStats | undefined;
   ended: boolean;
+  /** Pushed streams: the source pushed into, and chunks dropped because the player's queue was full. */
+  source: PushSource | undefined;
+  dropped: number;
 }
 
 const state: DemoState = {
@@ -61,6 +68,8 @@ const state: DemoState = {
   videoSizes: [],
   stats: undefined,
   ended: false,
+  source: undefined,
+  dropped: 0,
 };
 
 function reported(e: WeirError): Reported {
@@ -116,10 +125,18 @@ function show(stats: PlayerStats): void {
   $('s-frames').textContent = `${stats.decodedFrames} / ${stats.droppedFrames}`;
   $('s-parse').textContent = `${stats.parseMsPerMB.toFixed(2)} ms/MB in the worker`;
   $('s-warnings').textContent = String(stats.warnings);
+  chart.add(stats.live ? stats.latency : Number.NaN, stats.bufferAhead);
+  $('c-latency').textContent = stats.live ? `${(stats.latency * 1000).toFixed(0)} ms` : 'not live';
+  $('c-buffer').textContent = `${(stats.bufferAhead * 1000).toFixed(0)} ms`;
 }
 
-/** Loads a URL in a fresh player. Exposed for the browser tests. */
-async function start(url: string, options: PlayerOptions = {}): Promise<void> {
+/** The transport of a pushed stream (this page's own WebSocket or fetch), closed when another stream starts. */
+let transport: { close(): void } | undefined;
+
+/** A fresh player on the page's video, its events shown and recorded; what played before stops. For the tests too. */
+function attach(label: string, options: PlayerOptions = {}): Player {
+  transport?.close();
+  transport = undefined;
   state.player?.destroy();
   state.errors = [];
   state.warnings = [];
@@ -130,12 +147,15 @@ async function start(url: string, options: PlayerOptions = {}): Promise<void> {
   state.videoSizes = [];
   state.stats = undefined;
   state.ended = false;
+  state.source = undefined;
+  state.dropped = 0;
+  chart.reset(options.liveTargetLatency ?? 0.5);
   const player = new Player(video, {
     ...options,
     forceMainThreadMse: options.forceMainThreadMse ?? $<HTMLInputElement>('fallback').checked,
   });
   state.player = player;
-  $('s-source').textContent = url;
+  $('s-source').textContent = label;
   player.on('tracks', (tracks) => {
     state.tracks = tracks;
     state.trackEvents.push(tracks);
@@ -169,7 +189,52 @@ async function start(url: string, options: PlayerOptions = {}): Promise<void> {
     state.ended = true;
     log('stream ended (all media appended)');
   });
+  return player;
+}
+
+/** Loads a URL in a fresh player. Exposed for the browser tests. */
+async function start(url: string, options: PlayerOptions = {}): Promise<void> {
+  const player = attach(url, options);
   await player.load(url);
+  video.play().catch(() => log('autoplay refused: press play'));
+}
+
+/**
+ * Plays a stream this page fetches itself and pushes into the player (Player.open), as an application with its own
+ * transport does: a ws:// URL through a WebSocket (each message's ArrayBuffer pushed, transferred to the worker; a
+ * WebSocket cannot be slowed down, so a chunk the full queue refuses is dropped and counted), an HTTP URL through
+ * fetch, piped into the source's WritableStream (which waits while the player's queue is full).
+ */
+function startPushed(url: string, options: PlayerOptions = {}): void {
+  const player = attach(`${url} (pushed by the page)`, options);
+  const source = player.open();
+  state.source = source;
+  if (/^wss?:/.test(url)) {
+    const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    socket.addEventListener('message', (e: MessageEvent<ArrayBuffer>) => {
+      if (source.state !== 'open') return;
+      try {
+        source.push(e.data);
+      } catch (err) {
+        if ((err as Error).name !== 'QuotaExceededError') throw err;
+        if (state.dropped++ === 0) log(`pushed chunks dropped: ${(err as Error).message}`);
+      }
+    });
+    socket.addEventListener('close', () => source.end());
+    transport = socket;
+  } else {
+    const controller = new AbortController();
+    fetch(url, { signal: controller.signal })
+      .then((response) => {
+        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+        return response.body.pipeTo(source.writable);
+      })
+      .catch((e) => {
+        if (!controller.signal.aborted) log(`the page's fetch of ${url} stopped: ${String(e)}`);
+      });
+    transport = { close: () => controller.abort() };
+  }
   video.play().catch(() => log('autoplay refused: press play'));
 }
 
@@ -183,16 +248,22 @@ function block(ms: number): void {
 
 $('play-sample').addEventListener('click', () => void start('/media/sample.ts'));
 $('play-live').addEventListener('click', () => void start('/live.ts', { fragmentDuration: 100 }));
-/** The live WebM over WebSocket, on this page's server (ws:// for http:, wss:// for https:). */
-const liveWebSocket = () => `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live.webm`;
+/** A live stream over WebSocket, on this page's server (ws:// for http:, wss:// for https:). */
+const liveWebSocket = (path = '/live.webm') =>
+  `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
 $('play-live-webm').addEventListener('click', () => void start('/live.webm', { fragmentDuration: 100 }));
 $('play-live-ws').addEventListener('click', () => void start(liveWebSocket(), { fragmentDuration: 100 }));
+$('play-live-pushed').addEventListener('click', () =>
+  startPushed(liveWebSocket('/live.ts'), { fragmentDuration: 100 }),
+);
 $('block').addEventListener('click', () => block(2000));
 
 declare global {
   interface Window {
     weirDemo: {
       start: typeof start;
+      startPushed: typeof startPushed;
+      attach: typeof attach;
       block: typeof block;
       state: DemoState;
       video: HTMLVideoElement;
@@ -200,10 +271,11 @@ declare global {
     };
   }
 }
-window.weirDemo = { start, block, state, video, Player };
+window.weirDemo = { start, startPushed, attach, block, state, video, Player };
 
 const autoplay = new URLSearchParams(location.search).get('play');
 if (autoplay === 'sample') void start('/media/sample.ts');
 else if (autoplay === 'live') void start('/live.ts', { fragmentDuration: 100 });
 else if (autoplay === 'live-webm') void start('/live.webm', { fragmentDuration: 100 });
 else if (autoplay === 'live-ws') void start(liveWebSocket(), { fragmentDuration: 100 });
+else if (autoplay === 'live-pushed') startPushed(liveWebSocket('/live.ts'), { fragmentDuration: 100 });

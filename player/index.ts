@@ -8,6 +8,9 @@
  * player.on('error', (e) => console.error(e.codeName, e.message));
  * await player.load('https://example.com/stream.ts');
  * await player.play();
+ * // or bytes from a transport of the application's own (WebTransport, a data channel, a WebSocket):
+ * const source = player.open();
+ * source.push(bytes); // ...; source.end()
  * ```
  */
 
@@ -22,3 +25,4 @@ export {
   type PlayerOptions,
   type PlayerStats,
 } from './player.js';
+export { type PushChunk, PushSource, type PushSourceOptions } from './push-source.js';

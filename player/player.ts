@@ -13,6 +13,7 @@ import type { TrackInfo } from '../engine/tracks.js';
 import { AppendQueue } from '../worker/append-queue.js';
 import { BufferController, limitSourceBuffer, quotaWarning, timeRanges } from '../worker/buffer-controller.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from '../worker/protocol.js';
+import { PushSource, type PushSourceOptions } from './push-source.js';
 
 export interface PlayerOptions {
   /**
@@ -118,6 +119,30 @@ function invalid(name: string, message: string): never {
   throw new WeirOptionError(name, message);
 }
 
+function destroyedError(): WeirError {
+  return new WeirError(ErrorCodes.INVALID_OPTION, 'the player was destroyed');
+}
+
+/** Defaults of Player.open's options (see PushSourceOptions). */
+const PUSH_DEFAULTS = { live: true, highWaterMark: 1 << 20, maxQueuedBytes: 32 << 20 };
+
+function validatePush(options: PushSourceOptions): Required<Omit<PushSourceOptions, 'signal'>> & PushSourceOptions {
+  if (typeof options !== 'object' || options === null) invalid('options', 'of open() must be an object');
+  for (const name of Object.keys(options)) {
+    if (!(name in PUSH_DEFAULTS) && name !== 'signal') invalid(name, 'is not an option of Player.open()');
+  }
+  const o = { ...PUSH_DEFAULTS, ...options };
+  if (typeof o.live !== 'boolean') invalid('live', 'must be a boolean');
+  if (!Number.isSafeInteger(o.highWaterMark) || o.highWaterMark < 1) {
+    invalid('highWaterMark', 'must be an integer number of bytes >= 1');
+  }
+  if (!Number.isSafeInteger(o.maxQueuedBytes) || o.maxQueuedBytes < o.highWaterMark) {
+    invalid('maxQueuedBytes', 'must be an integer number of bytes >= highWaterMark');
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) invalid('signal', 'must be an AbortSignal');
+  return o;
+}
+
 function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerUrl' | 'wasmUrl'>> & PlayerOptions {
   for (const name of Object.keys(options)) {
     if (!(name in DEFAULTS) && name !== 'workerUrl' && name !== 'wasmUrl') invalid(name, 'is not an option of Player');
@@ -144,7 +169,10 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
   return o;
 }
 
-/** Plays MPEG-TS through a worker-owned MediaSource. */
+/**
+ * Plays MPEG-TS and WebM/Matroska, from a URL (`load`) or bytes the application pushes (`open`), through a
+ * worker-owned MediaSource.
+ */
 export class Player {
   readonly video: HTMLVideoElement;
   private readonly options: ReturnType<typeof validate>;
@@ -178,6 +206,8 @@ export class Player {
   private readonly fallbackMimeTypes = new Map<number, string>();
   private tracks: TrackInfo[] = [];
   private selectedAudio: number | undefined;
+  /** The stream the application pushes into (open()), while it is what is loaded. */
+  private pushSource: PushSource | undefined;
 
   constructor(video: HTMLVideoElement, options: PlayerOptions = {}) {
     if (!video || typeof video.play !== 'function') invalid('video', 'must be an HTMLVideoElement');
@@ -206,18 +236,57 @@ export class Player {
   }
 
   /**
-   * Starts playing a URL (an MPEG-TS file or an endless live stream). Stops what was loaded before.
-   * Resolves once the worker has the request under way; problems arrive as `error` events.
+   * Starts playing a URL (an MPEG-TS or WebM/Matroska file, an endless live stream over HTTP, or `ws://`/`wss://`).
+   * Stops what was loaded before. Resolves once the worker has the request under way; problems arrive as `error`
+   * events.
    */
   load(url: string | URL, options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.destroyed) return Promise.reject(new WeirError(ErrorCodes.INVALID_OPTION, 'the player was destroyed'));
+    if (this.destroyed) return Promise.reject(destroyedError());
     // An already-aborted signal: nothing starts (as fetch does), and what was playing goes on.
     if (options.signal?.aborted) {
       return Promise.reject(options.signal.reason ?? new DOMException('the load was aborted', 'AbortError'));
     }
-    this.stopWorker();
-    const generation = ++this.generation;
     const href = new URL(String(url), globalThis.location?.href).href;
+    this.start({ type: 'load', url: href, options: this.loadOptions() }, options.signal, 'another source was loaded');
+    return Promise.resolve();
+  }
+
+  /**
+   * Starts playing a stream whose bytes the application pushes (a transport weir does not own: WebTransport, a WebRTC
+   * data channel, its own WebSocket): `push()` them into the PushSource returned, or pipe a ReadableStream into its
+   * `writable`. Stops what was loaded before. MPEG-TS or WebM/Matroska, recognised from the first bytes; live by
+   * default (see PushSourceOptions). Throws a WeirOptionError (a TypeError) for a bad option, and the signal's reason
+   * when it is aborted already (nothing starts, what was playing goes on).
+   */
+  open(options: PushSourceOptions = {}): PushSource {
+    if (this.destroyed) throw destroyedError();
+    const o = validatePush(options);
+    if (o.signal?.aborted) throw o.signal.reason ?? new DOMException('the stream was aborted', 'AbortError');
+    const generation = this.start(
+      { type: 'open', live: o.live, options: this.loadOptions() },
+      o.signal,
+      'another source was loaded',
+    );
+    const source = new PushSource(
+      {
+        send: (message, transfer) => {
+          if (generation === this.generation) this.worker?.postMessage(message, transfer);
+        },
+        stop: () => {
+          if (generation === this.generation) this.stopWorker('it was aborted');
+        },
+      },
+      o.highWaterMark,
+      o.maxQueuedBytes,
+    );
+    this.pushSource = source;
+    return source;
+  }
+
+  /** A fresh worker for `message` (a URL or a pushed stream); what was loaded before stops (`why`, for its pushes). */
+  private start(message: ToWorker, signal: AbortSignal | undefined, why: string): number {
+    this.stopWorker(why);
+    const generation = ++this.generation;
     const worker = this.options.workerUrl
       ? new Worker(this.options.workerUrl, { type: 'module' })
       : new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
@@ -228,9 +297,26 @@ export class Player {
     worker.addEventListener('error', (e) => {
       if (generation !== this.generation) return;
       this.emit('error', new WeirError(ErrorCodes.WORKER_ERROR, `the worker failed: ${e.message || 'unknown error'}`));
-      this.stopWorker();
+      this.stopWorker('the worker failed');
     });
-    const loadOptions: LoadOptions = {
+    this.send(message);
+    this.timer = setInterval(() => this.tick(), this.options.statsInterval);
+    this.stalls = 0;
+    this.loadSamples = [];
+    this.video.addEventListener('waiting', this.onWaiting);
+    if (signal) {
+      // Removed again when this load stops: an application's long-lived signal must not keep a destroyed player.
+      const onAbort = () => {
+        if (generation === this.generation) this.stopWorker('it was aborted');
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.detachSignal = () => signal.removeEventListener('abort', onAbort);
+    }
+    return generation;
+  }
+
+  private loadOptions(): LoadOptions {
+    return {
       forceMainThreadMse: this.options.forceMainThreadMse,
       fragmentDuration: this.options.fragmentDuration,
       wasmUrl: this.options.wasmUrl ? new URL(String(this.options.wasmUrl), globalThis.location?.href).href : undefined,
@@ -245,21 +331,6 @@ export class Player {
         maxRate: this.options.liveMaxRate,
       },
     };
-    this.send({ type: 'load', url: href, options: loadOptions });
-    this.timer = setInterval(() => this.tick(), this.options.statsInterval);
-    this.stalls = 0;
-    this.loadSamples = [];
-    this.video.addEventListener('waiting', this.onWaiting);
-    const signal = options.signal;
-    if (signal) {
-      // Removed again when this load stops: an application's long-lived signal must not keep a destroyed player.
-      const onAbort = () => {
-        if (generation === this.generation) this.stopWorker();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.detachSignal = () => signal.removeEventListener('abort', onAbort);
-    }
-    return Promise.resolve();
   }
 
   /** The stream's audio tracks (empty before the `tracks` event). */
@@ -307,7 +378,7 @@ export class Player {
   /** Stops loading, releases the worker and the element's source. The player cannot be reused. */
   destroy(): void {
     this.destroyed = true;
-    this.stopWorker();
+    this.stopWorker('the player was destroyed');
     this.listeners.clear();
   }
 
@@ -315,7 +386,10 @@ export class Player {
     this.worker?.postMessage(message);
   }
 
-  private stopWorker(): void {
+  /** Stops the current load; `why` is what a push into its stream, if it was one, is told from now on. */
+  private stopWorker(why = 'the player stopped'): void {
+    this.pushSource?.close(`the player stopped playing it (${why})`);
+    this.pushSource = undefined;
     this.video.removeEventListener('waiting', this.onWaiting);
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
@@ -393,8 +467,15 @@ export class Player {
       case 'warning':
         this.emit('warning', WeirError.fromJSON(m.error));
         break;
-      case 'error':
-        this.emit('error', WeirError.fromJSON(m.error as SerializedError));
+      case 'error': {
+        const error = WeirError.fromJSON(m.error as SerializedError);
+        // The worker stopped the stream: pushes into it can go nowhere now.
+        if (error.severity === 'fatal') this.pushSource?.close(`the player stopped on an error (${error.message})`);
+        this.emit('error', error);
+        break;
+      }
+      case 'push-consumed':
+        this.pushSource?.consumedUpTo(m.bytes);
         break;
       case 'seek': {
         // Fallback mode: this thread's MediaSource must reach the target first (else the element clamps the seek).
@@ -525,7 +606,7 @@ export class Player {
     if (playable.length === 0) {
       const names = tracks.map((t) => t.codecString).join(', ');
       this.emit('error', new WeirError(ErrorCodes.UNSUPPORTED_CODEC, `this browser can play none of: ${names}`));
-      this.stopWorker();
+      this.stopWorker('none of its codecs plays here');
       return;
     }
     this.fallbackReady = this.fallbackOpen.then(() => {

@@ -1,6 +1,7 @@
 /**
  * The loaders: a streamed fetch response body, chunk by chunk, for progressive files and endless live
- * streams alike; and a WebSocket (ws:// or wss:// URLs), one binary message per chunk, always live. HTTP,
+ * streams alike; a WebSocket (ws:// or wss:// URLs), one binary message per chunk, always live; and bytes pushed by
+ * the application (PushLoader: transports weir does not own, such as WebTransport or a WebRTC data channel). HTTP,
  * network and socket failures become typed NETWORK_ERROR errors.
  */
 
@@ -210,5 +211,104 @@ export async function openWebSocket(url: string, outer: AbortSignal, stallMs = 5
 export async function* slices(chunks: AsyncGenerator<Uint8Array>, max: number): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
     for (let o = 0; o < chunk.byteLength; o += max) yield chunk.subarray(o, Math.min(chunk.byteLength, o + max));
+  }
+}
+
+/**
+ * Bytes pushed by the application (Player.open → `push` messages), queued here until the session takes them. The
+ * session pulls from `chunks()` as it does from a network body, so the same backpressure applies (append queues, the
+ * forward buffer limit): while it waits, pushed bytes wait here, and `queuedBytes` says how many. The page learns
+ * how far the session got through `onConsumed` (a running total of bytes taken) and bounds what it sends by that.
+ * No stall timeout: the application owns the transport, and a pause in its bytes is its own (the element stalls and
+ * says so).
+ */
+export class PushLoader {
+  private readonly queue: { data: Uint8Array; at: number }[] = [];
+  /** Bytes of queue[0] already handed out. */
+  private head = 0;
+  private ended = false;
+  private wake: (() => void) | undefined;
+  private received = 0;
+  private consumed = 0;
+  /** When the piece last handed out was pushed by the page (performance.now() on this worker's clock). */
+  arrivedAt = 0;
+
+  /**
+   * `onConsumed`: called after each piece the session is done with (`consumedBytes` then says how far it got).
+   * `sliceBytes`: pieces handed out are at most this large (a consumer that pauses between pieces then pauses within
+   * a large push).
+   */
+  constructor(
+    private readonly onConsumed: () => void,
+    private readonly sliceBytes: number,
+  ) {}
+
+  /** Bytes pushed and not yet taken by the session. */
+  get queuedBytes(): number {
+    return this.received - this.consumed;
+  }
+
+  /** Bytes the session took so far (a running total). */
+  get consumedBytes(): number {
+    return this.consumed;
+  }
+
+  /** `at`: when the page pushed them, ms since the epoch (performance.timeOrigin + performance.now() there). */
+  push(data: ArrayBuffer, at: number): void {
+    if (this.ended || data.byteLength === 0) return;
+    // The page's clock to this worker's: both count from the epoch; never later than now (a clock step).
+    const local = Math.min(performance.now(), at - performance.timeOrigin);
+    this.queue.push({ data: new Uint8Array(data), at: Number.isFinite(local) ? local : performance.now() });
+    this.received += data.byteLength;
+    this.notify();
+  }
+
+  /** No more bytes will come: `chunks()` ends once the queue is empty. */
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  /** The stream as a loader gives it: no length (a pushed stream's size is not known up front). */
+  open(signal: AbortSignal): LoaderResult {
+    return { length: undefined, chunks: this.chunks(signal) };
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private async *chunks(signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    const onAbort = () => this.notify();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        if (signal.aborted) return;
+        const next = this.queue[0];
+        if (next) {
+          const end = Math.min(next.data.byteLength, this.head + this.sliceBytes);
+          const piece = next.data.subarray(this.head, end);
+          this.head = end;
+          if (end === next.data.byteLength) {
+            this.queue.shift();
+            this.head = 0;
+          }
+          this.arrivedAt = next.at;
+          yield piece;
+          // The session asks for more: it is done with this piece (pushed to the engine, appends waited for).
+          this.consumed += piece.byteLength;
+          this.onConsumed();
+          continue;
+        }
+        if (this.ended) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 }

@@ -31,6 +31,18 @@ export interface LoadOptions {
 
 export type ToWorker =
   | { type: 'load'; url: string; options: LoadOptions }
+  /**
+   * Bytes pushed by the application (Player.open): the stream arrives as `push` messages and ends with `push-end`.
+   * `live`: latency is controlled and no forward-buffer limit applies (as for a response without Content-Length).
+   */
+  | { type: 'open'; live: boolean; options: LoadOptions }
+  /**
+   * The next bytes of a pushed stream (transferred); `at`: when the application pushed them (ms since the epoch,
+   * performance.timeOrigin + performance.now() on the page's clock), where the latency of a frame starts.
+   */
+  | { type: 'push'; data: ArrayBuffer; at: number }
+  /** The pushed stream is complete: play what was pushed to its end. */
+  | { type: 'push-end' }
   /** Periodic report of the element's state (the worker decides everything from it). */
   | {
       type: 'tick';
@@ -50,7 +62,7 @@ export type ToWorker =
   | { type: 'stop' };
 
 export interface WorkerStats {
-  /** Input bytes received from the network. */
+  /** Input bytes received from the network (or pushed by the application) and given to the engine. */
   bytesLoaded: number;
   /** Fragments produced by the engine and appended (or posted, in fallback mode). */
   fragments: number;
@@ -102,6 +114,11 @@ export interface WorkerStats {
    * timeOrigin + t × 90000, which a page matches to a live source's own record of each frame.
    */
   timeOrigin: number;
+  /**
+   * Pushed streams (Player.open): bytes the application pushed that the worker holds and has not given to the engine
+   * yet (0 otherwise). It grows while loading pauses (the forward buffer limit, a full SourceBuffer).
+   */
+  pushQueuedBytes: number;
 }
 
 export type FromWorker =
@@ -138,5 +155,10 @@ export type FromWorker =
   | { type: 'rate'; rate: number; validForMs: number }
   /** The whole input was appended and the stream ended. */
   | { type: 'ended' }
+  /**
+   * Pushed streams: bytes of the pushed input given to the engine so far (a running total, sent at most every 20 ms),
+   * so the page knows how much is still queued.
+   */
+  | { type: 'push-consumed'; bytes: number }
   /** Timed metadata (ID3, SCTE-35), times on the element's timeline. */
   | { type: 'metadata'; event: MetadataEvent };

@@ -14,7 +14,7 @@ import {
   quotaWarning,
 } from './buffer-controller.js';
 import { ArrivalLog, LatencyController, LatencySamples } from './latency.js';
-import { type LoaderResult, openStream, slices } from './loader.js';
+import { type LoaderResult, openStream, PushLoader, slices } from './loader.js';
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
@@ -29,6 +29,8 @@ const SWITCH_MARGIN = 0.5;
 const SLICE_BYTES = 256 * 1024;
 /** The id of the one track of a WebM passthrough stream (the original bytes, one SourceBuffer). */
 const PASSTHROUGH_TRACK = 1;
+/** Pushed streams: the page hears how many pushed bytes were taken at most this often (ms). */
+const PUSH_REPORT_MS = 20;
 
 interface AudioStore {
   mimeType: string;
@@ -68,6 +70,7 @@ export class Session {
     appends: 0,
     appendsPending: 0,
     timeOrigin: Number.NaN,
+    pushQueuedBytes: 0,
   };
   private latency: LatencyController | undefined;
   /** Live: when each fragment of the presented track arrived, and the latency samples of the stats (latency.ts). */
@@ -117,6 +120,11 @@ export class Session {
   /** Files: the size (the first response's Content-Length), and the output timeline's origin (90 kHz source clock). */
   private fileSize: number | undefined;
   private origin: number | undefined;
+  /** A stream pushed by the application (Player.open) instead of a URL, and its report of bytes taken. */
+  private pushed: PushLoader | undefined;
+  private pushReport: ReturnType<typeof setTimeout> | undefined;
+  /** When the input chunk being pushed to the engine arrived (performance.now()); the latency of its frames starts there. */
+  private chunkArrivedAt: number | undefined;
 
   constructor(post: Post) {
     this.post = post;
@@ -126,6 +134,19 @@ export class Session {
     switch (message.type) {
       case 'load':
         this.load(message.url, message.options).catch((e) => this.fail(e));
+        break;
+      case 'open': {
+        // Created at once: the pushes that follow this message arrive while the MediaSource and engine get ready.
+        const pushed = new PushLoader(() => this.reportConsumed(), SLICE_BYTES);
+        this.pushed = pushed;
+        this.load(pushed, message.options, message.live).catch((e) => this.fail(e));
+        break;
+      }
+      case 'push':
+        if (!this.stopped) this.pushed?.push(message.data, message.at);
+        break;
+      case 'push-end':
+        this.pushed?.end();
         break;
       case 'tick':
         this.tick(message);
@@ -154,12 +175,17 @@ export class Session {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearTimeout(this.pushReport);
     this.abort.abort();
     for (const w of this.inFlightWaiters.splice(0)) w();
     for (const w of this.tickWaiters.splice(0)) w();
   }
 
-  private async load(url: string, options: LoadOptions): Promise<void> {
+  /**
+   * Plays `source`: a URL, fetched (or a WebSocket opened) here, or bytes the application pushes (`live`: whether that
+   * stream is live; a URL tells by its response).
+   */
+  private async load(source: string | PushLoader, options: LoadOptions, live = false): Promise<void> {
     this.options = options;
     const inWorker =
       !options.forceMainThreadMse &&
@@ -210,12 +236,14 @@ export class Session {
       this.post({ type: 'attach-fallback' });
     }
     this.engine = await enginePromise;
+    const url = typeof source === 'string' ? source : '';
     this.url = url;
-    let stream = await openStream(url, this.newRequest());
+    let stream = typeof source === 'string' ? await openStream(url, this.newRequest()) : source.open(this.newRequest());
     // A response without a length is an endless live stream: its latency is kept near the target, and
     // a connection that ends, fails or stalls is opened again (capped exponential backoff, no limit:
-    // the server may come back at any time). A file's connection failing is an error.
-    this.stats.live = stream.length === undefined;
+    // the server may come back at any time). A file's connection failing is an error. A pushed stream is live if the
+    // application says so, and its end is the end (the application owns the connection).
+    this.stats.live = typeof source === 'string' ? stream.length === undefined : live;
     this.fileSize = stream.length;
     if (this.stats.live) this.latency = new LatencyController(options.live);
     for (let attempt = 0; ; ) {
@@ -228,6 +256,7 @@ export class Session {
             break;
           }
           attempt = 0;
+          this.chunkArrivedAt = this.pushed?.arrivedAt;
           this.stats.bytesLoaded += chunk.byteLength;
           this.position += chunk.byteLength;
           if (this.passthrough) {
@@ -262,7 +291,7 @@ export class Session {
         stream = await openStream(url, this.newRequest(), 5000, offset);
         continue;
       }
-      if (!this.stats.live) break;
+      if (!this.stats.live || this.pushed) break;
       const next = await this.reconnect(url, ++attempt, lost);
       if (!next) return;
       stream = next;
@@ -302,7 +331,8 @@ export class Session {
     await this.extendDuration(time);
     if (this.stopped) return;
     this.post({ type: 'seek', time });
-    if (!engine || this.stats.live || this.passthrough) return;
+    // A pushed stream cannot be fetched again from elsewhere: the seek completes if the bytes get there.
+    if (!engine || this.stats.live || this.passthrough || this.pushed) return;
     if (this.isBuffered(time)) return;
     if (engine.container() === 'mpegts') {
       const offset = await this.findTsKeyframe(engine, time);
@@ -906,7 +936,13 @@ export class Session {
         this.arrivalShift = true;
       }
     }
-    this.arrivals.record(fragment.start, fragment.end, fragment.samples, performance.now(), fragment.early);
+    this.arrivals.record(
+      fragment.start,
+      fragment.end,
+      fragment.samples,
+      this.chunkArrivedAt ?? performance.now(),
+      fragment.early,
+    );
   }
 
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
@@ -967,8 +1003,18 @@ export class Session {
     }
   }
 
+  /** Pushed streams: tells the page the running total of pushed bytes taken, at most every PUSH_REPORT_MS. */
+  private reportConsumed(): void {
+    if (this.pushReport !== undefined || this.stopped) return;
+    this.pushReport = setTimeout(() => {
+      this.pushReport = undefined;
+      if (!this.stopped && this.pushed) this.post({ type: 'push-consumed', bytes: this.pushed.consumedBytes });
+    }, PUSH_REPORT_MS);
+  }
+
   private postStats(): void {
     const mb = this.stats.bytesLoaded / 1e6;
+    this.stats.pushQueuedBytes = this.pushed?.queuedBytes ?? 0;
     this.stats.parseMsPerMB = mb > 0 ? this.parseMs / mb : 0;
     this.stats.wasmMemoryBytes = this.engine?.memoryBytes ?? 0;
     if (this.mediaSource) {
