@@ -8,7 +8,7 @@ import { openDemo, snapshot, waitFor } from './helpers.js';
 test('a 2 s main-thread block every 5 s for 30 s: no stall, latency back under its bound within 2 s of each', async ({
   page,
 }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(120_000);
   await openDemo(page);
   await page.evaluate(() => {
     window.weirDemo.start('/live.ts', { fragmentDuration: 100 });
@@ -19,9 +19,18 @@ test('a 2 s main-thread block every 5 s for 30 s: no stall, latency back under i
     });
   });
   await waitFor(page, (s) => s.currentTime > 3 && s.latency !== undefined, 20_000, 'live start');
-  // The target is 0.5 s (liveTargetLatency). Measured here 2 s after each block: 0.52-0.63 s, i.e. back at the target
-  // give or take the controller's hysteresis, not strictly under it; a block that was not caught up would leave 2.5 s.
-  // Asserted: below 1 s.
+  // The steady state first: the controller holds latency within its band above the target (0.5 s here; at rate 1.0 it
+  // lets the distance to the live edge sit anywhere from the target to a quarter above it, worker/latency.ts), plus
+  // the time a frame spends in weir. "Back under target" is back in that band: 2 s after each block, latency is at
+  // most the highest of 10 s of steady state before the blocks, plus 50 ms. A block the controller did not catch up
+  // would leave 2 s more.
+  await page.waitForTimeout(5000);
+  const before: number[] = [];
+  for (let k = 0; k < 20; k++) {
+    before.push((await snapshot(page)).latency ?? Number.NaN);
+    await page.waitForTimeout(500);
+  }
+  const steady = Math.max(...before);
   const after: number[] = [];
   for (let k = 0; k < 6; k++) {
     await page.evaluate(() => window.weirDemo.block(2000));
@@ -29,12 +38,20 @@ test('a 2 s main-thread block every 5 s for 30 s: no stall, latency back under i
     after.push((await snapshot(page)).latency ?? Number.NaN);
     await page.waitForTimeout(1000);
   }
-  console.log(`latency 2 s after each block: ${after.map((l) => l.toFixed(3)).join(', ')}`);
+  console.log(
+    `steady latency ${before.map((l) => l.toFixed(3)).join(', ')}; 2 s after each block: ${after.map((l) => l.toFixed(3)).join(', ')}`,
+  );
   const stalls = await page.evaluate(() => (window as unknown as { stalls: number }).stalls);
   const s = await snapshot(page);
   expect(s.errors).toEqual([]);
   expect(stalls, 'stall events during the blocks').toBe(0);
-  for (const [k, l] of after.entries()) expect(l, `latency 2 s after block ${k}: ${after}`).toBeLessThan(1);
+  expect(before.every(Number.isFinite), 'latency reported before the blocks').toBe(true);
+  expect(steady, 'steady-state latency (target 0.5 s)').toBeLessThan(0.8);
+  for (const [k, l] of after.entries()) {
+    expect(l, `latency 2 s after block ${k}: ${after} (steady state up to ${steady})`).toBeLessThanOrEqual(
+      steady + 0.05,
+    );
+  }
 });
 
 test('garbage from the server: each burst is a reported repair and playback goes on', async ({ page }) => {

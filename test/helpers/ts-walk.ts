@@ -282,3 +282,22 @@ export function readOpusControlHeader(b: Uint8Array, o = 0): OpusControlHeader |
   if (extensionFlag) i += 1 + b[i]!; // control_extension_length and its bytes
   return { auSize, startTrim, endTrim, headerLength: i - o };
 }
+
+/**
+ * Every Opus access unit's end_trim (0 without one) in a TS (of one PID, or any), in order, from the opus_control_header
+ * before each unit (the Opus project's opus_in_ts draft, 4.1).
+ */
+export function opusEndTrims(data: Uint8Array, pid?: number): number[] {
+  const trims: number[] = [];
+  for (const pes of walkTs(data).pes) {
+    if (pid !== undefined && pes.pid !== pid) continue;
+    if (readOpusControlHeader(pes.payload) === undefined) continue; // not an Opus PES
+    for (let o = 0; o < pes.payload.length; ) {
+      const h = readOpusControlHeader(pes.payload, o);
+      if (!h) throw new Error(`no opus_control_header at byte ${o} of the PES at ${pes.offset}`);
+      trims.push(h.endTrim);
+      o += h.headerLength + h.auSize;
+    }
+  }
+  return trims;
+}

@@ -10,6 +10,9 @@
 //   that ignored the padding would be the padding's length longer; one that shifted the timeline instead of an edit
 //   would be the delay's length longer.
 //
+// Opus in MPEG-TS: an access unit's end_trim (opus_in_ts: the control header's) shortens its sample the same way; the
+// trims are read from the TS by the tests' own walker (test/helpers/ts-walk.ts), as ffmpeg's TS demuxer ignores them.
+//
 // webm-vp9-opus-joined.webm (two recordings joined: DiscardPadding mid-stream) is in the generic checks of
 // remux-matroska.test.ts: every audio packet kept and at its input time within a millisecond; ignoring the padding
 // there drops the frame after it as an overlap.
@@ -24,6 +27,7 @@ import { probe, requireFfmpeg } from '../helpers/ffmpeg.js';
 import { readFmp4, trackOf } from '../helpers/fmp4.js';
 import { find, u32, walkBoxes } from '../helpers/isobmff.js';
 import { corpusDir, corpusUnset, FIXTURES, ROOT, requireCorpus } from '../helpers/media.js';
+import { opusEndTrims } from '../helpers/ts-walk.js';
 
 let tmp: string;
 beforeAll(() => {
@@ -155,4 +159,21 @@ describe.skipIf(corpusUnset)('Opus CodecDelay and DiscardPadding: corpus (WEIR_C
       requireCorpus();
       return join(corpusDir()!, 'webm', 'libwebm_bbb_480p_vp9_opus_1second.webm');
     }));
+});
+
+describe('Opus in MPEG-TS: end_trim', () => {
+  it('ts-h264-opus.ts: each unit with an end_trim is that much shorter, the others a whole frame', () => {
+    requireFfmpeg();
+    const path = join(FIXTURES, 'ts-h264-opus.ts');
+    const trims = opusEndTrims(new Uint8Array(readFileSync(path)));
+    expect(
+      trims.filter((t) => t > 0),
+      'the fixture ends with an end_trim',
+    ).toEqual([648]);
+    const out = join(tmp, 'ts-h264-opus.mp4');
+    const r = weir(['remux', path, '-o', out], { cwd: tmp });
+    expect(r.status, r.stderr).toBe(0);
+    const audio = trackOf(readFmp4(new Uint8Array(readFileSync(out))), 'soun');
+    expect(audio.samples.map((x) => x.duration)).toEqual(trims.map((t) => 960 - t)); // 20 ms frames
+  });
 });

@@ -24,7 +24,7 @@ import { emitWarning } from '../events';
 import { adtsBlocks, adtsChannels, configureFromAdts, parseAdts, parseAdtsFrame } from '../codecs/aac';
 import { ac3Enhanced, configureAc3, configureEac3, parseAc3Frame } from '../codecs/ac3';
 import { configureMpa, mpaLayer, parseMpaFrame } from '../codecs/mpa';
-import { configureOpus, parseOpusFrame } from '../codecs/opus';
+import { configureOpus, opusEndTrim, parseOpusFrame } from '../codecs/opus';
 import {
   configureLatm,
   latmCopyPayload,
@@ -234,6 +234,14 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
     if (!growLastSample(slot, size)) setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
     return;
   }
+  // Opus end_trim (opus_in_ts 4.1: the samples at the end of the access unit that are not presented, the encoder's
+  // padding after a stream's last sample): the sample lasts only as long as what is played of it, as Matroska's
+  // DiscardPadding (matroska/audio.ts). A trim of the whole unit leaves nothing to present: it changes no timing.
+  let played = samples;
+  if (unchecked(codec[slot]) == Codec.Opus && opusEndTrim > 0) {
+    if (opusEndTrim >= samples) return;
+    played = samples - opusEndTrim;
+  }
   let joins = false;
   const set = unchecked(openSet[slot]);
   if (unchecked(haveNext[slot])) {
@@ -258,7 +266,7 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
     }
   }
   unchecked((restarted[slot] = false));
-  unchecked((nextDts[slot] = time + <i64>samples));
+  unchecked((nextDts[slot] = time + <i64>played));
   unchecked((lastSamples[slot] = samples));
   unchecked((haveNext[slot] = true));
   unchecked((adjacent[slot] = true));
@@ -275,7 +283,7 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
     unchecked((openSet[slot] = set + samples < 1536 ? set + samples : 0));
     return;
   }
-  queueAudioSample(slot, time, samples, size);
+  queueAudioSample(slot, time, played, size);
   if (unchecked(codec[slot]) == Codec.Eac3 && samples < 1536) unchecked((openSet[slot] = samples));
 }
 
