@@ -91,6 +91,12 @@ export const ErrorCodes = {
    * Raised once per append refused. When nothing can be evicted, MEDIA_SOURCE_ERROR instead.
    */
   QUOTA_EXCEEDED: 308,
+  /**
+   * The playhead reached the end of a buffered range with the next one starting at most 2 s later (media missing in
+   * both SourceBuffers, e.g. a WebM played through as WebM with a hole in its timestamps): the worker moved it to the
+   * next range's start (recoverable); detail = the gap in seconds.
+   */
+  GAP_JUMPED: 309,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
@@ -105,7 +111,12 @@ export function codeName(code: number): string {
   return names.get(code) ?? `UNKNOWN_${code}`;
 }
 
-/** Codes below 200 are repairs the stream survives, and so are a reconnect and a quota eviction; the others stop it. */
+/** Codes below 200 are repairs the stream survives, and so are a reconnect, a quota eviction and a gap jump; the others stop it. */
 export function isFatalCode(code: number): boolean {
-  return code >= 200 && code !== ErrorCodes.RECONNECTING && code !== ErrorCodes.QUOTA_EXCEEDED;
+  return (
+    code >= 200 &&
+    code !== ErrorCodes.RECONNECTING &&
+    code !== ErrorCodes.QUOTA_EXCEEDED &&
+    code !== ErrorCodes.GAP_JUMPED
+  );
 }

@@ -632,5 +632,16 @@ printf "file '%s'\nfile '%s'\n" "$(realpath "$FIXTURES/webm-vp9-opus.webm")" "$(
 rm -f "$JOIN_LIST"
 mkv_summarize "$f"
 
+# 43. A hole in the timestamps of a WebM played as WebM (VP8 + Vorbis, the passthrough route): fixture 33's codecs,
+#     4 s, with every video frame and audio frame from 2.0 s to 2.5 s left out before encoding and the timestamps of
+#     the rest kept (select/aselect, -fps_mode passthrough). The browser's buffered ranges then have a 0.5 s hole,
+#     which the element will not play across by itself (the worker's gap jump, GAP_JUMPED).
+f=$FIXTURES/webm-vp8-vorbis-gap.webm
+"${FFMPEG[@]}" -f lavfi -i "$(video 320x240 25 4)" -f lavfi -i "$(audio 48000 4)" \
+  -vf "select='not(between(t,2,2.5))'" -af "aselect='not(between(t,2,2.5))'" -fps_mode passthrough \
+  -c:v libvpx -deadline good -cpu-used 4 -b:v 200k -g 25 -keyint_min 25 -c:a libvorbis -b:a 96k -ar 48000 \
+  "${MKV[@]}" "$f"
+mkv_summarize "$f"
+
 echo "make-fixtures: done ($(du -cb "$FIXTURES"/*.ts "$DEMO"/*.ts | tail -1 | cut -f1) bytes of MPEG-TS," \
   "$(du -cb "$FIXTURES"/*.webm "$FIXTURES"/*.mkv | tail -1 | cut -f1) bytes of WebM/Matroska)"

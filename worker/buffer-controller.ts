@@ -75,6 +75,37 @@ export const QUOTA_SAFETY_SECONDS = 1;
 const OPAQUE_MARGIN_SECONDS = 10;
 /** The regular back-buffer eviction runs once this much more than the back buffer is behind the playhead. */
 const BACK_BUFFER_SLACK_SECONDS = 5;
+/** Gaps between buffered ranges the playhead is moved across (GAP_JUMPED); a longer hole is left to the application. */
+export const MAX_GAP_JUMP_SECONDS = 2;
+/** The playhead this close to the end of its range (or past it), with nothing more to play there, is at a gap. */
+const GAP_AT_END_SECONDS = 0.1;
+
+/**
+ * Where to move a playhead stopped at a hole in the element's buffered ranges (media missing from both SourceBuffers:
+ * the element would wait there forever): the start of the next range, when the playhead is at the end of its own range
+ * (or between two) and the next one starts at most `maxGap` seconds later. Undefined otherwise (media left to play, no
+ * next range: the live edge, or a hole too long to skip unasked).
+ */
+export function gapJumpTarget(
+  currentTime: number,
+  buffered: readonly (readonly [number, number])[],
+  maxGap = MAX_GAP_JUMP_SECONDS,
+): number | undefined {
+  for (let i = 0; i < buffered.length; i++) {
+    const [start, end] = buffered[i]!;
+    if (currentTime < start - GAP_AT_END_SECONDS) {
+      // Before this range and past the previous one (or before the first): between two ranges.
+      return i > 0 && start - currentTime <= maxGap ? start : undefined;
+    }
+    if (currentTime <= end) {
+      if (end - currentTime > GAP_AT_END_SECONDS) return undefined;
+      const next = buffered[i + 1];
+      return next && next[0] - currentTime <= maxGap ? next[0] : undefined;
+    }
+  }
+  return undefined;
+}
+
 /** Media ahead of the playhead shorter than this is "about to play" (one frame at 30 fps, and rounding). */
 const AHEAD_EPSILON_SECONDS = 0.05;
 

@@ -102,6 +102,8 @@ export interface WorkerStats {
    * bytes) once media behind the playhead was evicted; each is also a QUOTA_EXCEEDED warning.
    */
   quotaEvictions: number;
+  /** Holes in the buffered ranges the playhead was moved over (each also a GAP_JUMPED warning). */
+  gapJumps: number;
   /**
    * Init segments and fragments the SourceBuffers took (each once, however many quota retries it took), and those
    * still waiting in the append queues.

@@ -9,6 +9,7 @@ import { AppendQueue } from './append-queue.js';
 import {
   BufferController,
   type ElementState,
+  gapJumpTarget,
   intersect,
   limitSourceBuffer,
   quotaWarning,
@@ -67,6 +68,7 @@ export class Session {
     latencyP50: Number.NaN,
     latencyP95: Number.NaN,
     quotaEvictions: 0,
+    gapJumps: 0,
     appends: 0,
     appendsPending: 0,
     timeOrigin: Number.NaN,
@@ -82,6 +84,8 @@ export class Session {
   /** The first sign that the input was cut short (reported as an error once everything is appended). */
   private truncation: WeirError | undefined;
   private startJumped = false;
+  /** Where the last gap jump went: a hole is jumped once (the seek takes a tick or two to show). */
+  private lastGapTarget = Number.NEGATIVE_INFINITY;
   /**
    * Audio tracks: one SourceBuffer (keyed by `audioSink`, the id of the audio track heard first) plays
    * the selected track. With several, each track's init segment and recent fragments are kept here
@@ -945,6 +949,27 @@ export class Session {
     );
   }
 
+  /**
+   * A hole in the buffered ranges (BufferController's gapJumpTarget): the playhead goes to the next range, once per
+   * hole, reported as GAP_JUMPED and counted in stats.gapJumps. Before the start gap is handled, that one decides.
+   */
+  private jumpGap(currentTime: number, buffered: readonly (readonly [number, number])[], paused: boolean): void {
+    if (paused || !this.startJumped) return;
+    const target = gapJumpTarget(currentTime, buffered);
+    if (target === undefined || target <= this.lastGapTarget) return;
+    this.lastGapTarget = target;
+    this.stats.gapJumps++;
+    const gap = target - currentTime;
+    const warning = new WeirError(
+      ErrorCodes.GAP_JUMPED,
+      `no media from ${currentTime.toFixed(3)} s to ${target.toFixed(3)} s: the playhead moved over the gap`,
+      { detail: gap },
+    );
+    this.stats.repairs[warning.codeName] = (this.stats.repairs[warning.codeName] ?? 0) + 1;
+    this.post({ type: 'warning', error: warning.toJSON() });
+    this.post({ type: 'seek', time: target });
+  }
+
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
     this.lastBuffered = t.buffered;
     for (const w of this.tickWaiters.splice(0)) w();
@@ -972,6 +997,7 @@ export class Session {
       this.stats.latencyP50 = p50;
       this.stats.latencyP95 = p95;
     }
+    this.jumpGap(t.currentTime, t.buffered, t.paused);
     this.lastCurrentTime = t.currentTime;
     this.playhead = t.currentTime;
     this.evict();

@@ -59,6 +59,26 @@ test.describe('WebM/Matroska through the worker', () => {
     const s = await play(page, 'webm-vp8-vorbis.webm', 1.5);
     expectPlayed(s, [/^video\/webm; codecs="vp8,vorbis"$/]);
   });
+
+  test('a 0.5 s hole in a passthrough WebM: the playhead is moved over it (GAP_JUMPED) and plays on', async ({
+    page,
+  }) => {
+    // webm-vp8-vorbis-gap.webm: no video or audio from 2.0 s to 2.5 s (test/fixtures/README.md). Chromium buffers two
+    // ranges and, left alone, waits at the end of the first.
+    const s = await play(page, 'webm-vp8-vorbis-gap.webm', 3);
+    const ranges = await page.evaluate(() => {
+      const b = window.weirDemo.video.buffered;
+      return Array.from({ length: b.length }, (_, i) => [b.start(i), b.end(i)]);
+    });
+    expect(ranges.length, `two buffered ranges: ${JSON.stringify(ranges)}`).toBe(2);
+    const jumps = s.warnings.filter((w) => w.codeName === 'GAP_JUMPED');
+    expect(jumps.length, JSON.stringify(s.warnings)).toBe(1);
+    const gap = ranges[1]![0]! - ranges[0]![1]!;
+    expect(gap).toBeGreaterThan(0.4);
+    expect(gap).toBeLessThan(0.6);
+    const stats = await page.evaluate(() => window.weirDemo.state.stats?.gapJumps);
+    expect(stats).toBe(1);
+  });
 });
 
 test.describe('live WebM (unknown-size Segment and Clusters, scripts/live-webm.js)', () => {
