@@ -11,7 +11,9 @@
  * The LatencyController, from the main thread's ticks (the main thread only reports ticks and applies the rate it is
  * told):
  * - Above the target by more than the hysteresis band, play faster, within the rate limits and in proportion to the
- *   excess; keep catching up until the target itself is reached (no oscillation at the band's edge).
+ *   excess; keep catching up until the target itself is reached (no oscillation at the band's edge). In the upper half
+ *   of the band for ~3 s (a playhead that slipped behind while the machine was busy), catch up the same way, gently:
+ *   the latency returns to the target instead of keeping the slip.
  * - Below the target by more than the band, play slightly slower, so the buffer refills before it runs dry (a stall
  *   costs far more latency than the slow-down: Chromium resumes only with 200 ms of audio queued, and doubles that
  *   after each underflow).
@@ -45,6 +47,12 @@ export type LatencyDecision =
  * queued): a wide band would leave a low target's latency anywhere in it, depending on where it started.
  */
 const BAND = 0.1;
+/**
+ * Ticks (about 3 s) the low point may stay in the upper half of the band before the controller takes it back to the
+ * target: a playhead that slipped (the machine was busy) would otherwise keep the extra latency for good, at rate 1.0
+ * anywhere up to the band's top. Three seconds, so a dip of the live edge (a large keyframe arriving) is not chased.
+ */
+const SETTLE_TICKS = 12;
 /** How long a rate holds unless renewed by the next decision (the ticks come every ~250 ms). */
 const RATE_VALIDITY_MS = 1000;
 /** Seconds of latency excess that ask for the full speed-up. */
@@ -59,6 +67,8 @@ export class LatencyController {
   private readonly band: number;
   private catchingUp = false;
   private slowingDown = false;
+  /** Consecutive ticks with the low point above the target by more than half the band. */
+  private aboveTicks = 0;
   private readonly recent: number[] = [];
   /** The distance to the live edge measured last (seconds), NaN before the first. */
   distance = Number.NaN;
@@ -80,13 +90,15 @@ export class LatencyController {
     if (distance > max) {
       this.catchingUp = false;
       this.slowingDown = false;
+      this.aboveTicks = 0;
       this.recent.length = 0;
       return { action: 'seek', time: Math.max(0, liveEdge - target) };
     }
     this.recent.push(distance);
     if (this.recent.length > LOW_POINT_TICKS) this.recent.shift();
     const low = Math.min(...this.recent);
-    if (low > target + this.band) this.catchingUp = true;
+    this.aboveTicks = low > target + this.band / 2 ? this.aboveTicks + 1 : 0;
+    if (low > target + this.band || this.aboveTicks >= SETTLE_TICKS) this.catchingUp = true;
     if (low <= target) this.catchingUp = false;
     if (low < target - this.band) this.slowingDown = true;
     if (low >= target) this.slowingDown = false;

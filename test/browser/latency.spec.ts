@@ -7,8 +7,9 @@
 // (sent → appended: network and weir; appended → shown: the buffer kept and Chromium) comes from instrumenting the
 // worker's appends from outside (nothing in weir is changed for it).
 //
-// Settings: one frame per fragment (fragmentDuration 33 at 30 fps), liveTargetLatency 0.15 s (the default 0.5 s makes
-// 150 ms impossible by design; 0.1 s stalls: see README, Performance). Source: the low-delay clip
+// Settings: one frame per fragment (fragmentDuration 33 at 30 fps), liveTargetLatency 0.12 s (the default 0.5 s makes
+// 150 ms impossible by design; at 0.15 s p50 was 121-176 ms depending on where in the controller's band the latency
+// settled; 0.1 s stalls: see README, "Live latency"). Source: the low-delay clip
 // (test/fixtures/ts-h264-aac-low-delay.ts: no B-frames, one AAC frame per PES). The demo sample's own mux puts the
 // floor for any player at p50 244 ms, p95 358 ms (scripts/latency-floor.js); measured with it (target 0.3 s, as
 // 0.15 s stalls there): p50 496, p95 610.
@@ -23,7 +24,7 @@ const WRAP = 2 ** 33;
 const WARM_UP_MS = Number(process.env.LATENCY_WARM_UP_MS ?? 10_000);
 const WINDOW_MS = Number(process.env.LATENCY_WINDOW_MS ?? 60_000);
 const SOURCE = process.env.LATENCY_SOURCE ?? '/live.ts?clip=ts-h264-aac-low-delay';
-const OPTIONS = JSON.parse(process.env.LATENCY_OPTIONS ?? '{"fragmentDuration":33,"liveTargetLatency":0.15}') as Record<
+const OPTIONS = JSON.parse(process.env.LATENCY_OPTIONS ?? '{"fragmentDuration":33,"liveTargetLatency":0.12}') as Record<
   string,
   number
 >;
@@ -405,8 +406,9 @@ test.describe
 
     test('p50 under 150 ms', () => {
       // See the README, "Live latency": the frame is appended ~10 ms after its last byte is sent (weir writes it as soon
-      // as the next frame's PES header shows it complete), then the 150 ms target less ~20 ms (Chromium shows a frame
-      // that much before currentTime reaches it) to the screen.
+      // as the next frame's PES header shows it complete), then the distance kept behind the live edge (0.12-0.135 s:
+      // the target and the upper half of the band the controller allows for ~3 s), less ~20 ms (Chromium shows a frame
+      // that much before currentTime reaches it), plus a vsync. Measured p50 118-143 ms.
       expect(result).toBeDefined();
       expect(result!.latencyMs.p50).toBeLessThan(150);
     });

@@ -61,6 +61,17 @@ describe('LatencyController', () => {
     expect(changes).toBeLessThanOrEqual(1);
   });
 
+  it('a slip into the upper half of the band is taken back to the target within a few seconds, gently', () => {
+    // 0.5 s target, band 0.1: 0.58 s is inside the band, where nothing is done at first.
+    const trace = simulate(0.58, 10);
+    expect(trace.slice(0, 8).every((x) => x.rate === 1)).toBe(true);
+    expect(Math.max(...trace.map((x) => x.rate))).toBeLessThanOrEqual(1.03);
+    expect(trace.at(-1)!.latency).toBeLessThanOrEqual(options.target + 0.01);
+    expect(trace.at(-1)!.rate).toBe(1);
+    // The lower half of the band is left alone (below the target is slowed down only past the band).
+    expect(simulate(0.47, 10).every((x) => x.rate === 1)).toBe(true);
+  });
+
   it('every rate it gives is valid for a short time only, so a lapse returns to 1.0', () => {
     const c = new LatencyController(options);
     const d = c.update(0, 2, false);
