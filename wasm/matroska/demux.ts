@@ -761,10 +761,14 @@ function findResync(q: u32, end: u32, final: bool): u32 {
       // Its first child should be the Block.
       if (data + 2 > end) return final ? 0xffffffff : waitAt(p);
       if (load<u8>(data) != Id.Block) continue;
-      if (readSize(data + 1, end) != Vint.Ok || vintUnknown) continue;
+      const rb = readSize(data + 1, end);
+      if (rb == Vint.NeedMore && !final) return waitAt(p); // decided when the rest arrives, as with all of it here
+      if (rb != Vint.Ok || vintUnknown) continue;
       body = data + 1 + vintLength;
     }
-    if (readSize(body, end) != Vint.Ok || vintUnknown) continue;
+    const rt = readSize(body, end);
+    if (rt == Vint.NeedMore && !final) return waitAt(p);
+    if (rt != Vint.Ok || vintUnknown) continue;
     const entry = entryOf(<u64>vintValue);
     if (entry < 0) continue;
     if (stop > <i64>end) {
