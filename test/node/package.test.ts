@@ -16,13 +16,13 @@ const root = resolve(import.meta.dirname, '../..');
 /**
  * Gzipped bytes (level 9) allowed for each browser file of the package: the figures measured when the budget was
  * set, plus a little room. Raising one is a decision to write down in the README's size table, not a fix.
- * Measured (esbuild 0.28, AssemblyScript 0.28 -O3): facade 8.0 kB, worker 17.5 kB, WASM 36.2 kB.
+ * Measured (esbuild 0.28, AssemblyScript 0.28 -O3): facade 8.0 kB, worker 17.3 kB, WASM 36.2 kB.
  */
 const SIZE_BUDGET = {
   facade: 8_600, // lib/web/weir.js: Player + the main-thread MSE fallback (append queue, buffer controller)
-  worker: 19_000, // lib/web/worker.js: engine host, loader, session, latency controller
+  worker: 18_500, // lib/web/worker.js: engine host, loader, session, latency controller
   wasm: 39_000, // lib/web/weir.wasm: the release core
-  workerAndWasm: 57_000,
+  workerAndWasm: 56_500,
 };
 
 const gzipped = (file: string): number => gzipSync(readFileSync(file), { level: 9 }).length;
@@ -80,7 +80,10 @@ describe('the packed tarball', () => {
     }
     // The URLs bundlers rewrite: a literal relative path in `new URL(..., import.meta.url)`.
     expect(readFileSync(join(pkg, 'lib/web/weir.js'), 'utf8')).toContain('new URL("./worker.js",import.meta.url)');
-    expect(readFileSync(join(pkg, 'lib/web/worker.js'), 'utf8')).toContain('new URL("./weir.wasm",import.meta.url)');
+    const worker = readFileSync(join(pkg, 'lib/web/worker.js'), 'utf8');
+    expect(worker).toContain('new URL("./weir.wasm",import.meta.url)');
+    // No Node built-in for a bundler to trip on (webpack 5 fails on a node: import in a browser build).
+    expect(worker).not.toMatch(/\bnode:/);
     expect(readFileSync(join(pkg, 'lib/web/weir.wasm')).equals(readFileSync(join(pkg, 'build/weir.wasm')))).toBe(true);
   });
 
