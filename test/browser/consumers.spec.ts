@@ -1,0 +1,146 @@
+// The consumer apps of issue 8, each built from the packed tarball (`npm pack`) as a user would install it into
+// node_modules/, and each playing the sample in Chromium with the MediaSource in the worker:
+// - a plain `<script type="module">` page, no bundler: an import map gives the bare specifier `weir` the package's
+//   `exports` target; the facade finds its worker and the worker its .wasm by `import.meta.url` alone;
+// - a Vite app (`vite build`): Vite must find both through the same `new URL(..., import.meta.url)` and emit them.
+// Needs `npm run build` first (npm test runs it); packing runs no scripts.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, type Page, test } from '@playwright/test';
+import { build, createLogger } from 'vite';
+import { startServer } from '../../scripts/serve.js';
+
+const root = resolve(import.meta.dirname, '../..');
+
+/** The application code every consumer runs: what the README shows, plus a window handle for the test. */
+const APP = `import { Player } from 'weir';
+const state = { errors: [], tracks: [] };
+window.consumer = state;
+const player = new Player(document.querySelector('video'));
+state.player = player;
+player.on('error', (e) => state.errors.push(e.codeName + ': ' + e.message));
+player.on('tracks', (t) => { state.tracks = t.map((x) => x.mimeType); });
+await player.load('/media/sample.ts');
+await player.play();
+`;
+
+/** The page of a consumer: `head` adds the import map, `script` is the app inline or the module to load. */
+const html = (head: string, script: string) => `<!doctype html>
+<html>
+<head>
+<meta charset="utf-8">
+<title>weir consumer</title>
+<link rel="icon" href="data:,">
+${head}
+</head>
+<body>
+<video muted playsinline></video>
+${script}
+</body>
+</html>
+`;
+
+let dir = '';
+/** What Vite warned while building the app (e.g. a Node built-in externalised in the worker): none expected. */
+const viteWarnings: string[] = [];
+let server: { url: string; close: () => Promise<void> } | undefined;
+
+test.beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'weir-consumer-'));
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [info] = JSON.parse(out) as { filename: string }[];
+  // site/ is served: the plain page at /, the Vite build at /vite/; the sample comes from /media/ (demo/media).
+  const site = join(dir, 'site');
+  const modules = join(site, 'node_modules');
+  mkdirSync(modules, { recursive: true });
+  execFileSync('tar', ['-xzf', join(dir, info!.filename), '-C', modules]);
+  execFileSync('mv', [join(modules, 'package'), join(modules, 'weir')]);
+  expect(JSON.parse(readFileSync(join(modules, 'weir/package.json'), 'utf8')).name).toBe('weir');
+
+  const importMap =
+    '<script type="importmap">{ "imports": { "weir": "./node_modules/weir/lib/web/weir.js" } }</script>';
+  writeFileSync(join(site, 'index.html'), html(importMap, `<script type="module">\n${APP}</script>`));
+
+  // The Vite app's sources sit under site/ so that `weir` resolves from site/node_modules like an installed package.
+  const viteApp = join(site, 'vite-app');
+  mkdirSync(viteApp);
+  writeFileSync(join(viteApp, 'index.html'), html('', '<script type="module" src="./main.js"></script>'));
+  writeFileSync(join(viteApp, 'main.js'), APP);
+  const logger = createLogger('warn');
+  logger.warn = (message) => void viteWarnings.push(message);
+  logger.warnOnce = (message) => void viteWarnings.push(message);
+  await build({
+    root: viteApp,
+    configFile: false,
+    customLogger: logger,
+    base: './',
+    logLevel: 'warn',
+    build: { outDir: join(site, 'vite'), emptyOutDir: true, target: 'es2022' },
+  });
+
+  server = await startServer({ port: 0, root: site });
+});
+
+test.afterAll(async () => {
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Opens a consumer page and waits for the sample to play 2 s; returns the paths the page and its worker fetched. */
+async function plays(page: Page, path: string): Promise<string[]> {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(new URL(r.url()).pathname));
+  await page.goto(new URL(path, server!.url).href);
+  await page.waitForFunction(
+    () => {
+      const c = (window as unknown as { consumer?: { player: { mseInWorker?: boolean } } }).consumer;
+      return !!c && document.querySelector('video')!.currentTime > 2 && c.player.mseInWorker !== undefined;
+    },
+    undefined,
+    { timeout: 30_000 },
+  );
+  const state = await page.evaluate(() => {
+    const c = (
+      window as unknown as { consumer: { errors: string[]; tracks: string[]; player: { mseInWorker?: boolean } } }
+    ).consumer;
+    return { errors: c.errors, tracks: c.tracks, mseInWorker: c.player.mseInWorker };
+  });
+  expect(state.errors).toEqual([]);
+  expect(state.mseInWorker).toBe(true);
+  expect(state.tracks).toEqual(['video/mp4; codecs="avc1.64001f"', 'audio/mp4; codecs="mp4a.40.2"']);
+  expect(problems).toEqual([]);
+  return requested;
+}
+
+test('a plain <script type="module"> page plays the sample from the packed package, MSE in the worker', async ({
+  page,
+}) => {
+  const requested = await plays(page, 'index.html');
+  // The three files came from the unpacked package, found by import.meta.url.
+  for (const file of ['weir.js', 'worker.js', 'weir.wasm'].map((f) => `/node_modules/weir/lib/web/${f}`)) {
+    expect(requested).toContain(file);
+  }
+});
+
+test('a Vite app built from the packed package plays the sample, MSE in the worker', async ({ page }) => {
+  expect(viteWarnings).toEqual([]);
+  const emitted = readdirSync(join(dir, 'site/vite/assets'));
+  expect(emitted.filter((f) => /^worker-.*\.js$/.test(f))).toHaveLength(1);
+  expect(emitted.filter((f) => /^weir-.*\.wasm$/.test(f))).toHaveLength(1);
+  const requested = await plays(page, 'vite/index.html');
+  // Vite's own copies, not the package's files: the URLs were rewritten at build time.
+  expect(requested.some((p) => /^\/vite\/assets\/worker-.*\.js$/.test(p))).toBe(true);
+  expect(requested.some((p) => /^\/vite\/assets\/weir-.*\.wasm$/.test(p))).toBe(true);
+  expect(requested.filter((p) => p.includes('node_modules'))).toEqual([]);
+});
