@@ -5,7 +5,7 @@
 // - a Vite app (`vite build`): Vite must find both through the same `new URL(..., import.meta.url)` and emit them.
 // Needs `npm run build` first (npm test runs it); packing runs no scripts.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
@@ -14,11 +14,14 @@ import { startServer } from '../../scripts/serve.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
-/** The application code every consumer runs: what the README shows, plus a window handle for the test. */
-const APP = `import { Player } from 'weir';
+/**
+ * The application code every consumer runs: what the README shows, plus a window handle for the test. `options` is
+ * the Player's options object as source text.
+ */
+const app = (options = '{}') => `import { Player } from 'weir';
 const state = { errors: [], tracks: [] };
 window.consumer = state;
-const player = new Player(document.querySelector('video'));
+const player = new Player(document.querySelector('video'), ${options});
 state.player = player;
 player.on('error', (e) => state.errors.push(e.codeName + ': ' + e.message));
 player.on('tracks', (t) => { state.tracks = t.map((x) => x.mimeType); });
@@ -65,13 +68,19 @@ test.beforeAll(async () => {
 
   const importMap =
     '<script type="importmap">{ "imports": { "weir": "./node_modules/weir/lib/web/weir.js" } }</script>';
-  writeFileSync(join(site, 'index.html'), html(importMap, `<script type="module">\n${APP}</script>`));
+  writeFileSync(join(site, 'index.html'), html(importMap, `<script type="module">\n${app()}</script>`));
+  // Self-hosted: the worker and the core copied elsewhere (renamed, so the defaults cannot be what is fetched).
+  mkdirSync(join(site, 'hosted'));
+  copyFileSync(join(modules, 'weir/lib/web/worker.js'), join(site, 'hosted/weir-worker.js'));
+  copyFileSync(join(modules, 'weir/lib/web/weir.wasm'), join(site, 'hosted/core.wasm'));
+  const hosted = app("{ workerUrl: '/hosted/weir-worker.js', wasmUrl: '/hosted/core.wasm' }");
+  writeFileSync(join(site, 'hosted.html'), html(importMap, `<script type="module">\n${hosted}</script>`));
 
   // The Vite app's sources sit under site/ so that `weir` resolves from site/node_modules like an installed package.
   const viteApp = join(site, 'vite-app');
   mkdirSync(viteApp);
   writeFileSync(join(viteApp, 'index.html'), html('', '<script type="module" src="./main.js"></script>'));
-  writeFileSync(join(viteApp, 'main.js'), APP);
+  writeFileSync(join(viteApp, 'main.js'), app());
   const logger = createLogger('warn');
   logger.warn = (message) => void viteWarnings.push(message);
   logger.warnOnce = (message) => void viteWarnings.push(message);
@@ -131,6 +140,13 @@ test('a plain <script type="module"> page plays the sample from the packed packa
   for (const file of ['weir.js', 'worker.js', 'weir.wasm'].map((f) => `/node_modules/weir/lib/web/${f}`)) {
     expect(requested).toContain(file);
   }
+});
+
+test('workerUrl and wasmUrl: the same page with the worker and the core hosted elsewhere', async ({ page }) => {
+  const requested = await plays(page, 'hosted.html');
+  expect(requested).toContain('/hosted/weir-worker.js');
+  expect(requested).toContain('/hosted/core.wasm');
+  expect(requested.filter((p) => /\/lib\/web\/(worker\.js|weir\.wasm)$/.test(p))).toEqual([]);
 });
 
 test('a Vite app built from the packed package plays the sample, MSE in the worker', async ({ page }) => {
