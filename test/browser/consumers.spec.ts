@@ -2,7 +2,8 @@
 // node_modules/, and each playing the sample in Chromium with the MediaSource in the worker:
 // - a plain `<script type="module">` page, no bundler: an import map gives the bare specifier `weir` the package's
 //   `exports` target; the facade finds its worker and the worker its .wasm by `import.meta.url` alone;
-// - a Vite app (`vite build`): Vite must find both through the same `new URL(..., import.meta.url)` and emit them.
+// - a Vite app (`vite build`) and a webpack 5 app: each bundler must find both through the same
+//   `new URL(..., import.meta.url)`, emit them as assets and rewrite the URLs, with no configuration for weir.
 // Needs `npm run build` first (npm test runs it); packing runs no scripts.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { build, createLogger } from 'vite';
+import webpack from 'webpack';
 import { startServer } from '../../scripts/serve.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -48,6 +50,8 @@ ${script}
 let dir = '';
 /** What Vite warned while building the app (e.g. a Node built-in externalised in the worker): none expected. */
 const viteWarnings: string[] = [];
+/** webpack's errors and warnings: none expected. */
+const webpackProblems: string[] = [];
 let server: { url: string; close: () => Promise<void> } | undefined;
 
 test.beforeAll(async () => {
@@ -92,6 +96,24 @@ test.beforeAll(async () => {
     logLevel: 'warn',
     build: { outDir: join(site, 'vite'), emptyOutDir: true, target: 'es2022' },
   });
+
+  // webpack 5, production mode, nothing configured for weir (top-level await is the app's own, not weir's).
+  const webpackApp = join(site, 'webpack-app');
+  mkdirSync(webpackApp);
+  writeFileSync(join(webpackApp, 'main.js'), app());
+  const stats = await new Promise<webpack.Stats>((done, fail) => {
+    const compiler = webpack({
+      mode: 'production',
+      context: webpackApp,
+      entry: './main.js',
+      output: { path: join(site, 'webpack'), publicPath: 'auto', clean: true },
+      experiments: { topLevelAwait: true },
+    });
+    compiler.run((error, result) => compiler.close(() => (error || !result ? fail(error) : done(result))));
+  });
+  const { errors, warnings } = stats.toJson({ all: false, errors: true, warnings: true });
+  webpackProblems.push(...[...(errors ?? []), ...(warnings ?? [])].map((m) => m.message));
+  writeFileSync(join(site, 'webpack/index.html'), html('', '<script src="./main.js"></script>'));
 
   server = await startServer({ port: 0, root: site });
 });
@@ -158,5 +180,14 @@ test('a Vite app built from the packed package plays the sample, MSE in the work
   // Vite's own copies, not the package's files: the URLs were rewritten at build time.
   expect(requested.some((p) => /^\/vite\/assets\/worker-.*\.js$/.test(p))).toBe(true);
   expect(requested.some((p) => /^\/vite\/assets\/weir-.*\.wasm$/.test(p))).toBe(true);
+  expect(requested.filter((p) => p.includes('node_modules'))).toEqual([]);
+});
+
+test('a webpack 5 app built from the packed package plays the sample, MSE in the worker', async ({ page }) => {
+  expect(webpackProblems).toEqual([]);
+  const emitted = readdirSync(join(dir, 'site/webpack'));
+  expect(emitted.filter((f) => f.endsWith('.wasm'))).toHaveLength(1);
+  const requested = await plays(page, 'webpack/index.html');
+  expect(requested.some((p) => /^\/webpack\/[^/]+\.wasm$/.test(p))).toBe(true);
   expect(requested.filter((p) => p.includes('node_modules'))).toEqual([]);
 });
