@@ -16,7 +16,7 @@ import {
 } from './buffer-controller.js';
 import { ArrivalLog, LatencyController, LatencySamples } from './latency.js';
 import { type LoaderResult, openStream, PushLoader, slices } from './loader.js';
-import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
+import type { FromWorker, LoadOptions, TestFault, ToWorker, WorkerStats } from './protocol.js';
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
 
@@ -129,6 +129,8 @@ export class Session {
   private pushReport: ReturnType<typeof setTimeout> | undefined;
   /** When the input chunk being pushed to the engine arrived (performance.now()); the latency of its frames starts there. */
   private chunkArrivedAt: number | undefined;
+  /** Testing aid (TestFault `corrupt-video`): video fragments from now on reach the SourceBuffer with their samples overwritten. */
+  private corruptVideo = false;
 
   constructor(post: Post) {
     this.post = post;
@@ -173,7 +175,72 @@ export class Session {
       case 'stop':
         this.stop();
         break;
+      case 'test-fault':
+        // Only a page that asked for it (Player option testFaults) can inject a fault: never media, never normal use.
+        if (this.options?.testFaults === true) this.injectFault(message.fault, message.ms ?? 0);
+        break;
     }
+  }
+
+  /**
+   * A failure nothing else caught (a promise rejected with no handler in the worker): reported as the worker's fatal
+   * WORKER_ERROR, and the stream stops, rather than left for the console while the page waits for media forever.
+   */
+  crashed(e: unknown): void {
+    this.fail(
+      new WeirError(ErrorCodes.WORKER_ERROR, `worker failure: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      }),
+    );
+  }
+
+  /** Testing aid: see TestFault in protocol.ts. */
+  private injectFault(fault: TestFault, ms: number): void {
+    switch (fault) {
+      case 'throw':
+        throw new Error('injected fault: an uncaught exception in the worker');
+      case 'exit':
+        (globalThis as unknown as { close(): void }).close();
+        break;
+      case 'trap': {
+        // The core's whole linear memory (stack, heap, its own tables) becomes 0xFF: its next call reads a pointer out
+        // of bounds and traps, as a bug in the core would.
+        const core = (this.engine as unknown as { core?: { memory: WebAssembly.Memory } } | undefined)?.core;
+        if (core) new Uint8Array(core.memory.buffer).fill(0xff);
+        break;
+      }
+      case 'busy': {
+        const until = performance.now() + ms;
+        while (performance.now() < until) {
+          // a worker that is alive but does not answer
+        }
+        break;
+      }
+      case 'corrupt-append': {
+        const video = [...this.queues.keys()].find((id) => this.mimeTypes.get(id)?.startsWith('video/'));
+        if (video !== undefined) this.queues.get(video)?.append(new Uint8Array(4096).fill(0x5a));
+        break;
+      }
+      case 'corrupt-video':
+        this.corruptVideo = true;
+        break;
+    }
+  }
+
+  /** Testing aid (TestFault `corrupt-video`): a copy of an fMP4 fragment with its mdat payload overwritten. */
+  private corrupted(data: Uint8Array): Uint8Array {
+    const copy = data.slice();
+    const view = new DataView(copy.buffer);
+    for (let at = 0; at + 8 <= copy.byteLength; ) {
+      const size = view.getUint32(at);
+      if (size < 8) break;
+      if (view.getUint32(at + 4) === 0x6d646174 /* mdat */) {
+        copy.fill(0xff, at + 8, Math.min(at + size, copy.byteLength));
+        break;
+      }
+      at += size;
+    }
+    return copy;
   }
 
   stop(): void {
@@ -723,10 +790,11 @@ export class Session {
             sb,
             (e) =>
               this.fail(
-                new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
-                  track: track.id,
-                  cause: e,
-                }),
+                new WeirError(
+                  ErrorCodes.MEDIA_SOURCE_ERROR,
+                  `the ${track.kind} SourceBuffer (track ${track.id}, ${track.mimeType}) failed: ${String(e)}`,
+                  { track: track.id, cause: e },
+                ),
               ),
             this.bufferController(track),
           ),
@@ -830,6 +898,9 @@ export class Session {
   /** `start`: a fragment's decode time (seconds), for the video BufferController's cut points. */
   private append(track: number, data: Uint8Array, offset?: number, start?: number): void {
     if (!this.mimeTypes.has(track)) return; // a track the browser cannot play
+    if (this.corruptVideo && start !== undefined && this.mimeTypes.get(track)?.startsWith('video/mp4')) {
+      data = this.corrupted(data);
+    }
     this.stats.bytesAppended += data.byteLength;
     if (this.mediaSource) {
       const q = this.queues.get(track);
@@ -973,7 +1044,8 @@ export class Session {
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
     this.lastBuffered = t.buffered;
     for (const w of this.tickWaiters.splice(0)) w();
-    this.stats.timeOrigin = this.engine?.timeOrigin() ?? Number.NaN;
+    // A stopped stream's engine may be dead (a trap): it is not called again.
+    if (!this.stopped) this.stats.timeOrigin = this.engine?.timeOrigin() ?? Number.NaN;
     const first = t.buffered[0];
     const last = t.buffered.at(-1);
     if (!this.startJumped && first && last) {
