@@ -218,9 +218,10 @@ export class Player {
    */
   private readonly onElementError = (): void => {
     const generation = this.generation;
-    const fatalBefore = this.fatalReported;
     setTimeout(() => {
-      if (generation !== this.generation || this.fatalReported !== fatalBefore || !this.worker) return;
+      // A SourceBuffer's error ends the stream with 'decode' (MSE's append error algorithm): the element's error is
+      // that fault, reported already by the worker as MEDIA_SOURCE_ERROR, before or during the grace.
+      if (generation !== this.generation || this.mediaSourceFailed || !this.worker) return;
       const e = this.video.error;
       const name = MEDIA_ERROR_NAMES[e?.code ?? 0] || `code ${e?.code ?? '?'}`;
       this.fail(
@@ -235,8 +236,8 @@ export class Player {
   private lastHeard = 0;
   private heardAny = false;
   private silentTicks = 0;
-  /** Fatal errors reported this load (an element error caused by one is not reported again). */
-  private fatalReported = 0;
+  /** A MEDIA_SOURCE_ERROR was reported this load (the element's error that follows it is not reported again). */
+  private mediaSourceFailed = false;
   private readonly listeners = new Map<keyof PlayerEventMap, Set<Listener<never>>>();
   private mediaSource: MediaSource | undefined;
   private objectUrl: string | undefined;
@@ -356,7 +357,7 @@ export class Player {
     this.lastHeard = performance.now();
     this.heardAny = false;
     this.silentTicks = 0;
-    this.fatalReported = 0;
+    this.mediaSourceFailed = false;
     this.video.addEventListener('error', this.onElementError);
     this.send(message);
     this.timer = setInterval(() => this.tick(), this.options.statsInterval);
@@ -531,8 +532,8 @@ export class Player {
       case 'error': {
         const error = WeirError.fromJSON(m.error as SerializedError);
         // The worker stopped the stream: pushes into it can go nowhere now.
+        if (error.code === ErrorCodes.MEDIA_SOURCE_ERROR) this.mediaSourceFailed = true;
         if (error.severity === 'fatal') {
-          this.fatalReported++;
           this.pushSource?.close(`the player stopped on an error (${error.message})`);
         }
         this.emit('error', error);
@@ -584,7 +585,6 @@ export class Player {
 
   /** A fatal error of this side (the worker or the element failed): reported, and the load released. */
   private fail(error: WeirError, why: string): void {
-    this.fatalReported++;
     this.stopWorker(why);
     this.emit('error', error);
   }
@@ -661,6 +661,15 @@ export class Player {
     this.objectUrl = URL.createObjectURL(ms);
     this.video.src = this.objectUrl;
     this.fallbackOpen = new Promise((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
+    // Closed while it is this load's (the element's source was taken away): as the worker's MediaSource does.
+    ms.addEventListener('sourceclose', () => {
+      if (this.mediaSource !== ms) return;
+      this.mediaSourceFailed = true;
+      this.fail(
+        new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, 'the MediaSource closed unexpectedly'),
+        'its MediaSource closed',
+      );
+    });
   }
 
   /** Fallback mode: one SourceBuffer per track, all created before the first append (MSE needs that). */
@@ -713,10 +722,11 @@ export class Player {
         const queue = new AppendQueue(
           sb,
           (e) => {
-            const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
-              track: track.id,
-              cause: e,
-            });
+            const error = new WeirError(
+              ErrorCodes.MEDIA_SOURCE_ERROR,
+              `the ${track.kind} SourceBuffer (track ${track.id}, ${track.mimeType}) failed: ${String(e)}`,
+              { track: track.id, cause: e },
+            );
             this.send({ type: 'fallback-error', error: error.toJSON() });
           },
           buffer,

@@ -33,13 +33,13 @@ export interface LoadOptions {
 
 /**
  * Faults a test can inject into the worker (only when the page created its Player with `testFaults: true`):
- * `throw`, an uncaught exception in the worker; `exit`, the worker closes itself without an error event (as a crash or
+ * `throw`, an uncaught exception in the worker; `reject`, a promise rejected with no handler; `exit`, the worker closes itself without an error event (as a crash or
  * an out-of-memory kill looks from the page); `trap`, the WebAssembly core's memory is overwritten so that its next
  * call traps; `busy`, the worker blocks for `ms` (a busy worker that is not dead); `corrupt-append`, bytes no
  * SourceBuffer accepts are appended to the video SourceBuffer; `corrupt-video`, the sample data of every video
  * fragment from now on is overwritten (the fragments stay well-formed; the decoder gets garbage).
  */
-export type TestFault = 'throw' | 'exit' | 'trap' | 'busy' | 'corrupt-append' | 'corrupt-video';
+export type TestFault = 'throw' | 'reject' | 'exit' | 'trap' | 'busy' | 'corrupt-append' | 'corrupt-video';
 
 export type ToWorker =
   | { type: 'load'; url: string; options: LoadOptions }

@@ -199,6 +199,9 @@ export class Session {
     switch (fault) {
       case 'throw':
         throw new Error('injected fault: an uncaught exception in the worker');
+      case 'reject':
+        void Promise.reject(new Error('injected fault: a promise rejected in the worker with no handler'));
+        break;
       case 'exit':
         (globalThis as unknown as { close(): void }).close();
         break;
@@ -218,7 +221,9 @@ export class Session {
       }
       case 'corrupt-append': {
         const video = [...this.queues.keys()].find((id) => this.mimeTypes.get(id)?.startsWith('video/'));
-        if (video !== undefined) this.queues.get(video)?.append(new Uint8Array(4096).fill(0x5a));
+        // A Movie Fragment box with nothing in it: no mfhd, no traf (ISO/IEC 14496-12 §8.8.4 requires both).
+        const emptyMoof = new Uint8Array([0, 0, 0, 8, 0x6d, 0x6f, 0x6f, 0x66]);
+        if (video !== undefined) this.queues.get(video)?.append(emptyMoof);
         break;
       }
       case 'corrupt-video':
@@ -1069,10 +1074,13 @@ export class Session {
       this.stats.latencyP50 = p50;
       this.stats.latencyP95 = p95;
     }
-    this.jumpGap(t.currentTime, t.buffered, t.paused);
     this.lastCurrentTime = t.currentTime;
     this.playhead = t.currentTime;
-    this.evict();
+    // A stopped stream's SourceBuffers may be gone with their MediaSource (closed): nothing more is done to them.
+    if (!this.stopped) {
+      this.jumpGap(t.currentTime, t.buffered, t.paused);
+      this.evict();
+    }
     this.postStats();
   }
 

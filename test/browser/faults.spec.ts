@@ -30,7 +30,7 @@ function fault(page: Page, kind: string, ms?: number): Promise<void> {
 }
 
 /** The same Player loads `url` again (no new Player), and it plays from the start. */
-async function loadAgain(page: Page, url: string): Promise<void> {
+async function loadAgain(page: Page, url: string, mseInWorker = true): Promise<void> {
   const before = (await snapshot(page)).errors.length;
   await page.evaluate(async (u) => {
     await window.weirDemo.state.player!.load(u);
@@ -45,14 +45,18 @@ async function loadAgain(page: Page, url: string): Promise<void> {
   const s = await snapshot(page);
   expect(s.currentTime, 'playing again after load()').toBeGreaterThan(1);
   expect(s.errors.slice(before), 'no error after the reload').toEqual([]);
-  expect(s.mseInWorker).toBe(true);
+  expect(s.mseInWorker).toBe(mseInWorker);
 }
 
 async function waitForError(page: Page, codeName: string, timeout: number): Promise<void> {
-  await page.waitForFunction((c) => window.weirDemo.state.errors.some((e) => e.codeName === c), codeName, {
-    timeout,
-    polling: 100,
-  });
+  try {
+    await page.waitForFunction((c) => window.weirDemo.state.errors.some((e) => e.codeName === c), codeName, {
+      timeout,
+      polling: 100,
+    });
+  } catch (e) {
+    throw new Error(`no ${codeName} event: errors ${JSON.stringify((await snapshot(page)).errors)}`, { cause: e });
+  }
 }
 
 test('a worker that dies without an error event (closed, terminated) is a fatal WORKER_ERROR; load() again plays', async ({
@@ -67,7 +71,7 @@ test('a worker that dies without an error event (closed, terminated) is a fatal 
   const waited = Date.now() - closedAt;
   expect(waited, 'detected after about 3 s of silence').toBeGreaterThanOrEqual(2500);
   let s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity])).toEqual([['WORKER_ERROR', 'fatal']]);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['WORKER_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/stopped answering/);
   expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
   await loadAgain(page, FILE);
@@ -99,9 +103,22 @@ test('an uncaught exception in the worker is a fatal WORKER_ERROR; load() again 
   await fault(page, 'throw');
   await waitForError(page, 'WORKER_ERROR', 5000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity])).toEqual([['WORKER_ERROR', 'fatal']]);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['WORKER_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/injected fault/);
   expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
+  await loadAgain(page, FILE);
+});
+
+test('a promise rejected in the worker with no handler is a fatal WORKER_ERROR; load() again plays', async ({
+  page,
+}) => {
+  await openDemo(page);
+  await play(page, FILE);
+  await fault(page, 'reject');
+  await waitForError(page, 'WORKER_ERROR', 5000);
+  const s = await snapshot(page);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['WORKER_ERROR', 'fatal']]);
+  expect(s.errors[0]!.message).toMatch(/rejected in the worker/);
   await loadAgain(page, FILE);
 });
 
@@ -112,7 +129,7 @@ test('a WebAssembly trap in the core is a fatal INTERNAL error; load() again pla
   await waitForError(page, 'INTERNAL', 5000);
   await page.waitForTimeout(500);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity])).toEqual([['INTERNAL', 'fatal']]);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['INTERNAL', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/trapped/);
   await loadAgain(page, '/live.ts');
 });
@@ -127,7 +144,7 @@ test('a SourceBuffer that rejects an append is a MEDIA_SOURCE_ERROR naming it; l
   await page.waitForTimeout(1000);
   const s = await snapshot(page);
   // One event: the element's own error that follows (the append error ends the stream with 'decode') is the same fault.
-  expect(s.errors.map((e) => [e.codeName, e.severity])).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/the video SourceBuffer \(track \d+, video\/mp4/);
   expect(s.errors[0]!.track).toBeDefined();
   await loadAgain(page, FILE);
@@ -142,9 +159,28 @@ test('a MediaSource closed under the worker is a MEDIA_SOURCE_ERROR; load() agai
   });
   await waitForError(page, 'MEDIA_SOURCE_ERROR', 5000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity])).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/closed unexpectedly/);
   await loadAgain(page, FILE);
+});
+
+test('fallback mode: a MediaSource on the page closed under the player is a MEDIA_SOURCE_ERROR; load() again plays', async ({
+  page,
+}) => {
+  await openDemo(page);
+  await play(page, FILE, { forceMainThreadMse: true });
+  await page.evaluate(() => {
+    const v = window.weirDemo.video;
+    v.removeAttribute('src');
+    v.load();
+  });
+  await waitForError(page, 'MEDIA_SOURCE_ERROR', 5000);
+  const s = await snapshot(page);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([
+    ['MEDIA_SOURCE_ERROR', 'fatal'],
+  ]);
+  expect(s.errors[0]!.message).toMatch(/closed unexpectedly/);
+  await loadAgain(page, FILE, false);
 });
 
 test('a decode error of the element (VP9 frames overwritten) is a fatal DECODE_ERROR; load() again plays', async ({
@@ -158,7 +194,7 @@ test('a decode error of the element (VP9 frames overwritten) is a fatal DECODE_E
   await fault(page, 'corrupt-video');
   await waitForError(page, 'DECODE_ERROR', 10_000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity])).toEqual([['DECODE_ERROR', 'fatal']]);
+  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['DECODE_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/MEDIA_ERR_DECODE/);
   expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
   await loadAgain(page, url);
