@@ -133,7 +133,13 @@ const WORKER_FIRST_MESSAGE_MS = 10_000;
 const ELEMENT_ERROR_GRACE_MS = 300;
 
 /** The names of HTMLMediaElement's MediaError codes. */
-const MEDIA_ERROR_NAMES = ['', 'MEDIA_ERR_ABORTED', 'MEDIA_ERR_NETWORK', 'MEDIA_ERR_DECODE', 'MEDIA_ERR_SRC_NOT_SUPPORTED'];
+const MEDIA_ERROR_NAMES = [
+  '',
+  'MEDIA_ERR_ABORTED',
+  'MEDIA_ERR_NETWORK',
+  'MEDIA_ERR_DECODE',
+  'MEDIA_ERR_SRC_NOT_SUPPORTED',
+];
 
 function invalid(name: string, message: string): never {
   throw new WeirOptionError(name, message);

@@ -11,10 +11,10 @@ const FILE = '/fixtures/ts-h264-aac-60s.ts';
 
 /** Starts `url` in a fresh Player with fault injection on, and waits until it plays. */
 async function play(page: Page, url: string, options: Record<string, unknown> = {}): Promise<void> {
-  await page.evaluate(
-    ([u, o]) => window.weirDemo.start(u, { testFaults: true, ...o }),
-    [url, options] as [string, Record<string, unknown>],
-  );
+  await page.evaluate(([u, o]) => window.weirDemo.start(u, { testFaults: true, ...o }), [url, options] as [
+    string,
+    Record<string, unknown>,
+  ]);
   await waitFor(page, (s) => s.currentTime > 0.5, 20_000, `${url} plays`);
 }
 
@@ -71,14 +71,15 @@ test('a worker that dies without an error event (closed, terminated) is a fatal 
   const waited = Date.now() - closedAt;
   expect(waited, 'detected after about 3 s of silence').toBeGreaterThanOrEqual(2500);
   let s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['WORKER_ERROR', 'fatal']]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['WORKER_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/stopped answering/);
   expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
   await loadAgain(page, FILE);
   // The worker object is terminated from outside (as a browser killing it would look).
-  await page.evaluate(() =>
-    (window.weirDemo.state.player as unknown as { worker: Worker }).worker.terminate(),
-  );
+  await page.evaluate(() => (window.weirDemo.state.player as unknown as { worker: Worker }).worker.terminate());
   await page.waitForFunction(() => window.weirDemo.state.errors.length === 2, undefined, { timeout: 8000 });
   s = await snapshot(page);
   expect(s.errors[1]!.codeName).toBe('WORKER_ERROR');
@@ -103,7 +104,10 @@ test('an uncaught exception in the worker is a fatal WORKER_ERROR; load() again 
   await fault(page, 'throw');
   await waitForError(page, 'WORKER_ERROR', 5000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['WORKER_ERROR', 'fatal']]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['WORKER_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/injected fault/);
   expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
   await loadAgain(page, FILE);
@@ -117,7 +121,10 @@ test('a promise rejected in the worker with no handler is a fatal WORKER_ERROR; 
   await fault(page, 'reject');
   await waitForError(page, 'WORKER_ERROR', 5000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['WORKER_ERROR', 'fatal']]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['WORKER_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/rejected in the worker/);
   await loadAgain(page, FILE);
 });
@@ -129,7 +136,10 @@ test('a WebAssembly trap in the core is a fatal INTERNAL error; load() again pla
   await waitForError(page, 'INTERNAL', 5000);
   await page.waitForTimeout(500);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['INTERNAL', 'fatal']]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['INTERNAL', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/trapped/);
   await loadAgain(page, '/live.ts');
 });
@@ -144,7 +154,10 @@ test('a SourceBuffer that rejects an append is a MEDIA_SOURCE_ERROR naming it; l
   await page.waitForTimeout(1000);
   const s = await snapshot(page);
   // One event: the element's own error that follows (the append error ends the stream with 'decode') is the same fault.
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/the video SourceBuffer \(track \d+, video\/mp4/);
   expect(s.errors[0]!.track).toBeDefined();
   await loadAgain(page, FILE);
@@ -159,7 +172,10 @@ test('a MediaSource closed under the worker is a MEDIA_SOURCE_ERROR; load() agai
   });
   await waitForError(page, 'MEDIA_SOURCE_ERROR', 5000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/closed unexpectedly/);
   await loadAgain(page, FILE);
 });
@@ -176,9 +192,10 @@ test('fallback mode: a MediaSource on the page closed under the player is a MEDI
   });
   await waitForError(page, 'MEDIA_SOURCE_ERROR', 5000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([
-    ['MEDIA_SOURCE_ERROR', 'fatal'],
-  ]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/closed unexpectedly/);
   await loadAgain(page, FILE, false);
 });
@@ -194,7 +211,10 @@ test('a decode error of the element (VP9 frames overwritten) is a fatal DECODE_E
   await fault(page, 'corrupt-video');
   await waitForError(page, 'DECODE_ERROR', 10_000);
   const s = await snapshot(page);
-  expect(s.errors.map((e) => [e.codeName, e.severity]), JSON.stringify(s.errors)).toEqual([['DECODE_ERROR', 'fatal']]);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([['DECODE_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/MEDIA_ERR_DECODE/);
   expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
   await loadAgain(page, url);
