@@ -344,8 +344,9 @@ export class Player {
       ? new Worker(this.options.workerUrl, { type: 'module' })
       : new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
     this.worker = worker;
+    // Events of a worker this player let go of (stopped, or taken for dead) may still be queued: they are not its.
     worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || this.worker !== worker) return;
       this.lastHeard = performance.now();
       this.heardAny = true;
       this.silentTicks = 0;
@@ -353,7 +354,7 @@ export class Player {
     });
     // An uncaught exception in the worker (or its script failing to load): the worker cannot be trusted to go on.
     worker.addEventListener('error', (e) => {
-      if (generation !== this.generation) return;
+      if (generation !== this.generation || this.worker !== worker) return;
       e.preventDefault();
       this.fail(
         new WeirError(ErrorCodes.WORKER_ERROR, `the worker failed: ${e.message || 'unknown error'}`),

@@ -1078,8 +1078,14 @@ export class Session {
     this.playhead = t.currentTime;
     // A stopped stream's SourceBuffers may be gone with their MediaSource (closed): nothing more is done to them.
     if (!this.stopped) {
-      this.jumpGap(t.currentTime, t.buffered, t.paused);
-      this.evict();
+      try {
+        this.jumpGap(t.currentTime, t.buffered, t.paused);
+        this.evict();
+      } catch (e) {
+        // The element let go of the MediaSource (its attachment is closing): reading a SourceBuffer's ranges throws
+        // InvalidStateError until `sourceclose` arrives, which reports it (MEDIA_SOURCE_ERROR). Anything else is a bug.
+        if (!(e instanceof DOMException && e.name === 'InvalidStateError')) throw e;
+      }
     }
     this.postStats();
   }
