@@ -538,6 +538,11 @@ export class Player {
         break;
       case 'error': {
         const error = WeirError.fromJSON(m.error as SerializedError);
+        // A failure of the worker itself (an exception nothing caught there): it is let go of, as when it dies.
+        if (error.code === ErrorCodes.WORKER_ERROR) {
+          this.fail(error, 'the worker failed');
+          break;
+        }
         // The worker stopped the stream: pushes into it can go nowhere now.
         if (error.code === ErrorCodes.MEDIA_SOURCE_ERROR) this.mediaSourceFailed = true;
         if (error.severity === 'fatal') {

@@ -126,6 +126,7 @@ test('a promise rejected in the worker with no handler is a fatal WORKER_ERROR; 
     JSON.stringify(s.errors),
   ).toEqual([['WORKER_ERROR', 'fatal']]);
   expect(s.errors[0]!.message).toMatch(/rejected in the worker/);
+  expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
   await loadAgain(page, FILE);
 });
 
