@@ -47,6 +47,11 @@ export interface PlayerOptions {
    * short stream. Default 0: off.
    */
   testQuotaBytes?: number;
+  /**
+   * Testing aid, not for production: the worker accepts fault-injection messages (a crash, a WebAssembly trap, a
+   * corrupt append; see TestFault in worker/protocol.ts) so that the recovery from each can be tested. Default false.
+   */
+  testFaults?: boolean;
   /** Where to load the worker script from, if not the bundled one (e.g. a CDN). */
   workerUrl?: string | URL;
   /** Where to load the core's .wasm from, if not the bundled one. */
@@ -113,7 +118,28 @@ const DEFAULTS = {
   liveMaxRate: 1.1,
   audioLanguage: '',
   testQuotaBytes: 0,
+  testFaults: false,
 };
+
+/**
+ * A worker that answers no stats report for this long is dead (terminated, crashed, killed for its memory): it answers
+ * each report (every statsInterval) within a few milliseconds, and the work it does between messages is cut into
+ * slices far shorter than this. Longer before its first message, which waits for its script to load.
+ */
+const WORKER_SILENT_MS = 3000;
+const WORKER_FIRST_MESSAGE_MS = 10_000;
+
+/** How long an error of the element waits for the worker's own report of the cause (a SourceBuffer's error). */
+const ELEMENT_ERROR_GRACE_MS = 300;
+
+/** The names of HTMLMediaElement's MediaError codes. */
+const MEDIA_ERROR_NAMES = [
+  '',
+  'MEDIA_ERR_ABORTED',
+  'MEDIA_ERR_NETWORK',
+  'MEDIA_ERR_DECODE',
+  'MEDIA_ERR_SRC_NOT_SUPPORTED',
+];
 
 function invalid(name: string, message: string): never {
   throw new WeirOptionError(name, message);
@@ -166,6 +192,7 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
   if (!Number.isSafeInteger(o.testQuotaBytes) || o.testQuotaBytes < 0) {
     invalid('testQuotaBytes', 'must be an integer number of bytes >= 0');
   }
+  if (typeof o.testFaults !== 'boolean') invalid('testFaults', 'must be a boolean');
   return o;
 }
 
@@ -191,6 +218,32 @@ export class Player {
     this.stalls++;
     this.emit('stall', { currentTime: v.currentTime });
   };
+  /**
+   * The element failed (its `error` event): after a short grace for the worker's report of the cause, a fatal
+   * DECODE_ERROR with the element's message, and the load is released (`load()` again starts afresh).
+   */
+  private readonly onElementError = (): void => {
+    const generation = this.generation;
+    setTimeout(() => {
+      // A SourceBuffer's error ends the stream with 'decode' (MSE's append error algorithm): the element's error is
+      // that fault, reported already by the worker as MEDIA_SOURCE_ERROR, before or during the grace.
+      if (generation !== this.generation || this.mediaSourceFailed || !this.worker) return;
+      const e = this.video.error;
+      const name = MEDIA_ERROR_NAMES[e?.code ?? 0] || `code ${e?.code ?? '?'}`;
+      this.fail(
+        new WeirError(ErrorCodes.DECODE_ERROR, `the media element failed (${name}): ${e?.message || 'no message'}`, {
+          ...(e ? { detail: e.code } : {}),
+        }),
+        'the element failed',
+      );
+    }, ELEMENT_ERROR_GRACE_MS);
+  };
+  /** The worker's liveness (see WORKER_SILENT_MS): when it was last heard from, and stats reports since. */
+  private lastHeard = 0;
+  private heardAny = false;
+  private silentTicks = 0;
+  /** A MEDIA_SOURCE_ERROR was reported this load (the element's error that follows it is not reported again). */
+  private mediaSourceFailed = false;
   private readonly listeners = new Map<keyof PlayerEventMap, Set<Listener<never>>>();
   private mediaSource: MediaSource | undefined;
   private objectUrl: string | undefined;
@@ -291,14 +344,28 @@ export class Player {
       ? new Worker(this.options.workerUrl, { type: 'module' })
       : new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module' });
     this.worker = worker;
+    // Events of a worker this player let go of (stopped, or taken for dead) may still be queued: they are not its.
     worker.addEventListener('message', (e: MessageEvent<FromWorker>) => {
-      if (generation === this.generation) this.onMessage(e.data);
+      if (generation !== this.generation || this.worker !== worker) return;
+      this.lastHeard = performance.now();
+      this.heardAny = true;
+      this.silentTicks = 0;
+      this.onMessage(e.data);
     });
+    // An uncaught exception in the worker (or its script failing to load): the worker cannot be trusted to go on.
     worker.addEventListener('error', (e) => {
-      if (generation !== this.generation) return;
-      this.emit('error', new WeirError(ErrorCodes.WORKER_ERROR, `the worker failed: ${e.message || 'unknown error'}`));
-      this.stopWorker('the worker failed');
+      if (generation !== this.generation || this.worker !== worker) return;
+      e.preventDefault();
+      this.fail(
+        new WeirError(ErrorCodes.WORKER_ERROR, `the worker failed: ${e.message || 'unknown error'}`),
+        'the worker failed',
+      );
     });
+    this.lastHeard = performance.now();
+    this.heardAny = false;
+    this.silentTicks = 0;
+    this.mediaSourceFailed = false;
+    this.video.addEventListener('error', this.onElementError);
     this.send(message);
     this.timer = setInterval(() => this.tick(), this.options.statsInterval);
     this.stalls = 0;
@@ -324,6 +391,7 @@ export class Player {
       forwardBufferSeconds: this.options.forwardBufferSeconds,
       audioLanguage: this.options.audioLanguage,
       quotaBytes: this.options.testQuotaBytes,
+      testFaults: this.options.testFaults,
       live: {
         target: this.options.liveTargetLatency,
         max: this.options.liveMaxLatency,
@@ -391,6 +459,7 @@ export class Player {
     this.pushSource?.close(`the player stopped playing it (${why})`);
     this.pushSource = undefined;
     this.video.removeEventListener('waiting', this.onWaiting);
+    this.video.removeEventListener('error', this.onElementError);
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     if (this.rateTimer !== undefined) clearTimeout(this.rateTimer);
@@ -469,8 +538,16 @@ export class Player {
         break;
       case 'error': {
         const error = WeirError.fromJSON(m.error as SerializedError);
+        // A failure of the worker itself (an exception nothing caught there): it is let go of, as when it dies.
+        if (error.code === ErrorCodes.WORKER_ERROR) {
+          this.fail(error, 'the worker failed');
+          break;
+        }
         // The worker stopped the stream: pushes into it can go nowhere now.
-        if (error.severity === 'fatal') this.pushSource?.close(`the player stopped on an error (${error.message})`);
+        if (error.code === ErrorCodes.MEDIA_SOURCE_ERROR) this.mediaSourceFailed = true;
+        if (error.severity === 'fatal') {
+          this.pushSource?.close(`the player stopped on an error (${error.message})`);
+        }
         this.emit('error', error);
         break;
       }
@@ -518,7 +595,31 @@ export class Player {
           }, validForMs);
   }
 
+  /** A fatal error of this side (the worker or the element failed): reported, and the load released. */
+  private fail(error: WeirError, why: string): void {
+    this.stopWorker(why);
+    this.emit('error', error);
+  }
+
+  /** True when the worker has answered nothing for too long: it is dead, and the load is released. */
+  private workerSilent(): boolean {
+    // Counted in reports sent as well as in time: a page whose own thread was blocked (its timers and the worker's
+    // answers queued behind the block) does not take the worker for dead.
+    const bound = this.heardAny ? WORKER_SILENT_MS : WORKER_FIRST_MESSAGE_MS;
+    const silentMs = performance.now() - this.lastHeard;
+    if (++this.silentTicks * this.options.statsInterval < bound || silentMs < bound) return false;
+    this.fail(
+      new WeirError(
+        ErrorCodes.WORKER_ERROR,
+        `the worker stopped answering (no message for ${(silentMs / 1000).toFixed(1)} s): it was terminated or crashed`,
+      ),
+      'the worker stopped answering',
+    );
+    return true;
+  }
+
   private tick(): void {
+    if (this.workerSilent()) return;
     const v = this.video;
     const buffered: [number, number][] = [];
     for (let i = 0; i < v.buffered.length; i++) buffered.push([v.buffered.start(i), v.buffered.end(i)]);
@@ -572,6 +673,15 @@ export class Player {
     this.objectUrl = URL.createObjectURL(ms);
     this.video.src = this.objectUrl;
     this.fallbackOpen = new Promise((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
+    // Closed while it is this load's (the element's source was taken away): as the worker's MediaSource does.
+    ms.addEventListener('sourceclose', () => {
+      if (this.mediaSource !== ms) return;
+      this.mediaSourceFailed = true;
+      this.fail(
+        new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, 'the MediaSource closed unexpectedly'),
+        'its MediaSource closed',
+      );
+    });
   }
 
   /** Fallback mode: one SourceBuffer per track, all created before the first append (MSE needs that). */
@@ -624,10 +734,11 @@ export class Player {
         const queue = new AppendQueue(
           sb,
           (e) => {
-            const error = new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
-              track: track.id,
-              cause: e,
-            });
+            const error = new WeirError(
+              ErrorCodes.MEDIA_SOURCE_ERROR,
+              `the ${track.kind} SourceBuffer (track ${track.id}, ${track.mimeType}) failed: ${String(e)}`,
+              { track: track.id, cause: e },
+            );
             this.send({ type: 'fallback-error', error: error.toJSON() });
           },
           buffer,

@@ -27,7 +27,19 @@ export interface LoadOptions {
    * (see limitSourceBuffer in buffer-controller.ts); 0: off, the browser's own quota only.
    */
   quotaBytes: number;
+  /** Testing aid: the worker accepts `test-fault` messages (see TestFault); false in production. */
+  testFaults: boolean;
 }
+
+/**
+ * Faults a test can inject into the worker (only when the page created its Player with `testFaults: true`):
+ * `throw`, an uncaught exception in the worker; `reject`, a promise rejected with no handler; `exit`, the worker closes itself without an error event (as a crash or
+ * an out-of-memory kill looks from the page); `trap`, the WebAssembly core's memory is overwritten so that its next
+ * call traps; `busy`, the worker blocks for `ms` (a busy worker that is not dead); `corrupt-append`, bytes no
+ * SourceBuffer accepts are appended to the video SourceBuffer; `corrupt-video`, the sample data of every video
+ * fragment from now on is overwritten (the fragments stay well-formed; the decoder gets garbage).
+ */
+export type TestFault = 'throw' | 'reject' | 'exit' | 'trap' | 'busy' | 'corrupt-append' | 'corrupt-video';
 
 export type ToWorker =
   | { type: 'load'; url: string; options: LoadOptions }
@@ -59,7 +71,9 @@ export type ToWorker =
   | { type: 'select-audio'; id: number }
   /** The user seeks to `time` (element seconds): the worker fetches from there when it is not buffered. */
   | { type: 'seek'; time: number }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  /** Testing aid, ignored unless the load's options say `testFaults` (see TestFault). */
+  | { type: 'test-fault'; fault: TestFault; ms?: number };
 
 export interface WorkerStats {
   /** Input bytes received from the network (or pushed by the application) and given to the engine. */

@@ -16,7 +16,7 @@ import {
 } from './buffer-controller.js';
 import { ArrivalLog, LatencyController, LatencySamples } from './latency.js';
 import { type LoaderResult, openStream, PushLoader, slices } from './loader.js';
-import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from './protocol.js';
+import type { FromWorker, LoadOptions, TestFault, ToWorker, WorkerStats } from './protocol.js';
 
 type Post = (message: FromWorker, transfer?: Transferable[]) => void;
 
@@ -129,6 +129,8 @@ export class Session {
   private pushReport: ReturnType<typeof setTimeout> | undefined;
   /** When the input chunk being pushed to the engine arrived (performance.now()); the latency of its frames starts there. */
   private chunkArrivedAt: number | undefined;
+  /** Testing aid (TestFault `corrupt-video`): video fragments from now on reach the SourceBuffer with their samples overwritten. */
+  private corruptVideo = false;
 
   constructor(post: Post) {
     this.post = post;
@@ -173,7 +175,77 @@ export class Session {
       case 'stop':
         this.stop();
         break;
+      case 'test-fault':
+        // Only a page that asked for it (Player option testFaults) can inject a fault: never media, never normal use.
+        if (this.options?.testFaults === true) this.injectFault(message.fault, message.ms ?? 0);
+        break;
     }
+  }
+
+  /**
+   * A failure nothing else caught (a promise rejected with no handler in the worker): reported as the worker's fatal
+   * WORKER_ERROR, and the stream stops, rather than left for the console while the page waits for media forever.
+   */
+  crashed(e: unknown): void {
+    this.fail(
+      new WeirError(ErrorCodes.WORKER_ERROR, `worker failure: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      }),
+    );
+  }
+
+  /** Testing aid: see TestFault in protocol.ts. */
+  private injectFault(fault: TestFault, ms: number): void {
+    switch (fault) {
+      case 'throw':
+        throw new Error('injected fault: an uncaught exception in the worker');
+      case 'reject':
+        void Promise.reject(new Error('injected fault: a promise rejected in the worker with no handler'));
+        break;
+      case 'exit':
+        (globalThis as unknown as { close(): void }).close();
+        break;
+      case 'trap': {
+        // The core's whole linear memory (stack, heap, its own tables) becomes 0xFF: its next call reads a pointer out
+        // of bounds and traps, as a bug in the core would.
+        const core = (this.engine as unknown as { core?: { memory: WebAssembly.Memory } } | undefined)?.core;
+        if (core) new Uint8Array(core.memory.buffer).fill(0xff);
+        break;
+      }
+      case 'busy': {
+        const until = performance.now() + ms;
+        while (performance.now() < until) {
+          // a worker that is alive but does not answer
+        }
+        break;
+      }
+      case 'corrupt-append': {
+        const video = [...this.queues.keys()].find((id) => this.mimeTypes.get(id)?.startsWith('video/'));
+        // A Movie Fragment box with nothing in it: no mfhd, no traf (ISO/IEC 14496-12 §8.8.4 requires both).
+        const emptyMoof = new Uint8Array([0, 0, 0, 8, 0x6d, 0x6f, 0x6f, 0x66]);
+        if (video !== undefined) this.queues.get(video)?.append(emptyMoof);
+        break;
+      }
+      case 'corrupt-video':
+        this.corruptVideo = true;
+        break;
+    }
+  }
+
+  /** Testing aid (TestFault `corrupt-video`): a copy of an fMP4 fragment with its mdat payload overwritten. */
+  private corrupted(data: Uint8Array): Uint8Array {
+    const copy = data.slice();
+    const view = new DataView(copy.buffer);
+    for (let at = 0; at + 8 <= copy.byteLength; ) {
+      const size = view.getUint32(at);
+      if (size < 8) break;
+      if (view.getUint32(at + 4) === 0x6d646174 /* mdat */) {
+        copy.fill(0xff, at + 8, Math.min(at + size, copy.byteLength));
+        break;
+      }
+      at += size;
+    }
+    return copy;
   }
 
   stop(): void {
@@ -723,10 +795,11 @@ export class Session {
             sb,
             (e) =>
               this.fail(
-                new WeirError(ErrorCodes.MEDIA_SOURCE_ERROR, `append failed: ${String(e)}`, {
-                  track: track.id,
-                  cause: e,
-                }),
+                new WeirError(
+                  ErrorCodes.MEDIA_SOURCE_ERROR,
+                  `the ${track.kind} SourceBuffer (track ${track.id}, ${track.mimeType}) failed: ${String(e)}`,
+                  { track: track.id, cause: e },
+                ),
               ),
             this.bufferController(track),
           ),
@@ -830,6 +903,9 @@ export class Session {
   /** `start`: a fragment's decode time (seconds), for the video BufferController's cut points. */
   private append(track: number, data: Uint8Array, offset?: number, start?: number): void {
     if (!this.mimeTypes.has(track)) return; // a track the browser cannot play
+    if (this.corruptVideo && start !== undefined && this.mimeTypes.get(track)?.startsWith('video/mp4')) {
+      data = this.corrupted(data);
+    }
     this.stats.bytesAppended += data.byteLength;
     if (this.mediaSource) {
       const q = this.queues.get(track);
@@ -973,7 +1049,8 @@ export class Session {
   private tick(t: Extract<ToWorker, { type: 'tick' }>): void {
     this.lastBuffered = t.buffered;
     for (const w of this.tickWaiters.splice(0)) w();
-    this.stats.timeOrigin = this.engine?.timeOrigin() ?? Number.NaN;
+    // A stopped stream's engine may be dead (a trap): it is not called again.
+    if (!this.stopped) this.stats.timeOrigin = this.engine?.timeOrigin() ?? Number.NaN;
     const first = t.buffered[0];
     const last = t.buffered.at(-1);
     if (!this.startJumped && first && last) {
@@ -997,10 +1074,19 @@ export class Session {
       this.stats.latencyP50 = p50;
       this.stats.latencyP95 = p95;
     }
-    this.jumpGap(t.currentTime, t.buffered, t.paused);
     this.lastCurrentTime = t.currentTime;
     this.playhead = t.currentTime;
-    this.evict();
+    // A stopped stream's SourceBuffers may be gone with their MediaSource (closed): nothing more is done to them.
+    if (!this.stopped) {
+      try {
+        this.jumpGap(t.currentTime, t.buffered, t.paused);
+        this.evict();
+      } catch (e) {
+        // The element let go of the MediaSource (its attachment is closing): reading a SourceBuffer's ranges throws
+        // InvalidStateError until `sourceclose` arrives, which reports it (MEDIA_SOURCE_ERROR). Anything else is a bug.
+        if (!(e instanceof DOMException && e.name === 'InvalidStateError')) throw e;
+      }
+    }
     this.postStats();
   }
 

@@ -14,3 +14,9 @@ const session = new Session((message: FromWorker, transfer?: Transferable[]) => 
 });
 
 scope.addEventListener('message', (event: MessageEvent<ToWorker>) => session.handle(event.data));
+// A rejection nobody handled never reaches the page's Worker object (only uncaught exceptions do, as its `error`
+// event): report it as the fatal error it is.
+scope.addEventListener('unhandledrejection', (event) => {
+  event.preventDefault();
+  session.crashed(event.reason);
+});
