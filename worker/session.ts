@@ -232,15 +232,31 @@ export class Session {
     }
   }
 
-  /** Testing aid (TestFault `corrupt-video`): a copy of an fMP4 fragment with its mdat payload overwritten. */
+  /**
+   * Testing aid (TestFault `corrupt-video`): a copy of an fMP4 fragment with its mdat payload overwritten, all but the
+   * first sample. A fragment starts at each keyframe and Chromium's MSE parser checks a sync sample is a keyframe (an
+   * overwritten one fails the append: a SourceBuffer error, not a decode error); the frames after it reach the decoder.
+   */
   private corrupted(data: Uint8Array): Uint8Array {
     const copy = data.slice();
     const view = new DataView(copy.buffer);
+    let firstSize = 0;
     for (let at = 0; at + 8 <= copy.byteLength; ) {
       const size = view.getUint32(at);
+      const type = view.getUint32(at + 4);
       if (size < 8) break;
-      if (view.getUint32(at + 4) === 0x6d646174 /* mdat */) {
-        copy.fill(0xff, at + 8, Math.min(at + size, copy.byteLength));
+      if (type === 0x6d6f6f66 /* moof */ || type === 0x74726166 /* traf */) {
+        at += 8; // into the container
+        continue;
+      }
+      if (type === 0x7472756e /* trun */ && firstSize === 0) {
+        const flags = view.getUint32(at + 8) & 0xffffff;
+        let p = at + 16 + (flags & 0x1 ? 4 : 0) + (flags & 0x4 ? 4 : 0); // sample_count, data_offset, first flags
+        if (flags & 0x100) p += 4; // first sample's duration
+        if (flags & 0x200) firstSize = view.getUint32(p);
+      }
+      if (type === 0x6d646174 /* mdat */) {
+        copy.fill(0xff, Math.min(at + 8 + firstSize, at + size), Math.min(at + size, copy.byteLength));
         break;
       }
       at += size;

@@ -206,8 +206,8 @@ test('a decode error of the element (VP9 frames overwritten) is a fatal DECODE_E
 }) => {
   await openDemo(page);
   const url = '/fixtures/webm-vp9-opus.webm';
-  // Every video fragment from the first is overwritten (its boxes intact): the MSE parser takes them, VP9's decoder
-  // does not.
+  // Every video fragment from here on is overwritten but for its first frame (its boxes intact; a fragment starts at
+  // each keyframe, which Chromium's MSE parser checks): the parser takes them, VP9's decoder does not.
   await page.evaluate((u) => window.weirDemo.start(u, { testFaults: true, fragmentDuration: 100 }), url);
   await fault(page, 'corrupt-video');
   await waitForError(page, 'DECODE_ERROR', 10_000);
