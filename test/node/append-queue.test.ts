@@ -83,7 +83,13 @@ function fragment(n: number, bytes = 100): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes).fill(n);
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * Lets the queue's chains of fake SourceBuffer operations run out: each operation ends on a timer of its own, so a
+ * number of timer turns (not a wall-clock wait, which a loaded machine can outrun) covers any chain the tests make.
+ */
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+};
 
 function setup(kind: BufferKind = 'audio') {
   const sb = new FakeSourceBuffer();
