@@ -59,6 +59,19 @@ async function waitForError(page: Page, codeName: string, timeout: number): Prom
   }
 }
 
+/** Exactly one error so far, fatal, of this code and message; with `released`, the element let go of the MediaSource. */
+async function expectOneFatal(page: Page, codeName: string, message: RegExp, released: boolean): Promise<void> {
+  const s = await snapshot(page);
+  expect(
+    s.errors.map((e) => [e.codeName, e.severity]),
+    JSON.stringify(s.errors),
+  ).toEqual([[codeName, 'fatal']]);
+  expect(s.errors[0]!.message).toMatch(message);
+  if (released) {
+    expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
+  }
+}
+
 test('a worker that dies without an error event (closed, terminated) is a fatal WORKER_ERROR; load() again plays', async ({
   page,
 }) => {
@@ -103,13 +116,7 @@ test('an uncaught exception in the worker is a fatal WORKER_ERROR; load() again 
   await play(page, FILE);
   await fault(page, 'throw');
   await waitForError(page, 'WORKER_ERROR', 5000);
-  const s = await snapshot(page);
-  expect(
-    s.errors.map((e) => [e.codeName, e.severity]),
-    JSON.stringify(s.errors),
-  ).toEqual([['WORKER_ERROR', 'fatal']]);
-  expect(s.errors[0]!.message).toMatch(/injected fault/);
-  expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
+  await expectOneFatal(page, 'WORKER_ERROR', /injected fault/, true);
   await loadAgain(page, FILE);
 });
 
@@ -120,13 +127,7 @@ test('a promise rejected in the worker with no handler is a fatal WORKER_ERROR; 
   await play(page, FILE);
   await fault(page, 'reject');
   await waitForError(page, 'WORKER_ERROR', 5000);
-  const s = await snapshot(page);
-  expect(
-    s.errors.map((e) => [e.codeName, e.severity]),
-    JSON.stringify(s.errors),
-  ).toEqual([['WORKER_ERROR', 'fatal']]);
-  expect(s.errors[0]!.message).toMatch(/rejected in the worker/);
-  expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
+  await expectOneFatal(page, 'WORKER_ERROR', /rejected in the worker/, true);
   await loadAgain(page, FILE);
 });
 
@@ -136,12 +137,7 @@ test('a WebAssembly trap in the core is a fatal INTERNAL error; load() again pla
   await fault(page, 'trap');
   await waitForError(page, 'INTERNAL', 5000);
   await page.waitForTimeout(500);
-  const s = await snapshot(page);
-  expect(
-    s.errors.map((e) => [e.codeName, e.severity]),
-    JSON.stringify(s.errors),
-  ).toEqual([['INTERNAL', 'fatal']]);
-  expect(s.errors[0]!.message).toMatch(/trapped/);
+  await expectOneFatal(page, 'INTERNAL', /trapped/, false);
   await loadAgain(page, '/live.ts');
 });
 
@@ -172,12 +168,7 @@ test('a MediaSource closed under the worker is a MEDIA_SOURCE_ERROR; load() agai
     window.weirDemo.video.srcObject = null;
   });
   await waitForError(page, 'MEDIA_SOURCE_ERROR', 5000);
-  const s = await snapshot(page);
-  expect(
-    s.errors.map((e) => [e.codeName, e.severity]),
-    JSON.stringify(s.errors),
-  ).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
-  expect(s.errors[0]!.message).toMatch(/closed unexpectedly/);
+  await expectOneFatal(page, 'MEDIA_SOURCE_ERROR', /closed unexpectedly/, false);
   await loadAgain(page, FILE);
 });
 
@@ -192,12 +183,7 @@ test('fallback mode: a MediaSource on the page closed under the player is a MEDI
     v.load();
   });
   await waitForError(page, 'MEDIA_SOURCE_ERROR', 5000);
-  const s = await snapshot(page);
-  expect(
-    s.errors.map((e) => [e.codeName, e.severity]),
-    JSON.stringify(s.errors),
-  ).toEqual([['MEDIA_SOURCE_ERROR', 'fatal']]);
-  expect(s.errors[0]!.message).toMatch(/closed unexpectedly/);
+  await expectOneFatal(page, 'MEDIA_SOURCE_ERROR', /closed unexpectedly/, false);
   await loadAgain(page, FILE, false);
 });
 
@@ -211,12 +197,6 @@ test('a decode error of the element (VP9 frames overwritten) is a fatal DECODE_E
   await page.evaluate((u) => window.weirDemo.start(u, { testFaults: true, fragmentDuration: 100 }), url);
   await fault(page, 'corrupt-video');
   await waitForError(page, 'DECODE_ERROR', 10_000);
-  const s = await snapshot(page);
-  expect(
-    s.errors.map((e) => [e.codeName, e.severity]),
-    JSON.stringify(s.errors),
-  ).toEqual([['DECODE_ERROR', 'fatal']]);
-  expect(s.errors[0]!.message).toMatch(/MEDIA_ERR_DECODE/);
-  expect(await page.evaluate(() => window.weirDemo.video.srcObject), 'the element was released').toBeNull();
+  await expectOneFatal(page, 'DECODE_ERROR', /MEDIA_ERR_DECODE/, true);
   await loadAgain(page, url);
 });
