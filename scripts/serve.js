@@ -555,7 +555,7 @@ const NOT_MEDIA_HTML =
  * @typedef {object} ServerOptions
  * @property {number} [port=8080]   0 picks a free port
  * @property {string} [root]        static root (default <repo>/dist)
- * @property {string} [host='127.0.0.1']
+ * @property {string} [host='127.0.0.1']  a loopback address only (127.0.0.0/8, ::1, localhost): anything else throws
  * @property {string} [mediaDir]    default <repo>/demo/media
  * @property {string} [fixturesDir] default <repo>/test/fixtures
  * @property {string} [corpusDir]   default $WEIR_CORPUS (the /corpus/ mount is off when unset)
@@ -577,6 +577,9 @@ export async function startServer(options = {}) {
     fixturesDir = join(REPO, 'test/fixtures'),
     corpusDir = process.env.WEIR_CORPUS || undefined,
   } = options;
+  // The server hands out any file under its roots and the corpus, and test routes that misbehave on purpose: it is a
+  // tool for this machine, never a service. A non-loopback host is refused rather than trusted to the caller.
+  if (!isLoopback(host)) throw new Error(`serve.js binds to loopback addresses only, not ${JSON.stringify(host)}`);
   const liveClip = options.liveClip ?? join(mediaDir, 'sample.ts');
   const liveWebmClip = options.liveWebmClip ?? join(fixturesDir, 'webm-vp9-opus.webm');
   /** @type {[string, string][]} URL prefix -> directory, checked in order; '/' (static root) last */
@@ -704,6 +707,11 @@ export async function startServer(options = {}) {
         server.closeAllConnections();
       }),
   };
+}
+
+/** Whether `host` names this machine only. @param {string} host */
+export function isLoopback(host) {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** @param {string[]} argv */
