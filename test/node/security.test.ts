@@ -5,7 +5,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: plain JavaScript module without declarations
 import { isLoopback, startServer } from '../../scripts/serve.js';
 
 const ROOT = join(import.meta.dirname, '../..');
