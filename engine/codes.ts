@@ -99,7 +99,9 @@ export const ErrorCodes = {
   GAP_JUMPED: 309,
 } as const;
 
+/** The name of a code, e.g. `'CONTINUITY_ERROR'`. */
 export type ErrorCodeName = keyof typeof ErrorCodes;
+/** A code's number, e.g. 102. */
 export type ErrorCode = (typeof ErrorCodes)[ErrorCodeName];
 
 const names = new Map<number, ErrorCodeName>(
