@@ -115,7 +115,7 @@ export interface PlayerEventMap {
   /** The element ran out of media while playing (a stall), at `currentTime`. */
   stall: { currentTime: number };
   /**
-   * Timed metadata (ID3 tag or SCTE-35 cue) as soon as it is parsed, ahead of playback: `time` is on
+   * Timed metadata (an ID3 tag, an SCTE-35 cue, a picture's captions) as soon as it is parsed, ahead of playback: `time` is on
    * the element's timeline, so compare it with `video.currentTime` to fire it when it is presented.
    */
   metadata: MetadataEvent;
