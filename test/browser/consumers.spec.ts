@@ -328,6 +328,8 @@ test('a webpack 5 app built from the packed package plays the sample, MSE in the
 test('an esbuild app built from the packed package plays the sample, MSE in the worker', async ({ page }) => {
   expect(esbuildProblems).toEqual([]);
   console.log(`esbuild app: ${builtBytes['esbuild']} bytes (minified, with weir's facade)`);
+  // Why the copy step: esbuild bundled the facade and left its worker URL as written, relative to the bundle.
+  expect(readFileSync(join(dir, 'site/esbuild/main.js'), 'utf8')).toContain('new URL("./worker.js",import.meta.url)');
   const requested = await plays(page, 'esbuild/index.html');
   // The copies beside the bundle, found by import.meta.url; nothing from node_modules at run time.
   expect(requested).toContain('/esbuild/worker.js');
