@@ -10,7 +10,7 @@
 //   node scripts/docs.js            the checks and docs/api/
 //   node scripts/docs.js --check    the checks only (no Markdown)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -102,6 +102,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const documenter = join(dirname(require.resolve('@microsoft/api-documenter/package.json')), 'bin/api-documenter');
       const run = spawnSync(process.execPath, [documenter, 'markdown', '-i', models, '-o', out], { stdio: 'inherit' });
       if (run.status !== 0) process.exit(run.status ?? 1);
+      // The doc model of weir/engine is named weir-engine (a package name cannot hold a slash): say what users import.
+      for (const file of readdirSync(out)) {
+        const path = join(out, file);
+        const text = readFileSync(path, 'utf8');
+        writeFileSync(
+          path,
+          text.replaceAll('[weir-engine]', '[weir/engine]').replace('## weir-engine package', '## weir/engine'),
+        );
+      }
       console.log(`API reference: ${out.replace(`${root}/`, '')}/index.md`);
     }
   } finally {
