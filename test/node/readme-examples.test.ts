@@ -1,4 +1,4 @@
-// README examples cannot rot (issue 8): every ```ts and ```tsx block of README.md is written as a module into a
+// README examples cannot rot (issue 8): every ```ts, ```tsx and ```js block of README.md is written as a module into a
 // scratch project that installs this package as `weir` (a link to the built tree: its package.json `exports` and the
 // declarations in lib/), and compiled by tsc with strict settings; a type error is reported at its README line. The
 // Node engine's example is then run for real on a fixture, and its output file must be byte-identical to the
@@ -39,7 +39,7 @@ function codeBlocks(markdown: string): Block[] {
 }
 
 /** Languages compiled; every other block must be one of the languages that are not code to compile. */
-const COMPILED = new Set(['ts', 'tsx']);
+const COMPILED = new Set(['ts', 'tsx', 'js']);
 const NOT_COMPILED = new Set(['sh', '']);
 
 let dir = '';
@@ -68,6 +68,8 @@ beforeAll(() => {
         lib: ['es2023', 'dom', 'dom.iterable'],
         types: ['node'],
         jsx: 'react-jsx',
+        allowJs: true,
+        checkJs: true,
         strict: true,
         noUncheckedIndexedAccess: true,
         skipLibCheck: true,
@@ -105,7 +107,7 @@ function inReadme(output: string): string[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) =>
-      l.replace(/src\/example-(\d+)\.tsx?\((\d+),(\d+)\)/, (_, start, line, col) => {
+      l.replace(/src\/example-(\d+)\.(?:tsx?|js)\((\d+),(\d+)\)/, (_, start, line, col) => {
         return `README.md:${Number(start) + Number(line) - 1}:${col}`;
       }),
     );
