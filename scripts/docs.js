@@ -52,7 +52,21 @@ export function extract(modelFolder, entries = ENTRY_POINTS) {
         configObject: {
           projectFolder: root,
           mainEntryPointFilePath: types,
-          compiler: { tsconfigFilePath: join(root, 'tsconfig.json'), skipLibCheck: true },
+          // The declarations alone (not the repository's sources), with the project's libraries.
+          compiler: {
+            overrideTsconfig: {
+              compilerOptions: {
+                target: 'es2022',
+                module: 'nodenext',
+                moduleResolution: 'nodenext',
+                lib: ['es2023', 'dom', 'dom.iterable', 'webworker.importscripts'],
+                types: ['node'],
+                strict: true,
+                skipLibCheck: true,
+              },
+              files: [types],
+            },
+          },
           // The API report is on only because ae-undocumented is computed with it; it is written to a scratch folder.
           apiReport: { enabled: true, reportFileName: entry.file, reportFolder: scratch, reportTempFolder: scratch },
           docModel: { enabled: true, apiJsonFilePath: join(modelFolder, `${entry.file}.api.json`) },
