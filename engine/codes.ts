@@ -33,7 +33,10 @@ export const ErrorCodes = {
   INCOMPLETE_ACCESS_UNIT: 114,
   /** A PAT/PMT section with a bad CRC or length was ignored. */
   PSI_INVALID: 115,
-  /** A new PMT version arrived; this build keeps the first one. */
+  /**
+   * A new version of the played program's PMT arrived and was applied: streams it still lists go on, a replaced
+   * stream's track continues with a new init segment; detail = the new version_number.
+   */
   PMT_CHANGED: 116,
   /**
    * New parameter sets mid-stream that get no init segment of their own: away from a keyframe (detail 0: the first
@@ -59,7 +62,7 @@ export const ErrorCodes = {
   CODEC_NOT_IN_MP4: 122,
   /** No MPEG-TS packet structure was found in the input. */
   NOT_MPEG_TS: 201,
-  /** The input is a container this build cannot demux (WebM/Matroska, MP4). */
+  /** The input is a container weir does not demux (e.g. an MP4 file, `ftyp` first). */
   UNSUPPORTED_CONTAINER: 202,
   /** The input ended without any track weir can output. */
   NO_PLAYABLE_TRACKS: 203,
@@ -99,7 +102,9 @@ export const ErrorCodes = {
   GAP_JUMPED: 309,
 } as const;
 
+/** The name of a code, e.g. `'CONTINUITY_ERROR'`. */
 export type ErrorCodeName = keyof typeof ErrorCodes;
+/** A code's number, e.g. 102. */
 export type ErrorCode = (typeof ErrorCodes)[ErrorCodeName];
 
 const names = new Map<number, ErrorCodeName>(

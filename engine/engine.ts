@@ -17,6 +17,7 @@ export type OutputMode =
   /** All tracks in one init segment and one moof per fragment: a playable fragmented MP4 file. */
   | 'muxed';
 
+/** Options of Engine.create; each is checked, and a bad one throws a WeirOptionError naming it. */
 export interface EngineOptions {
   /** Output shape; default `per-track`. */
   output?: OutputMode;
@@ -52,6 +53,7 @@ const ENTRY_CODECS: Record<number, string> = CODEC_NAMES; // the same ids as a t
 export interface MatroskaTrack {
   /** TrackNumber, as blocks name the track. */
   number: number;
+  /** TrackType: video, audio, or anything else (subtitles, buttons...). */
   kind: 'video' | 'audio' | 'other';
   /** The codec, or 'unknown' for a CodecID weir does not know (subtitles, PCM, DTS...). */
   codec: string;
@@ -63,15 +65,24 @@ export interface MatroskaTrack {
 export interface ProgramInfo {
   /** program_number. */
   program: number;
+  /** The PID of its PMT. */
   pmtPid: number;
-  /** Whether its PMT was read (a capture may lack some), whether it lists video, whether it is the one played. */
+  /** Whether its PMT was read (a capture may lack some). */
   pmtRead: boolean;
+  /** Whether its PMT lists a video stream. */
   video: boolean;
+  /** Whether it is the program being output. */
   played: boolean;
   /** Its elementary streams as its PMT lists them (at most 16). */
   streams: { streamType: number; pid: number }[];
 }
 
+/**
+ * What `push()` and `flush()` return, in stream order: `tracks` (the tracks output, before their first init segment,
+ * and again when one changes), `init` (an init segment), `fragment` (a moof+mdat; `data` is a view into the core's
+ * memory, valid until the next call on the engine), `warning` (a repair; the stream goes on), `error` (the stream
+ * stopped; `reset()` for more input) and `metadata` (ID3, SCTE-35, captions).
+ */
 export type EngineEvent =
   /** Output is starting with these tracks (once per stream, before the first init segment). */
   | { type: 'tracks'; tracks: TrackInfo[] }

@@ -21,17 +21,28 @@ export interface ErrorContext {
 
 /** The one error type weir raises and reports: a stable numeric code, its name, and a severity. */
 export class WeirError extends Error {
+  /** Always `'WeirError'`. */
   override readonly name = 'WeirError';
   /** Stable numeric code (see ErrorCodes). */
   readonly code: number;
   /** The code's name, e.g. `CONTINUITY_ERROR`. */
   readonly codeName: string;
+  /** `fatal`: the stream stopped; `recoverable`: it was repaired and goes on (a `warning`). */
   readonly severity: Severity;
+  /** MP4 track id (1 = video, 2 and up = audio), when the problem belongs to one track. */
   readonly track: number | undefined;
+  /** Byte offset in the input where the problem was found, when known. */
   readonly offset: number | undefined;
+  /** A number that qualifies the code (bytes skipped, PID, stream_type...; see ErrorCodes). */
   readonly detail: number | undefined;
+  /** Media time (seconds on the output timeline) of the access unit being read when a repair was made. */
   readonly time: number | undefined;
 
+  /**
+   * @param code - a value of ErrorCodes; the severity follows from it unless `context.severity` says otherwise
+   * @param message - what happened, in words; the code's name and number are put before it
+   * @param context - where it happened, and the cause
+   */
   constructor(code: number, message: string, context: ErrorContext = {}) {
     super(
       `${codeName(code)} (${code}): ${message}`,
@@ -60,6 +71,7 @@ export class WeirError extends Error {
     };
   }
 
+  /** The error again from its `toJSON()` form (e.g. after postMessage), message and context unchanged. */
   static fromJSON(e: SerializedError): WeirError {
     const err = new WeirError(e.code, '', {
       track: e.track,
@@ -73,14 +85,23 @@ export class WeirError extends Error {
   }
 }
 
+/** A WeirError as a plain object (`toJSON()`), which postMessage can carry; fields as in WeirError. */
 export interface SerializedError {
+  /** See WeirError.code. */
   code: number;
+  /** See WeirError.codeName. */
   codeName: string;
+  /** See WeirError.severity. */
   severity: Severity;
+  /** The error's message, with its code's name and number. */
   message: string;
+  /** See WeirError.track. */
   track: number | undefined;
+  /** See WeirError.offset. */
   offset: number | undefined;
+  /** See WeirError.detail. */
   detail: number | undefined;
+  /** See WeirError.time. */
   time?: number | undefined;
 }
 
@@ -89,12 +110,19 @@ export interface SerializedError {
  * platform's own APIs throw), naming the option, with the stable code INVALID_OPTION (306).
  */
 export class WeirOptionError extends TypeError {
+  /** Always `'WeirOptionError'`. */
   override readonly name = 'WeirOptionError';
+  /** Always 306, ErrorCodes.INVALID_OPTION. */
   readonly code = 306;
+  /** Always `'INVALID_OPTION'`. */
   readonly codeName = 'INVALID_OPTION';
   /** The option that was wrong. */
   readonly option: string;
 
+  /**
+   * @param option - the option's name, e.g. `liveTargetLatency`
+   * @param message - what is wrong with it, e.g. `must be a number`
+   */
   constructor(option: string, message: string) {
     super(`weir: option ${option} ${message}`);
     this.option = option;

@@ -6,6 +6,8 @@
  * const engine = await Engine.create({ output: 'muxed' });
  * for (const event of engine.push(chunk)) if (event.type === 'fragment') write(event.data);
  * ```
+ *
+ * @packageDocumentation
  */
 
 export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from './codes.js';

@@ -6,6 +6,7 @@
 
 /** One ID3v2 frame: text frames (T***) decoded, TXXX/WXXX with their description, PRIV with its owner. */
 export interface Id3Frame {
+  /** The four-character frame id, e.g. `TIT2`, `TXXX`, `PRIV`. */
   id: string;
   /** Decoded text (T*** frames, URL frames), when the frame is text. */
   value?: string;
@@ -21,25 +22,35 @@ export interface Scte35Info {
   commandType: number;
   /** 33-bit pts_adjustment, 90 kHz ticks. */
   ptsAdjustment: number;
+  /** encrypted_packet: the command is encrypted, and its fields past this one are not read. */
   encrypted: boolean;
-  /** splice_insert only. */
+  /** splice_insert only: splice_event_id. */
   eventId?: number;
+  /** splice_insert only: splice_event_cancel_indicator (a splice announced before is called off). */
   cancel?: boolean;
   /** true: the splice leaves the network feed (an ad break starts); false: it returns. */
   outOfNetwork?: boolean;
   /** Splices at once rather than at a time. */
   immediate?: boolean;
-  /** break_duration in seconds, and whether the break returns on its own. */
+  /** break_duration in seconds. */
   duration?: number;
+  /** break_duration's auto_return: the break returns to the network on its own at its end. */
   autoReturn?: boolean;
 }
 
 /** One valid cc_data triplet (CEA-708 4.4): cc_type 0/1 = CEA-608 field 1/2 byte pairs, 2/3 = DTVCC (708) packet data. */
 export interface CaptionData {
+  /** cc_type: 0/1 = CEA-608 field 1/2, 2/3 = DTVCC (CEA-708) packet data/start. */
   type: 0 | 1 | 2 | 3;
+  /** cc_data_1 and cc_data_2. */
   data: [number, number];
 }
 
+/**
+ * Timed metadata found in the stream: `time` is its presentation time (seconds on the output timeline; null when the
+ * record had none), `data` its raw bytes, and by `kind` the decoded form: `id3` (ID3v2 frames), `scte35` (the splice
+ * fields), `captions` (the cc_data of one picture).
+ */
 export type MetadataEvent =
   | { type: 'metadata'; kind: 'id3'; time: number | null; data: Uint8Array; frames: Id3Frame[] }
   | { type: 'metadata'; kind: 'scte35'; time: number | null; data: Uint8Array; scte35: Scte35Info }

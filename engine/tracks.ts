@@ -54,7 +54,9 @@ export const TrackInfoField = {
 } as const;
 const Info = TrackInfoField;
 
+/** What a track carries. */
 export type TrackKind = 'video' | 'audio';
+/** The codec of a track, by weir's short name (its RFC 6381 string is TrackInfo.codecString). */
 export type CodecName =
   | 'h264'
   | 'hevc'
@@ -92,37 +94,51 @@ export const CODEC_NAMES: Record<number, CodecName> = {
 export interface TrackInfo {
   /** MP4 track_ID in the output. */
   id: number;
+  /** Video or audio. */
   kind: TrackKind;
+  /** The codec, by weir's short name. */
   codec: CodecName;
   /** RFC 6381 codec string, e.g. `avc1.64001f` or `mp4a.40.2`. */
   codecString: string;
   /** MIME type for MediaSource.addSourceBuffer, e.g. `video/mp4; codecs="avc1.64001f"`. */
   mimeType: string;
-  /** MPEG-TS elementary PID and stream_type the track came from. */
+  /** MPEG-TS: the elementary PID the track came from (WebM/Matroska: its TrackNumber). */
   pid: number;
+  /** MPEG-TS: the PMT's stream_type of the track (0 for WebM/Matroska). */
   streamType: number;
   /** Output timescale (90000 for video, the sample rate for audio). */
   timescale: number;
-  /** Video: cropped coded size, sample aspect ratio and (when the stream says) frame rate. */
+  /** Video: cropped coded width in pixels. */
   width?: number;
+  /** Video: cropped coded height in pixels. */
   height?: number;
+  /** Video: sample (pixel) aspect ratio, horizontal and vertical. */
   sampleAspectRatio?: [number, number];
+  /** Video: frames per second, when the stream says. */
   frameRate?: number;
+  /** Video: bits per luma sample (8, 10...). */
   bitDepth?: number;
-  /** Audio: sample rate and channels from the codec configuration. */
+  /** Audio: sample rate in Hz, from the codec configuration. */
   sampleRate?: number;
+  /** Audio: channels, from the codec configuration. */
   channels?: number;
-  /** Audio: ISO 639-2 language from the PMT (`und` when it says none), and the track's place among the audio tracks. */
+  /** Audio: ISO 639-2 language from the PMT or TrackEntry (`und` when it says none). */
   language?: string;
+  /** Audio: the track's place among the audio tracks (0 first), as EngineOptions.audioTrack counts them. */
   audioIndex?: number;
-  /** Samples and sample bytes written to fragments so far, and access units dropped. */
+  /** Samples written to fragments so far. */
   samples: number;
+  /** Sample bytes written to fragments so far. */
   bytes: number;
+  /** Access units dropped so far (damage, before the first keyframe). */
   dropped: number;
-  /** Output timeline, seconds: first decode time, last decode time + duration, presentation span. */
+  /** Output timeline, seconds: the first sample's decode time. */
   firstDecodeTime: number;
+  /** Output timeline, seconds: the last sample's decode time plus its duration. */
   endTime: number;
+  /** Output timeline, seconds: the earliest presentation time written. */
   firstPresentationTime: number;
+  /** Output timeline, seconds: the latest presentation time plus duration written. */
   lastPresentationEnd: number;
   /** Source clock (unwrapped PTS of the first sample written), seconds. */
   sourceStartTime: number;
@@ -135,14 +151,14 @@ export function avcCodecString(profile: number, constraints: number, level: numb
   return `avc1.${hex2(profile)}${hex2(constraints)}${hex2(level)}`;
 }
 
-/** RFC 6381 codec string of an AAC track: mp4a.40.<audioObjectType> (RFC 6381 3.3). */
+/** RFC 6381 codec string of an AAC track: `mp4a.40.<audioObjectType>` (RFC 6381 3.3). */
 export function aacCodecString(objectType: number): string {
   return `mp4a.40.${objectType}`;
 }
 
 /**
- * RFC 6381 codec string of an HEVC track (ISO/IEC 14496-15 E.3): hvc1.<space><profile>.<compat>.<tier><level>
- * [.<constraint byte>...], the compatibility flags bit-reversed in hex, trailing zero constraint bytes left out.
+ * RFC 6381 codec string of an HEVC track (ISO/IEC 14496-15 E.3): `hvc1.<space><profile>.<compat>.<tier><level>`
+ * `[.<constraint byte>...]`, the compatibility flags bit-reversed in hex, trailing zero constraint bytes left out.
  */
 export function hevcCodecString(
   profileSpace: number,

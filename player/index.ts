@@ -12,17 +12,27 @@
  * const source = player.open();
  * source.push(bytes); // ...; source.end()
  * ```
+ *
+ * @packageDocumentation
  */
 
 export { codeName, type ErrorCode, type ErrorCodeName, ErrorCodes } from '../engine/codes.js';
-export { type SerializedError, type Severity, WeirError, WeirOptionError } from '../engine/errors.js';
+export {
+  type ErrorContext,
+  type SerializedError,
+  type Severity,
+  WeirError,
+  WeirOptionError,
+} from '../engine/errors.js';
 export type { CaptionData, Id3Frame, MetadataEvent, Scte35Info } from '../engine/metadata.js';
-export type { TrackInfo } from '../engine/tracks.js';
+export type { CodecName, TrackInfo, TrackKind } from '../engine/tracks.js';
+export type { WorkerStats } from '../worker/protocol.js';
 export {
   type LatencyReport,
+  type Listener,
   Player,
   type PlayerEventMap,
   type PlayerOptions,
   type PlayerStats,
 } from './player.js';
-export { type PushChunk, PushSource, type PushSourceOptions } from './push-source.js';
+export { type PushChunk, type PushHost, PushSource, type PushSourceOptions } from './push-source.js';

@@ -15,6 +15,10 @@ import { BufferController, limitSourceBuffer, quotaWarning, timeRanges } from '.
 import type { FromWorker, LoadOptions, ToWorker, WorkerStats } from '../worker/protocol.js';
 import { PushSource, type PushSourceOptions } from './push-source.js';
 
+/**
+ * Options of `new Player(video, options)`, each optional and checked up front: a bad or unknown one throws a
+ * WeirOptionError naming it.
+ */
 export interface PlayerOptions {
   /**
    * Parse in the worker but append on the main thread, even where MSE works in workers. The
@@ -36,8 +40,12 @@ export interface PlayerOptions {
   liveTargetLatency?: number;
   /** Live streams: seconds behind the live edge past which the playhead jumps to the target. Default 3. */
   liveMaxLatency?: number;
-  /** Live streams: the playback rates used to steer latency. Defaults 0.95 and 1.1. */
+  /**
+   * Live streams: the lowest playback rate, used when the playhead is closer to the live edge than the target (the
+   * latency grows back to it). Default 0.95. Each rate step holds about a second unless renewed.
+   */
   liveMinRate?: number;
+  /** Live streams: the highest playback rate used to catch up with the live edge. Default 1.1. */
   liveMaxRate?: number;
   /** ISO 639-2 language of the audio track to play when the stream has several (e.g. 'fra'). Default: the first. */
   audioLanguage?: string;
@@ -60,15 +68,19 @@ export interface PlayerOptions {
 
 /** What the player reports a few times a second. */
 export interface PlayerStats extends WorkerStats {
+  /** The element's currentTime, seconds. */
   currentTime: number;
   /** Buffered ranges of the element, seconds. */
   buffered: [number, number][];
   /** Seconds buffered ahead of the playhead, and behind it (kept for seeking back; see backBufferSeconds). */
   bufferAhead: number;
+  /** Seconds buffered behind the playhead. */
   bufferBehind: number;
   /** Input bitrate over the last second, bits per second (bytes loaded from the network). */
   bitrate: number;
+  /** Video frames decoded (the element's getVideoPlaybackQuality().totalVideoFrames). */
   decodedFrames: number;
+  /** Video frames dropped (getVideoPlaybackQuality().droppedVideoFrames). */
   droppedFrames: number;
   /** Stalls so far: the element ran out of media while playing (not while seeking). */
   stalls: number;
@@ -76,16 +88,21 @@ export interface PlayerStats extends WorkerStats {
 
 /** Live latency, seconds from the playhead to the live edge (see PlayerStats.latency). */
 export interface LatencyReport {
+  /** The latency now, seconds. */
   latency: number;
+  /** The median over the last minute, seconds. */
   p50: number;
+  /** The 95th percentile over the last minute, seconds. */
   p95: number;
 }
 
+/** The events of a Player (`player.on(name, listener)`) and the value each listener receives. */
 export interface PlayerEventMap {
   /** The stream's playable tracks (codec strings, sizes, rates, audio languages); `audioTrack` says which audio plays. */
   tracks: TrackInfo[];
   /** The id of the audio track now heard (at the start, and after `selectAudioTrack`). */
   audiotrack: number;
+  /** The element's and the worker's state, every `statsInterval` ms while a stream is loaded. */
   stats: PlayerStats;
   /** A problem that was repaired or skipped; playback goes on. */
   warning: WeirError;
@@ -98,13 +115,14 @@ export interface PlayerEventMap {
   /** The element ran out of media while playing (a stall), at `currentTime`. */
   stall: { currentTime: number };
   /**
-   * Timed metadata (ID3 tag or SCTE-35 cue) as soon as it is parsed, ahead of playback: `time` is on
+   * Timed metadata (an ID3 tag, an SCTE-35 cue, a picture's captions) as soon as it is parsed, ahead of playback: `time` is on
    * the element's timeline, so compare it with `video.currentTime` to fire it when it is presented.
    */
   metadata: MetadataEvent;
 }
 
-type Listener<T> = (value: T) => void;
+/** A listener of one Player event (see PlayerEventMap). */
+export type Listener<T> = (value: T) => void;
 
 const DEFAULTS = {
   forceMainThreadMse: false,
@@ -201,6 +219,7 @@ function validate(options: PlayerOptions): Required<Omit<PlayerOptions, 'workerU
  * worker-owned MediaSource.
  */
 export class Player {
+  /** The element this player plays into; weir touches no other element. */
   readonly video: HTMLVideoElement;
   private readonly options: ReturnType<typeof validate>;
   private worker: Worker | undefined;
@@ -262,6 +281,11 @@ export class Player {
   /** The stream the application pushes into (open()), while it is what is loaded. */
   private pushSource: PushSource | undefined;
 
+  /**
+   * Nothing is loaded, and no worker started, until `load()` or `open()`.
+   * @param video - the element to play into
+   * @param options - see PlayerOptions; throws a WeirOptionError (a TypeError) naming a bad one
+   */
   constructor(video: HTMLVideoElement, options: PlayerOptions = {}) {
     if (!video || typeof video.play !== 'function') invalid('video', 'must be an HTMLVideoElement');
     this.video = video;
@@ -284,6 +308,7 @@ export class Player {
     return () => this.off(type, listener);
   }
 
+  /** Unsubscribes a listener given to `on()`. */
   off<K extends keyof PlayerEventMap>(type: K, listener: Listener<PlayerEventMap[K]>): void {
     this.listeners.get(type)?.delete(listener as Listener<never>);
   }
@@ -322,7 +347,7 @@ export class Player {
     );
     const source = new PushSource(
       {
-        send: (message, transfer) => {
+        send: (message: ToWorker, transfer: Transferable[]) => {
           if (generation === this.generation) this.worker?.postMessage(message, transfer);
         },
         stop: () => {
@@ -420,6 +445,7 @@ export class Player {
     this.send({ type: 'select-audio', id });
   }
 
+  /** Plays the element (`video.play()`: the browser's autoplay rules apply). */
   play(): Promise<void> {
     return this.video.play();
   }
@@ -439,6 +465,7 @@ export class Player {
     this.send({ type: 'seek', time });
   }
 
+  /** Pauses the element; a live stream goes on loading. */
   pause(): void {
     this.video.pause();
   }

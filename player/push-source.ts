@@ -6,8 +6,6 @@
  * how far it got, so this side knows how many bytes wait there and can ask the application to slow down.
  */
 
-import type { ToWorker } from '../worker/protocol.js';
-
 /** What a pushed stream is, and how much of it may wait in the worker. Validated by Player.open. */
 export interface PushSourceOptions {
   /**
@@ -30,9 +28,20 @@ export interface PushSourceOptions {
   signal?: AbortSignal;
 }
 
-/** How a PushSource reaches its player's worker (the player's current load). */
+/**
+ * How a PushSource reaches its player's worker (the player's current load). Inside weir only.
+ * @internal
+ */
 export interface PushHost {
-  send(message: ToWorker, transfer: Transferable[]): void;
+  /**
+   * Posts a pushed chunk (its buffer transferred), or the stream's end, to the worker: the `push` and `push-end`
+   * messages of worker/protocol.ts, written out so that the public declarations do not reach into the protocol (a
+   * property, not a method, so that the player's `(message: ToWorker) => void` checks them against ToWorker).
+   */
+  send: (
+    message: { type: 'push'; data: ArrayBuffer; at: number } | { type: 'push-end' },
+    transfer: Transferable[],
+  ) => void;
   /** Stops the load (the application aborted the stream). */
   stop(): void;
 }
@@ -67,7 +76,10 @@ export class PushSource {
   private readyResolve: (() => void) | undefined;
   private stream: WritableStream<PushChunk> | undefined;
 
-  /** Made by Player.open(); not constructed by applications. */
+  /**
+   * Made by Player.open(); not constructed by applications.
+   * @internal
+   */
   constructor(host: PushHost, highWaterMark: number, maxQueuedBytes: number) {
     this.host = host;
     this.highWaterMark = highWaterMark;

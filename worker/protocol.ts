@@ -75,6 +75,7 @@ export type ToWorker =
   /** Testing aid, ignored unless the load's options say `testFaults` (see TestFault). */
   | { type: 'test-fault'; fault: TestFault; ms?: number };
 
+/** What the worker reports with each `stats` event (PlayerStats adds the element's side). */
 export interface WorkerStats {
   /** Input bytes received from the network (or pushed by the application) and given to the engine. */
   bytesLoaded: number;
@@ -82,8 +83,9 @@ export interface WorkerStats {
   fragments: number;
   /** Bytes of fMP4 appended. */
   bytesAppended: number;
-  /** Warnings (repairs) reported so far, and per code name (e.g. CONTINUITY_ERROR: 3). */
+  /** Warnings (repairs) reported so far. */
   warnings: number;
+  /** Warnings so far per code name (e.g. `{ CONTINUITY_ERROR: 3 }`). */
   repairs: Record<string, number>;
   /** Worker-side cost: milliseconds spent in the engine per MB of input. */
   parseMsPerMB: number;
@@ -109,7 +111,9 @@ export interface WorkerStats {
    * steers, is the stats' `bufferAhead`; latency is that plus the time a frame spends in weir before it is buffered.
    */
   latency: number;
+  /** Live: the median of `latency` over the last minute (NaN otherwise). */
   latencyP50: number;
+  /** Live: the 95th percentile of `latency` over the last minute (NaN otherwise). */
   latencyP95: number;
   /**
    * QuotaExceededError recoveries: appends a SourceBuffer refused for its quota, kept, and appended again (the same
@@ -123,6 +127,7 @@ export interface WorkerStats {
    * still waiting in the append queues.
    */
   appends: number;
+  /** Init segments and fragments waiting in the append queues. */
   appendsPending: number;
   /**
    * The output timeline's origin on the source clock, once output started (NaN before): 90 kHz ticks of the unwrapped
