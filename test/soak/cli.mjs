@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run soak -- --hours 24 [--minutes M] [--seed S] [--container ts|webm] [--clip file] [--damage-every SECONDS]
 //                 [--jumps N] [--damage-kinds KIND,...] [--json]
-//                 WebM only: [--restarts N] [--long-clusters N]
+//                 WebM only: [--restarts N] [--long-clusters N] [--start-ms MS]
 //
 // Damage kinds: TS drop-packet,drop-run,bit-flip,garbage,duplicate-packet,bad-timestamp (live-source.mjs);
 // WebM bit-flip,drop-block,garbage,truncated-cluster,bad-size,bad-timestamp (live-webm-source.mjs).
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     jumps: { type: 'string' },
     restarts: { type: 'string' },
     'long-clusters': { type: 'string' },
+    'start-ms': { type: 'string' },
     'damage-kinds': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -74,6 +75,7 @@ const r = await soak({
   ...(values.jumps !== undefined ? { jumps: Number(values.jumps) } : {}),
   ...(values.restarts !== undefined ? { restarts: Number(values.restarts) } : {}),
   ...(values['long-clusters'] !== undefined ? { longClusters: Number(values['long-clusters']) } : {}),
+  ...(values['start-ms'] !== undefined ? { startMs: Number(values['start-ms']) } : {}),
   ...(values['damage-kinds'] !== undefined ? { damageKinds: values['damage-kinds'].split(',') } : {}),
 });
 const mib = (n) => `${(n / 1048576).toFixed(2)} MiB`;

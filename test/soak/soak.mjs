@@ -40,6 +40,7 @@ import { LiveWebmSource } from './live-webm-source.mjs';
  * @property {number} [jumps]             timestamp jumps over the run
  * @property {number} [restarts]          WebM: encoder restarts (a new EBML header and Segment) over the run
  * @property {number} [longClusters]      WebM: Clusters using the whole int16 range of block offsets
+ * @property {number} [startMs]           WebM: the source clock at the first block (ms; default 2^24 ms less 180 s)
  * @property {string[]} [damageKinds]     which damage to inject (live-source.mjs DAMAGE_KINDS; default all)
  * @property {(() => void) | undefined} [gc]  a full GC before heap samples (node --expose-gc)
  * @property {(line: string) => void} [log]
@@ -66,6 +67,7 @@ export async function soak(o) {
           ...sourceOptions,
           ...(o.restarts !== undefined ? { restarts: o.restarts } : {}),
           ...(o.longClusters !== undefined ? { longClusters: o.longClusters } : {}),
+          ...(o.startMs !== undefined ? { startMs: o.startMs } : {}),
         })
       : new LiveTsSource(o.clip, sourceOptions);
   const engine = await Engine.create({ output: 'per-track', fragmentDuration: 100 });
