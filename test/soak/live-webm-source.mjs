@@ -210,18 +210,19 @@ export class LiveWebmSource {
       const b = /** @type {(typeof this.blocks)[0]} */ (this.blocks[i]);
       // The block before (the previous loop's last for the first): a new Cluster where the clip has one.
       const prev = /** @type {(typeof this.blocks)[0]} */ (this.blocks[(i + n - 1) % n]);
+      if (plan?.kind === 'jump' && plan.block === i) {
+        // (Also where the block is lost to a truncated Cluster: the clock moves all the same.)
+        const deltaMs = this.clock + plan.deltaMs < 0 ? -plan.deltaMs : plan.deltaMs; // the clock is unsigned
+        events.push({ kind: 'jump', offset: this.offset + size, delta: deltaMs * 90, media: media(b.time) });
+        this.clock += deltaMs;
+        this.cluster = null;
+      }
       if (losing) {
         if (b.cluster === prev.cluster) {
           losing.bytes += b.bytes.length;
           continue;
         }
         losing = null;
-        this.cluster = null;
-      }
-      if (plan?.kind === 'jump' && plan.block === i) {
-        const deltaMs = this.clock + plan.deltaMs < 0 ? -plan.deltaMs : plan.deltaMs; // the clock is unsigned
-        events.push({ kind: 'jump', offset: this.offset + size, delta: deltaMs * 90, media: media(b.time) });
-        this.clock += deltaMs;
         this.cluster = null;
       }
       const t = this.clock + b.time;
