@@ -109,6 +109,8 @@ console.log(
     `timeline breaks (tfdt gap or overlap) right after damage, reported, not failures: ${r.explainedBreaks.count}` +
     (r.explainedBreaks.examples.length ? `, e.g. ${r.explainedBreaks.examples[0]}` : ''),
 );
-console.log(`soak summary: ${r.failureCount ? `FAILED (${r.failureCount} failures)` : 'passed'}`);
+console.log(
+  `soak summary: ${r.failureCount ? `FAILED (${r.failureCount} failures: ${JSON.stringify(r.failureKinds)})` : 'passed'}`,
+);
 if (values.json) console.log(JSON.stringify(r));
 process.exit(r.failureCount ? 1 : 0);

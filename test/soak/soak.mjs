@@ -84,6 +84,9 @@ export async function soak(o) {
   /** @type {{ kind: string, message: string, offset: number }[]} */
   const failures = [];
   let failureCount = 0;
+  /** Failures per kind (all of them; `failures` keeps the first 20). */
+  /** @type {Record<string, number>} */
+  const failureKinds = {};
   /** Timeline breaks explained by damage: a count and the first examples. */
   const explained = { count: 0, /** @type {string[]} */ examples: [] };
   /** @type {Map<string, number>} */
@@ -142,6 +145,7 @@ export async function soak(o) {
     );
   const fail = (/** @type {string} */ kind, /** @type {string} */ message) => {
     failureCount++;
+    failureKinds[kind] = (failureKinds[kind] ?? 0) + 1;
     if (failures.length < 20) {
       failures.push({ kind, message, offset: lastOffset });
       log(`FAIL ${kind}: ${message}`);
@@ -326,6 +330,7 @@ export async function soak(o) {
     fragments,
     failures,
     failureCount,
+    failureKinds,
     explainedBreaks: explained,
     events: counts,
     warnings: Object.fromEntries(warnings),
