@@ -24,13 +24,17 @@ const ID = {
   BlockGroup: 0xa0,
   Block: 0xa1,
   DiscardPadding: 0x75a2,
+  TrackEntry: 0xae,
+  TrackNumber: 0xd7,
+  TrackType: 0x83,
+  CodecID: 0x86,
 };
 
 /**
  * An element header at `o`: its ID, the size (undefined: unknown), and where its data starts.
  * @param {Uint8Array} b @param {number} o
  */
-function header(b, o) {
+export function header(b, o) {
   const first = b[o];
   if (first === undefined || first === 0) throw new Error(`live-webm: no element at byte ${o}`);
   const idLength = Math.clz32(first) - 23;
@@ -96,6 +100,8 @@ function loopedBlock(b, o, e) {
  * @property {{ cluster: number, track: number, time: number, bytes: Uint8Array }[]} blocks  every block element, in
  *   file order (track: the track number, for the one-byte numbers these clips use)
  * @property {number[]} clusterTimes Cluster Timestamp of each cluster
+ * @property {Map<number, { type: number, codecId: string }>} tracks  per track number: TrackType (1 video, 2 audio)
+ *   and CodecID
  * @property {number} timestampScale ns per tick
  * @property {number} durationTicks  the clip's length: the end of its longest track (last block + the track's mean step)
  */
@@ -118,6 +124,8 @@ export function indexWebm(b) {
   const blocks = [];
   /** @type {number[]} */
   const clusterTimes = [];
+  /** @type {WebmClip['tracks']} */
+  const tracks = new Map();
   for (let o = segment.data; o < end; ) {
     const e = header(b, o);
     if (e.id === ID.Info && e.size !== undefined) {
@@ -134,6 +142,26 @@ export function indexWebm(b) {
       parts.push(elementHeader([0x15, 0x49, 0xa9, 0x66], size), ...kept);
     } else if (e.id === ID.Tracks && e.size !== undefined) {
       parts.push(b.subarray(o, e.data + e.size));
+      for (let c = e.data; c < e.data + e.size; ) {
+        const entry = header(b, c);
+        const next = entry.data + (entry.size ?? 0);
+        if (entry.id === ID.TrackEntry) {
+          let number = 0;
+          let type = 0;
+          let codecId = '';
+          for (let f = entry.data; f < next; ) {
+            const field = header(b, f);
+            const n = field.size ?? 0;
+            if (field.id === ID.TrackNumber) number = uint(b, field.data, n);
+            else if (field.id === ID.TrackType) type = uint(b, field.data, n);
+            else if (field.id === ID.CodecID)
+              codecId = new TextDecoder().decode(b.subarray(field.data, field.data + n));
+            f = field.data + n;
+          }
+          tracks.set(number, { type, codecId });
+        }
+        c = next;
+      }
     } else if (e.id === ID.Cluster) {
       const cluster = clusterTimes.length;
       const stop = e.size === undefined ? end : e.data + e.size;
@@ -180,7 +208,21 @@ export function indexWebm(b) {
     head.set(p, at);
     at += p.length;
   }
-  return { head, blocks, clusterTimes, timestampScale, durationTicks: loopEnd - first };
+  return { head, blocks, clusterTimes, tracks, timestampScale, durationTicks: loopEnd - first };
+}
+
+/**
+ * The header of an unknown-size Cluster and its Timestamp element (RFC 9559 §5.1.3.1), the Timestamp `width` bytes
+ * long (8: room for any time, so a live stream's headers never change size; a muxer writing the fewest bytes, as
+ * ffmpeg does, passes the width the value needs).
+ * @param {number} time  in TimestampScale ticks
+ * @param {number} [width]
+ */
+export function clusterHead(time, width = 8) {
+  const head = new Uint8Array(7 + width);
+  head.set([0x1f, 0x43, 0xb6, 0x75, 0xff, 0xe7, 0x80 | width]);
+  for (let i = width - 1, v = time; i >= 0; i--, v = Math.floor(v / 256)) head[7 + i] = v % 256;
+  return head;
 }
 
 /**
@@ -232,11 +274,7 @@ export async function* createLiveWebmStream(clipBytes, options = {}) {
       if (block.cluster !== cluster) {
         cluster = block.cluster;
         // An unknown-size Cluster with an 8-byte Timestamp moved on by the loops before.
-        const t = clip.clusterTimes[cluster] + shift;
-        const head = new Uint8Array(4 + 1 + 1 + 1 + 8);
-        head.set([0x1f, 0x43, 0xb6, 0x75, 0xff, 0xe7, 0x88]);
-        for (let i = 7, v = t; i >= 0; i--, v = Math.floor(v / 256)) head[7 + i] = v % 256;
-        parts.push(head);
+        parts.push(clusterHead(clip.clusterTimes[cluster] + shift));
       }
       parts.push(block.bytes);
       onBlockSent?.(((block.time + shift) * clip.timestampScale) / 1e9);

@@ -11,7 +11,7 @@
 //
 // Every event is reported with its byte offset in the stream, so a checker can tell a repair caused by damage from a
 // failure. The media clock of each track (without jumps, unwrapped) is reported per loop, for the drift checks.
-// A WebM source for the same soak would implement the same next() contract.
+// live-webm-source.mjs is the WebM source for the same soak, with the same next() contract.
 
 import { indexClip, writePcrBase, writePesTs } from '../../scripts/live-ts.js';
 import { Random } from '../fuzz/random.mjs';

@@ -1,4 +1,5 @@
-// The soak test of issue 7: a simulated live stream (live-source.mjs) of many hours pushed through one engine
+// The soak test of issue 7: a simulated live stream (MPEG-TS: live-source.mjs; WebM: live-webm-source.mjs) of many
+// hours pushed through one engine
 // (per-track output, fragmentDuration 100, as the player runs live) as fast as it goes, with checks at every push and
 // at intervals of media time:
 //
@@ -8,8 +9,10 @@
 // - output timeline: every fragment parses (fmp4-check.mjs) and each track's tfdt continues exactly where its
 //   previous fragment ended; a break is explained only by damage in the input shortly before it (a window of
 //   `damageWindowSeconds` of media), else it is a failure; jumps and wraps must leave no break;
-// - every injected timestamp jump is reported by the engine (TIMESTAMP_JUMP near its offset), every wrap is not (a
-//   wrap is no jump);
+// - every injected discontinuity (a timestamp jump; in WebM also an encoder restart, a chained Segment) is reported
+//   by the engine (TIMESTAMP_JUMP near its offset), every wrap (in WebM: a Cluster Timestamp growing a byte, a
+//   Cluster using the whole int16 range of block offsets) is not (a wrap is no jump), and no TIMESTAMP_JUMP comes
+//   without a discontinuity or damage in the window before it (one discontinuity, one report: not one per frame);
 // - A/V: per track, lag = media pushed − output end; the A/V offset (video lag − audio lag) at every checkpoint not
 //   right after damage stays within `avBoundSeconds` of its first value (no drift; checkpoints fall on loop
 //   boundaries, so the offset is the same each time), and after the final flush each track's output ends where its
@@ -18,11 +21,14 @@
 import { OutputStream } from '../fuzz/fmp4-check.mjs';
 import { Random } from '../fuzz/random.mjs';
 import { LiveTsSource } from './live-source.mjs';
+import { LiveWebmSource } from './live-webm-source.mjs';
 
 /**
  * @typedef {object} SoakOptions
  * @property {any} engineModule           lib/engine/index.js (or engine/index.ts under vitest)
- * @property {Uint8Array} clip            the looped clip (MPEG-TS, one H.264 and one AAC track)
+ * @property {'ts' | 'webm'} [container]   the live source's container (default 'ts')
+ * @property {Uint8Array} clip            the looped clip (MPEG-TS: one H.264 and one AAC track; WebM: one video and
+ *                                        one Opus track, TimestampScale 1 ms)
  * @property {number} seconds             media seconds to push
  * @property {number} [seed]
  * @property {number} [checkEverySeconds] media seconds between checkpoints (default 60)
@@ -32,6 +38,9 @@ import { LiveTsSource } from './live-source.mjs';
  * @property {number} [damageWindowSeconds] media after a damage event in which a timeline break is explained (default 5)
  * @property {number} [damageEvery]       mean media seconds between damage events (default 30)
  * @property {number} [jumps]             timestamp jumps over the run
+ * @property {number} [restarts]          WebM: encoder restarts (a new EBML header and Segment) over the run
+ * @property {number} [longClusters]      WebM: Clusters using the whole int16 range of block offsets
+ * @property {number} [startMs]           WebM: the source clock at the first block (ms; default 2^24 ms less 180 s)
  * @property {string[]} [damageKinds]     which damage to inject (live-source.mjs DAMAGE_KINDS; default all)
  * @property {(() => void) | undefined} [gc]  a full GC before heap samples (node --expose-gc)
  * @property {(line: string) => void} [log]
@@ -45,13 +54,22 @@ export async function soak(o) {
   const { Engine } = o.engineModule;
   const log = o.log ?? (() => {});
   const started = performance.now();
-  const source = new LiveTsSource(o.clip, {
+  const sourceOptions = {
     seed: o.seed ?? 1,
     seconds: o.seconds,
     ...(o.jumps !== undefined ? { jumps: o.jumps } : {}),
     ...(o.damageEvery !== undefined ? { damageEvery: o.damageEvery } : {}),
     ...(o.damageKinds !== undefined ? { damageKinds: o.damageKinds } : {}),
-  });
+  };
+  const source =
+    o.container === 'webm'
+      ? new LiveWebmSource(o.clip, {
+          ...sourceOptions,
+          ...(o.restarts !== undefined ? { restarts: o.restarts } : {}),
+          ...(o.longClusters !== undefined ? { longClusters: o.longClusters } : {}),
+          ...(o.startMs !== undefined ? { startMs: o.startMs } : {}),
+        })
+      : new LiveTsSource(o.clip, sourceOptions);
   const engine = await Engine.create({ output: 'per-track', fragmentDuration: 100 });
   const memory = engine.memoryBytes;
   const chunks = new Random((o.seed ?? 1) ^ 0x5eed);
@@ -66,16 +84,28 @@ export async function soak(o) {
   /** @type {{ kind: string, message: string, offset: number }[]} */
   const failures = [];
   let failureCount = 0;
+  /** Failures per kind (all of them; `failures` keeps the first 20). */
+  /** @type {Record<string, number>} */
+  const failureKinds = {};
   /** Timeline breaks explained by damage: a count and the first examples. */
   const explained = { count: 0, /** @type {string[]} */ examples: [] };
   /** @type {Map<string, number>} */
   const warnings = new Map();
-  const counts = { jumps: 0, wraps: 0, /** @type {Record<string, number>} */ damage: {} };
-  /** Damage, jumps and wraps of the last `damageWindow` seconds, and jumps/wraps still waiting for their verdict. */
-  /** @type {import('./live-source.mjs').StreamEvent[]} */
+  const counts = {
+    jumps: 0,
+    restarts: 0,
+    wraps: 0,
+    /** @type {Record<string, number>} */ boundaries: {},
+    /** @type {Record<string, number>} */ damage: {},
+  };
+  /** @typedef {import('./live-source.mjs').StreamEvent | import('./live-webm-source.mjs').WebmStreamEvent} Event */
+  /** Events of the last `damageWindow` seconds, and discontinuities and wraps still waiting for their verdict. */
+  /** @type {Event[]} */
   let recent = [];
-  /** @type {{ event: import('./live-source.mjs').StreamEvent, reported: boolean }[]} */
+  /** @type {{ event: Event, reported: boolean }[]} */
   let pending = [];
+  /** A discontinuity: the engine must report it. A wrap or boundary must cost nothing. */
+  const isDiscontinuity = (/** @type {Event} */ e) => e.kind === 'jump' || e.kind === 'restart';
   let pushed = 0;
   let fragments = 0;
   let lastOffset = 0;
@@ -108,8 +138,14 @@ export async function soak(o) {
     checkpoints: 0,
   };
 
+  const unreported = (/** @type {Event} */ e) =>
+    fail(
+      'jump-unreported',
+      `no TIMESTAMP_JUMP after the ${e.kind} of ${/** @type {{ delta: number }} */ (e).delta / 90000} s at input offset ${e.offset}`,
+    );
   const fail = (/** @type {string} */ kind, /** @type {string} */ message) => {
     failureCount++;
+    failureKinds[kind] = (failureKinds[kind] ?? 0) + 1;
     if (failures.length < 20) {
       failures.push({ kind, message, offset: lastOffset });
       log(`FAIL ${kind}: ${message}`);
@@ -148,17 +184,27 @@ export async function soak(o) {
       } else if (e.type === 'warning') {
         warnings.set(e.error.codeName, (warnings.get(e.error.codeName) ?? 0) + 1);
         if (e.error.codeName === 'TIMESTAMP_JUMP') {
-          // An injected jump is reported at or after its offset; a wrap must not be (a jump of 2^33 ticks).
+          // An injected discontinuity is reported at or after its offset; a wrap must not be (a jump of 2^33 ticks).
           const at = e.error.offset ?? 0;
           for (const p of pending) {
             if (at < p.event.offset) continue;
-            if (p.event.kind === 'jump') p.reported = true;
-            else if (Math.abs(e.error.detail ?? 0) > 1000 && !recent.some((r) => r.kind !== 'wrap' && r.offset <= at)) {
+            if (isDiscontinuity(p.event)) p.reported = true;
+            else if (
+              Math.abs(e.error.detail ?? 0) > 1000 &&
+              !recent.some((r) => (isDiscontinuity(r) || r.kind === 'damage') && r.offset <= at)
+            ) {
               fail(
                 'wrap-as-jump',
-                `TIMESTAMP_JUMP of ${e.error.detail} ms at input offset ${at}, after the 33-bit wrap at ${p.event.offset}`,
+                `TIMESTAMP_JUMP of ${e.error.detail} ms at input offset ${at}, after the ${p.event.kind === 'wrap' ? '33-bit wrap' : /** @type {{ boundary: string }} */ (p.event).boundary} at ${p.event.offset}`,
               );
             }
+          }
+          // Nor may one come with nothing before it that could cause it.
+          if (!recent.some((r) => (isDiscontinuity(r) || r.kind === 'damage') && r.offset <= at)) {
+            fail(
+              'jump-unexplained',
+              `TIMESTAMP_JUMP of ${e.error.detail} ms at input offset ${at}, no discontinuity or damage in the ${damageWindow} s before`,
+            );
           }
         }
       } else if (e.type === 'error') {
@@ -176,18 +222,16 @@ export async function soak(o) {
     recent = recent.filter((e) => e.offset >= horizon);
     pending = pending.filter((p) => {
       if (p.event.offset >= horizon) return true;
-      if (p.event.kind === 'jump' && !p.reported)
-        fail(
-          'jump-unreported',
-          `no TIMESTAMP_JUMP after the jump of ${p.event.delta / 90000} s at input offset ${p.event.offset}`,
-        );
+      if (isDiscontinuity(p.event) && !p.reported) unreported(p.event);
       return false;
     });
     for (const e of loop.events) {
       recent.push(e);
-      if (e.kind === 'jump' || e.kind === 'wrap') pending.push({ event: e, reported: false });
+      if (e.kind !== 'damage') pending.push({ event: e, reported: false });
       if (e.kind === 'jump') counts.jumps++;
+      else if (e.kind === 'restart') counts.restarts++;
       else if (e.kind === 'wrap') counts.wraps++;
+      else if (e.kind === 'boundary') counts.boundaries[e.boundary] = (counts.boundaries[e.boundary] ?? 0) + 1;
       else counts.damage[e.damage] = (counts.damage[e.damage] ?? 0) + 1;
     }
     // Random chunk sizes: the engine must not care where chunks end.
@@ -275,16 +319,10 @@ export async function soak(o) {
   const frame = source.timing.frameTicks / 90000;
   if (Math.abs(finalLag.video) > frame + 1e-6)
     fail('end-time', `video output ends ${(finalLag.video * 1000).toFixed(3)} ms before its media`);
-  if (Math.abs(finalLag.audio) > 1024 / 44100 + 1e-6)
+  if (Math.abs(finalLag.audio) > source.timing.audioFrameTicks / 90000 + 1e-6)
     fail('end-time', `audio output ends ${(finalLag.audio * 1000).toFixed(3)} ms before its media`);
 
-  for (const p of pending) {
-    if (p.event.kind === 'jump' && !p.reported)
-      fail(
-        'jump-unreported',
-        `no TIMESTAMP_JUMP after the jump of ${p.event.delta / 90000} s at input offset ${p.event.offset}`,
-      );
-  }
+  for (const p of pending) if (isDiscontinuity(p.event) && !p.reported) unreported(p.event);
   return {
     seconds: media.video,
     wallSeconds: (performance.now() - started) / 1000,
@@ -292,6 +330,7 @@ export async function soak(o) {
     fragments,
     failures,
     failureCount,
+    failureKinds,
     explainedBreaks: explained,
     events: counts,
     warnings: Object.fromEntries(warnings),
