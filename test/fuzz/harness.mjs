@@ -29,8 +29,8 @@ export { Pool };
  */
 
 /**
- * The inputs mutated: test/fixtures/*.ts, demo/media/sample.ts and, when a corpus folder is given, its ts/ and
- * webm/ files. Order is fixed (sorted), so a seed means the same cases on every machine with the same files.
+ * The inputs mutated: test/fixtures/*.ts, demo/media/sample.ts, test/fixtures/*.{webm,mkv} and, when a corpus folder
+ * is given, its ts/ and webm/ files. Order is fixed (sorted), so a seed means the same cases on every machine with the same files.
  * @param {{ corpus?: string | undefined }} [options]
  * @returns {Source[]}
  */
@@ -48,6 +48,12 @@ export function loadSources(options = {}) {
     kind: 'ts',
     bytes: new Uint8Array(readFileSync(join(ROOT, 'demo/media/sample.ts'))),
   });
+  // Matroska fixtures too, so that WebM is fuzzed without a corpus (the corpus adds more of both).
+  for (const f of readdirSync(fixtures)
+    .filter((n) => n.endsWith('.webm') || n.endsWith('.mkv'))
+    .sort()) {
+    sources.push({ name: `fixtures/${f}`, kind: 'webm', bytes: new Uint8Array(readFileSync(join(fixtures, f))) });
+  }
   if (options.corpus) {
     const dir = resolve(ROOT, options.corpus);
     for (const sub of /** @type {const} */ (['ts', 'webm'])) {

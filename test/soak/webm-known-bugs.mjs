@@ -38,15 +38,4 @@ export const KNOWN_WEBM_SOAK_BUGS = [
       'until the clock catches up, and for an error under one frame every later frame stays shifted by it for good ' +
       '(A/V drift of up to half a frame per damaged block).',
   },
-  {
-    id: 'webm-huge-size-skipped',
-    damageKinds: ['garbage', 'bit-flip', 'bad-size'],
-    discontinuities: [],
-    summary:
-      'Inside an unknown-size Cluster, damage that reads as an element of a Cluster-child ID with a size of ' +
-      'megabytes is skipped by that size (matroska/demux.ts skip()), and the stream is lost for that many bytes: ' +
-      'silently for PrevSize 0xAB, Position 0xA7, Void, CRC-32, SilentTracks, EncryptedBlock (PrevSize, Position and ' +
-      'CRC-32 cannot be larger than 8 bytes), and after one BLOCK_INVALID for a SimpleBlock larger than weir buffers ' +
-      '(startBlock; the head of demux.ts says such a size is damage, which would resync instead).',
-  },
 ];

@@ -301,8 +301,13 @@ export function configureAv1(slot: i32, priv: u32, privLen: u32, frame: u32, fra
     return true;
   }
   if (!findSequenceHeader(frame, frame + frameLen) || !parseSequenceHeader(obuPayload, obuSize)) return false;
-  // The record: 4 bytes, the OBU header, at most 5 bytes of leb128 size, the payload.
-  if (obuSize > CONFIG_CAPACITY - AV1C_FIXED - obuHeaderLength - 5) return false;
+  // The record: 4 bytes, then the sequence header OBU as it is (its own size field, which leb128() lets be up to 8
+  // bytes long: AV1 spec 4.10.5), or with a size field of at most 5 bytes written here. It must fit the config
+  // region: the next track's configuration follows it.
+  const copied: u64 = obuHasSize
+    ? <u64>obuPayload + <u64>obuSize - <u64>obuStart
+    : <u64>obuHeaderLength + 5 + <u64>obuSize;
+  if (copied > <u64>(CONFIG_CAPACITY - AV1C_FIXED)) return false;
   put8(base, 0x81); // marker, version
   put8(base + 1, av1cByte1());
   put8(base + 2, av1cByte2());

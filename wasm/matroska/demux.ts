@@ -318,7 +318,11 @@ export function demuxMatroska(end: u32, final: bool): u32 {
     }
     if (inGroup) {
       if (id == Id.Block) {
-        if (!startBlock(data, <u32>size, end, final, false)) break;
+        if (!startBlock(data, size, end, final, false)) break;
+        if (blockDamaged) {
+          startResync(q);
+          continue;
+        }
         q = blockLeft > 0 || skipLeft > 0 ? end : data + <u32>size;
         continue;
       }
@@ -358,8 +362,16 @@ export function demuxMatroska(end: u32, final: bool): u32 {
         continue;
       }
       if (id == Id.SimpleBlock) {
-        if (!startBlock(data, <u32>size, end, final, true)) break;
+        if (!startBlock(data, size, end, final, true)) break;
+        if (blockDamaged) {
+          startResync(q);
+          continue;
+        }
         q = blockLeft > 0 || skipLeft > 0 ? end : data + <u32>size;
+        continue;
+      }
+      if (!plausibleInCluster(id, size)) {
+        startResync(q);
         continue;
       }
       if (id == Id.BlockGroup) {
@@ -555,13 +567,27 @@ function info(p: u32, len: u32): void {
  * (SimpleBlock), or starts gathering it. Returns false when the caller must wait for the block's track
  * number (nothing consumed).
  */
-function startBlock(data: u32, size: u32, end: u32, final: bool, simple: bool): bool {
+function startBlock(data: u32, size64: i64, end: u32, final: bool, simple: bool): bool {
   blockSlot = -1;
+  blockDamaged = false;
+  // In an unknown-size Cluster nothing vouches for a block's size (a known size was checked against its
+  // parent's end): one larger than any block weir takes is damage, and skipping it by that size would lose
+  // megabytes of good stream. The search for the next trustworthy element costs this block alone.
+  if (clusterEnd < 0 && !inGroup && size64 > <i64>MAX_RESYNC_BLOCK) {
+    if (readSize(data, end) == Vint.NeedMore && !final) return false; // the track number is cut: wait
+    const slot = blockTrackSlot(data, end);
+    if (slot >= 0 ? size64 > <i64>pesCapacity(slot) : true) {
+      emitWarning(Warn.BlockInvalid, slot, <f64>size64);
+      blockDamaged = true;
+      return true;
+    }
+  }
+  const size = <u32>min<i64>(size64, <i64>0xffffffff);
   const r = readSize(data, min<u32>(end, data + size));
   if (r == Vint.NeedMore && data + size > end && !final) return false; // the track number is cut: wait
   if (r != Vint.Ok) {
     emitWarning(Warn.BlockInvalid, -1, <f64>size);
-    skip(data, <i64>size, end);
+    skip(data, size64, end);
     return true;
   }
   const entry = entryOf(<u64>vintValue);
@@ -569,13 +595,18 @@ function startBlock(data: u32, size: u32, end: u32, final: bool, simple: bool): 
   if (slot < 0 || !clusterTimeKnown) {
     // A track that is not output (subtitles, a second video, VP8...), or a block before any Cluster
     // Timestamp; a track number Tracks did not declare is damage.
-    if (entry < 0 && entryCount > 0) emitWarning(Warn.BlockInvalid, -1, <f64>size);
-    skip(data, <i64>size, end);
+    if (entry < 0 && entryCount > 0) {
+      // A track number Tracks did not declare: the block header is damage, and so may its size be.
+      emitWarning(Warn.BlockInvalid, -1, <f64>size);
+      blockDamaged = true;
+      return true;
+    }
+    skip(data, size64, end);
     return true;
   }
   if (size > pesCapacity(slot)) {
     emitWarning(Warn.BlockInvalid, slot, <f64>size);
-    skip(data, <i64>size, end);
+    skip(data, size64, end);
     return true;
   }
   blockSlot = slot;
@@ -589,6 +620,30 @@ function startBlock(data: u32, size: u32, end: u32, final: bool, simple: bool): 
   blockSize = size;
   blockLeft = size - n;
   if (blockLeft == 0) blockGathered();
+  return true;
+}
+
+/** Set by startBlock: the block's header or size is damage; the caller starts a resync at its element. */
+let blockDamaged: bool = false;
+
+/** The output slot of the block at data (its track number, if in this input), or -1. */
+function blockTrackSlot(data: u32, end: u32): i32 {
+  if (readSize(data, end) != Vint.Ok) return -1;
+  const entry = entryOf(<u64>vintValue);
+  return entry >= 0 ? unchecked(entrySlot[entry]) : -1;
+}
+
+/**
+ * Whether a Cluster child (other than Timestamp and SimpleBlock, checked where they are read) can have this size.
+ * Number elements are at most 8 bytes (RFC 8794 §7.1-7.2: PrevSize, Position), CRC-32 is 4 (§11.3.1.1). In an
+ * unknown-size Cluster a BlockGroup, Void or other child larger than any block weir takes is damage too: nothing
+ * else bounds it, and skipping it by that size would lose megabytes of good stream (a few bytes of damage reading
+ * as an element ID and a large size).
+ */
+function plausibleInCluster(id: u32, size: i64): bool {
+  if (id == 0xab || id == 0xa7) return size <= 8; // PrevSize, Position
+  if (id == Id.Crc32) return size == 4;
+  if (clusterEnd < 0 && !inGroup) return size <= <i64>MAX_RESYNC_BLOCK;
   return true;
 }
 
