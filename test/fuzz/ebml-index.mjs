@@ -16,6 +16,7 @@ const MASTERS = new Set([
   0xe1, // Audio
   0x6d80, // ContentEncodings
   0x6240, // ContentEncoding
+  0x5034, // ContentCompression
   0x1f43b675, // Cluster
   0xa0, // BlockGroup
   0x1c53bb6b, // Cues
@@ -83,4 +84,18 @@ function walk(b, from, to, depth, out) {
 function vintLength(first) {
   for (let n = 1; n <= 8; n++) if (first & (0x100 >> n)) return n;
   return 0;
+}
+
+/**
+ * The ContentCompSettings of every header-stripping track (RFC 9559 §5.1.4.1.31.8: ContentCompression with
+ * ContentCompAlgo 3 puts these bytes back in front of each frame): a frame in the output is the input's frame after
+ * them. Settings of other algorithms are included too (harmless for a reference: a prefix that matches nothing).
+ * @param {Uint8Array} b
+ * @returns {Uint8Array[]}
+ */
+export function strippedHeaders(b) {
+  return indexEbml(b)
+    .filter((e) => e.id === 0x4255)
+    .map((e) => b.subarray(e.sizeAt + vintLength(b[e.sizeAt]), e.end))
+    .filter((p) => p.length > 0);
 }

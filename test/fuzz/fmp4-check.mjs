@@ -534,10 +534,15 @@ export class OutputStream {
 /**
  * A sample finder over the reference streams: the sample must be a contiguous substring of one PID's stream. It
  * looks first where the track's previous sample was found (samples come in stream order), then everywhere.
+ * A Matroska frame of a header-stripping track is found when it is one of `prefixes` (the tracks'
+ * ContentCompSettings, themselves in the input) followed by bytes of the stream.
  * @param {() => Map<number, Buffer>} streams  computed on first use
+ * @param {() => Uint8Array[]} [prefixes]  computed on first use when a sample is not found as it is
  * @returns {(sample: Uint8Array, track: TrackState) => boolean}
  */
-export function sampleFinder(streams) {
+export function sampleFinder(streams, prefixes) {
+  /** @type {Uint8Array[] | undefined} */
+  let heads;
   /** @type {Map<number, Buffer> | undefined} */
   let refs;
   /** @type {Buffer[] | undefined} */
@@ -558,6 +563,14 @@ export function sampleFinder(streams) {
       if (at >= 0) {
         track.hint = { pid, at: at + 1 };
         return true;
+      }
+    }
+    if (prefixes) {
+      heads ??= prefixes();
+      for (const head of heads) {
+        if (head.length >= needle.length || !needle.subarray(0, head.length).equals(head)) continue;
+        const rest = needle.subarray(head.length);
+        for (const ref of refs.values()) if (ref.indexOf(rest) >= 0) return true;
       }
     }
     // AAC in LATM (ISO/IEC 14496-3 1.7.3): a payload need not start on a byte boundary, and the sample is its

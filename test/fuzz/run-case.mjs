@@ -17,6 +17,7 @@
 //   engine reported inserting (AUDIO_GAP_FILLED) as the only audio samples allowed from outside the input.
 
 import { createHash } from 'node:crypto';
+import { strippedHeaders } from './ebml-index.mjs';
 import { OutputStream, sampleFinder } from './fmp4-check.mjs';
 import { prng } from './random.mjs';
 import { referenceStreams } from './ts-index.mjs';
@@ -134,7 +135,10 @@ export function checkOutput(input, segments, fills, how, fail) {
   // WebM/Matroska frames are copied from the input as they are (Annex B H.264 NAL units too): the input is the
   // reference. MPEG-TS: the elementary streams reassembled from the packets (ts-index.mjs).
   const ebml = input[0] === 0x1a && input[1] === 0x45 && input[2] === 0xdf && input[3] === 0xa3;
-  const find = sampleFinder(() => (ebml ? new Map([[0, Buffer.from(input)]]) : referenceStreams(input)));
+  const find = sampleFinder(
+    () => (ebml ? new Map([[0, Buffer.from(input)]]) : referenceStreams(input)),
+    ebml ? () => strippedHeaders(input) : undefined,
+  );
   /** @type {Map<number | null, OutputStream>} */
   const streams = new Map();
   let samples = 0;

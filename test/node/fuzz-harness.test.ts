@@ -4,6 +4,7 @@
 // like a core that never breaks.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleFinder } from '../fuzz/fmp4-check.mjs';
 import { checkBuild, Pool, runOnPool } from '../fuzz/harness.mjs';
 import { Behaviour } from '../fuzz/testing/misbehaving-engine.mjs';
 
@@ -39,4 +40,25 @@ describe('fuzz harness: each check fires on an engine that misbehaves', () => {
       expect(performance.now() - started).toBeLessThan(10_000);
     });
   }
+});
+
+describe('fuzz harness: the foreign-bytes reference', () => {
+  // A header-stripping Matroska track (RFC 9559 ContentCompAlgo 3) has its ContentCompSettings put back in front of
+  // each frame: such a sample is in the input, the settings then the frame, and anything else still is not.
+  it('takes a stripped header followed by input bytes, and nothing else', () => {
+    const input = Buffer.from('....FRAME-ONE....FRAME-TWO....');
+    const head = Buffer.from([0xff, 0xfb]);
+    const find = sampleFinder(
+      () => new Map([[0, input]]),
+      () => [head],
+    );
+    const track = {} as never;
+    expect(find(Buffer.from('FRAME-ONE'), track)).toBe(true);
+    expect(find(Buffer.concat([head, Buffer.from('FRAME-TWO')]), track)).toBe(true);
+    expect(find(Buffer.concat([head, Buffer.from('FRAME-THREE')]), track)).toBe(false);
+    expect(find(Buffer.concat([Buffer.from([0xff, 0xfa]), Buffer.from('FRAME-TWO')]), track)).toBe(false);
+    expect(sampleFinder(() => new Map([[0, input]]))(Buffer.concat([head, Buffer.from('FRAME-TWO')]), track)).toBe(
+      false,
+    );
+  });
 });
