@@ -168,6 +168,13 @@ export function pending(): i32 {
 export function flush(): i32 {
   beginCall();
   if (fatalRaised || flushed) return Status.Fatal;
+  // Whole packets still waiting (pending()) would be demuxed here past the per-call output budget, and the output
+  // region is only sized for that budget plus one fragment cut: a host must drain with push(0) first, as engine/
+  // does. Calling flush() early is a host bug, refused before anything is written.
+  if (pending()) {
+    raiseFatal(Fatal.Internal, -1, 1);
+    return endCall();
+  }
   flushed = true;
   if (bytesSeen() == 0) {
     raiseFatal(Fatal.EmptyInput, -1, 0);
