@@ -4,20 +4,7 @@
 // fixed, its replay tests start failing ("expected to fail"): remove its entry here, and both tests are strict again.
 
 /** @type {{ id: string, summary: string, reproducers: string[], signatures: string[] }[]} */
-export const KNOWN_BUGS = [
-  {
-    id: 'adts-damaged-length-sample',
-    summary:
-      'Found by `npm run fuzz -- --minutes 15 --seed 2027` (case 59621), not analysed yet: with damaged ADTS headers ' +
-      '(frame_length, number_of_raw_data_blocks, sampling_frequency_index, protection_absent edited) and damaged packet ' +
-      'headers (a PID relabelled to the audio PID, a scrambled packet, lost sync bytes), one 7642-byte audio sample of ' +
-      "the output is not a contiguous run of the input's reassembled audio elementary stream (harness definition, " +
-      'test/fuzz/README.md). Suspects: a frame carried across a PES boundary (audio.ts finishCarry) completed after ' +
-      'a packet the reference stream and the demuxer count differently (scrambled, relabelled PID, duplicate).',
-    reproducers: ['foreign-bytes-shaka_hls-ts-muxed-aac-h264_n_0_0_0-s2027-c59621'],
-    signatures: ["foreign-bytes: [] audio track #: sample #: # bytes not in the input's elementary streams"],
-  },
-];
+export const KNOWN_BUGS = [];
 
 /**
  * Open bugs found by the soak (test/soak), which the fuzz checks cannot see (they need the source's media time).

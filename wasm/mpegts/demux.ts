@@ -478,8 +478,12 @@ function packet(q: u32, offset: f64): void {
     }
     memory.copy(copy, q, PACKET);
     if ((b3 >> 6) != 0) {
-      // transport_scrambling_control: nothing we can read, and the PES it belongs to is incomplete.
+      // transport_scrambling_control (2.4.3.2): the payload is nothing we can read, so the PES it belongs to is
+      // incomplete. Between two PES (this one starts a PES, or continues one whose start we never took) it is a PES
+      // lost whole: what the next PES would continue (a carried audio frame, a video NAL unit) is lost with it, as
+      // after a continuity gap. Else the next PES completed that frame with bytes from across the lost one.
       if (unchecked(pesActive[slot])) damage(slot);
+      else pesLost(slot);
       return;
     }
     if (!hasPayload) {
