@@ -169,6 +169,43 @@ describe('soak smoke run', () => {
     expect(Math.abs(r.bad - r.clean)).toBeLessThan(0.04);
   });
 
+  // Low latency (DESIGN.md §6): only a unit late by a frame interval or more holds its fragment back. The live loop's
+  // seam (a frame 32 ms longer, then a keyframe: a fragment is due there) must not: each video fragment goes out by
+  // the time the PES of the unit after the next one begins (the unit after its last sample is complete then), pushed
+  // packet by packet. With the hold at half an interval, the fragment before each seam went out a frame later.
+  it('an undamaged live stream, seams included: no fragment waits for a later PES', async () => {
+    const source = new LiveTsSource(new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/ts-h264-baseline-aac.ts'))), {
+      seed: 1,
+      seconds: 24,
+      jumps: 0,
+      damageEvery: 1e12,
+      startBeforeWrap: 1000,
+    });
+    const loops: Uint8Array[] = [];
+    for (let loop = source.next(); loop; loop = source.next()) loops.push(loop.bytes);
+    const live = concatBytes(loops);
+    const ix = indexTs(live);
+    const headers = ix.pes
+      .filter((p) => ix.packets[p.packet]?.pid === 256 && live[p.at + 3] === 0xe0)
+      .map((p) => ix.packets[p.packet]!.offset);
+    const engine = await Engine.create({ output: 'per-track', fragmentDuration: 100 });
+    const videoId = () => engine.tracks().find((t) => t.kind === 'video')?.id;
+    let queued = 0; // video samples written so far
+    const late: string[] = [];
+    let fragments = 0;
+    for (let o = 0; o < live.length; o += 188) {
+      for (const e of engine.push(live.subarray(o, o + 188))) {
+        if (e.type !== 'fragment' || e.track !== videoId()) continue;
+        queued += e.samples;
+        fragments++;
+        const due = headers[queued + 1]; // the unit after the next one begins: the next one is complete
+        if (due !== undefined && o > due) late.push(`fragment ending at unit ${queued}: at ${o}, due by ${due}`);
+      }
+    }
+    expect(fragments).toBeGreaterThan(200);
+    expect(late).toEqual([]);
+  });
+
   // Off by a little over a second (a bit error in a higher bit of the field): a jump by timeline.ts's rule, and the
   // next PES, back on the old timeline, is another; the PES between is timed on the cadence.
   const outlierCases: [string, number, 'video' | 'audio', number][] = [

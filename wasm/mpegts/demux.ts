@@ -1030,9 +1030,11 @@ function finishPes(slot: i32): void {
     const off = retime(slot, dts, expected, last, known, video);
     pts += off;
     dts += off;
-    // Later than the cadence by more than half a frame (and under a second: a jump is retimed onto the cadence):
-    // frames lost before it, or this one timestamp damaged. The next access unit decides (repairLateOutlier).
-    suspect = video && known && step > 0 && dts - expected > (step >> 1);
+    // Later than the cadence by a frame interval or more (and under a second: a jump is retimed onto the cadence):
+    // frames lost before it, or this one timestamp damaged. The next access unit decides (repairLateOutlier), and
+    // only then: a next unit on the old cadence falls behind this one. (Late by less, the next unit still comes
+    // after it, and nothing moves against the audio; a longer frame at a live loop's seam is not held either.)
+    suspect = video && known && step > 0 && dts - expected >= step;
     setMediaTime(slot, isInitDone() ? <f64>(pts - outputBase90k()) / 90000 : NaN);
   }
   const data = base + payload;
