@@ -68,6 +68,12 @@ const restarted = new StaticArray<bool>(MAX_TRACKS);
 const openSet = new StaticArray<u32>(MAX_TRACKS);
 /** Frames dropped as overlapping in the current PES (reported once per PES). */
 let overlapped: u32 = 0;
+/**
+ * Frames were dropped as overlapping (see emitFrame), and no PES time has come back onto the track's frame grid
+ * since: one of the two timelines was wrong (a damaged PES time) or they are two sources (a splice), and the frames
+ * kept meanwhile keep their source times, also within half a frame of where the last one ends.
+ */
+const afterOverlap = new StaticArray<bool>(MAX_TRACKS);
 
 export function resetAudio(slot: i32): void {
   unchecked((carryLength[slot] = 0));
@@ -78,6 +84,7 @@ export function resetAudio(slot: i32): void {
   unchecked((adjacent[slot] = false));
   unchecked((restarted[slot] = false));
   unchecked((openSet[slot] = 0));
+  unchecked((afterOverlap[slot] = false));
 }
 
 /** Whether the track has timed a frame yet (see timeline.ts). */
@@ -194,8 +201,14 @@ function firstFrameTime(slot: i32, pts90k: i64, hasPts: bool, samples: u32): i64
   if (!unchecked(haveNext[slot])) return t;
   const diff = t - expected;
   const half = <i64>(samples >> 1);
-  if (diff <= half && diff >= -half) return expected;
-  return t; // a gap is filled or bridged and reported by emitFrame, an overlap reported there frame by frame
+  // A gap is filled or bridged and reported by emitFrame, an overlap reported there frame by frame.
+  if (diff > half || diff < -half) return t;
+  if (!unchecked(afterOverlap[slot])) return expected;
+  // After an overlap: on the grid again (within the rounding of 90 kHz PES times, as fillAudioGap takes it), or
+  // the source time.
+  if (abs<i64>(diff) > <i64>(samples >> 4)) return t;
+  unchecked((afterOverlap[slot] = false));
+  return expected;
 }
 
 /** The PTS of the PES being handled (90 kHz, output clock), or -1 without one (see configure). */
@@ -245,13 +258,22 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
   let joins = false;
   const set = unchecked(openSet[slot]);
   if (unchecked(haveNext[slot])) {
-    const expected = unchecked(nextDts[slot]);
+    let expected = unchecked(nextDts[slot]);
     const half = <i64>(samples >> 1);
     if (time < expected - half) {
       // Starts inside the previous frame: an overlap at a splice. Only this frame is lost.
       overlappedSamples += <i64>samples;
+      unchecked((afterOverlap[slot] = true));
       setInfoU32(slot, Info.Dropped, infoU32(slot, Info.Dropped) + 1);
       return;
+    }
+    if (unchecked(afterOverlap[slot]) && time >= expected - half && time <= expected + half && time != expected) {
+      // A frame kept after an overlap, within half a frame of where the last one ends: the two times are on
+      // different grids (a splice; one damaged PES time, late, whose frames went out before the correct ones came
+      // back, or early, whose frames then overlap). Snapping it to the last frame's end would move the rest of the
+      // track against the video by that difference for good, so it keeps its source time: the last frame, still
+      // queued, ends there instead.
+      if (bridgeAudioGap(slot, time)) expected = time;
     }
     // Within half a frame of where the previous one ends is the same instant (a frame after a
     // splice, or PES rounding): the timeline stays continuous. Later, frames before it were lost
@@ -262,7 +284,7 @@ function emitFrame(slot: i32, p: u32, length: u32, time: i64): void {
       // (Annex F.3: six blocks a sample). Not across lost bytes or a gap: the frames around it start anew.
       joins = set > 0 && set + samples <= 1536 && unchecked(adjacent[slot]) && !unchecked(restarted[slot]);
     } else {
-      time = fillAudioGap(slot, unchecked(restarted[slot]), expected, time, p, samples);
+      time = fillAudioGap(slot, unchecked(restarted[slot]), expected, time, p, samples, unchecked(afterOverlap[slot]));
     }
   }
   unchecked((restarted[slot] = false));

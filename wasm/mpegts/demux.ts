@@ -478,8 +478,12 @@ function packet(q: u32, offset: f64): void {
     }
     memory.copy(copy, q, PACKET);
     if ((b3 >> 6) != 0) {
-      // transport_scrambling_control: nothing we can read, and the PES it belongs to is incomplete.
+      // transport_scrambling_control (2.4.3.2): the payload is nothing we can read, so the PES it belongs to is
+      // incomplete. Between two PES (this one starts a PES, or continues one whose start we never took) it is a PES
+      // lost whole: what the next PES would continue (a carried audio frame, a video NAL unit) is lost with it, as
+      // after a continuity gap. Else the next PES completed that frame with bytes from across the lost one.
       if (unchecked(pesActive[slot])) damage(slot);
+      else pesLost(slot);
       return;
     }
     if (!hasPayload) {
@@ -1007,6 +1011,7 @@ function finishPes(slot: i32): void {
   }
   let pts: i64 = 0;
   let dts: i64 = 0;
+  let suspect = false;
   const hasPts = ptsDts >= 2;
   if (hasPts) {
     pts = unwrap(readTimestamp(base + 9));
@@ -1015,10 +1020,21 @@ function finishPes(slot: i32): void {
     const known = video ? unchecked(videoTimed[slot]) : audioTimed(slot);
     if (video && known) repairLateOutlier(slot, dts);
     const last = video ? unchecked(lastVideoDts[slot]) : audioLastDts90k(slot);
-    const expected = video ? last + <i64>unchecked(lastVideoStep[slot]) : audioNextDts90k(slot);
+    // Video: the next frame is expected one frame interval on. After one longer frame (a frame the encoder dropped,
+    // a live loop's seam) the interval before it is the better guess: a jump continues the track there, and one
+    // damaged timestamp is measured from there.
+    let step = <i64>unchecked(lastVideoStep[slot]);
+    const stepBefore = <i64>unchecked(prevVideoStep[slot]);
+    if (stepBefore > 0 && stepBefore < step) step = stepBefore;
+    const expected = video ? last + step : audioNextDts90k(slot);
     const off = retime(slot, dts, expected, last, known, video);
     pts += off;
     dts += off;
+    // Later than the cadence by a frame interval or more (and under a second: a jump is retimed onto the cadence):
+    // frames lost before it, or this one timestamp damaged. The next access unit decides (repairLateOutlier), and
+    // only then: a next unit on the old cadence falls behind this one. (Late by less, the next unit still comes
+    // after it, and nothing moves against the audio; a longer frame at a live loop's seam is not held either.)
+    suspect = video && known && step > 0 && dts - expected >= step;
     setMediaTime(slot, isInitDone() ? <f64>(pts - outputBase90k()) / 90000 : NaN);
   }
   const data = base + payload;
@@ -1028,7 +1044,7 @@ function finishPes(slot: i32): void {
     // every PES of a picture split over several), carries more of that access unit.
     const sameUnit = hasPts && unchecked(videoTimed[slot]) && dts == unchecked(lastVideoDts[slot]);
     if ((!hasPts || sameUnit) && videoCanContinue(slot)) {
-      videoAccessUnit(slot, data, size, 0, 0, true);
+      videoAccessUnit(slot, data, size, 0, 0, true, false);
       return;
     }
     if (!hasPts) {
@@ -1052,7 +1068,7 @@ function finishPes(slot: i32): void {
     unchecked((prevVideoDts[slot] = unchecked(lastVideoDts[slot])));
     unchecked((lastVideoDts[slot] = dts));
     unchecked((videoTimed[slot] = true));
-    videoAccessUnit(slot, data, size, dts, pts, false);
+    videoAccessUnit(slot, data, size, dts, pts, false, suspect);
     // The raw field, for announceNextUnit: only a PES that had one and was read whole.
     unchecked((lastRawVideoDts[slot] = hasPts && !partial ? readTimestamp(base + (ptsDts == 3 ? 14 : 9)) : -1));
     return;
@@ -1079,22 +1095,26 @@ function finishPes(slot: i32): void {
 
 /**
  * One late video timestamp (a bit error under a second) looks like frames lost before it, until the
- * next access unit comes back on the old cadence: two frame intervals after the one before the late
- * one. Then the late one was wrong: it is moved back onto the cadence while it is still queued, and
- * the video keeps its relation to the audio. (An early one is repaired by timeline.ts.)
+ * next access unit comes back: behind the late one, yet after the one before it. Decode times only go
+ * forward, so the late one was wrong: it is moved back onto the cadence (one interval after the one
+ * before it; halfway to the next where that leaves less than half an interval, as after a longer frame
+ * at a live loop's seam), and the video keeps its relation to the audio. (An early one is repaired by
+ * timeline.ts; frames really lost before it are confirmed by a next unit that is not behind it.) Both
+ * units are still queued: finishPes marked the late one suspect, so the remuxer held back any cut due
+ * at it (short live fragments, a keyframe) until now (remuxer.ts beginVideoSample). Only a forced cut
+ * (a full store) can have written them; the late time then stays, reported by the jump it causes.
  */
 function repairLateOutlier(slot: i32, source: i64): void {
   const last = unchecked(lastVideoDts[slot]);
   const before = unchecked(prevVideoDts[slot]);
   const step = <i64>unchecked(prevVideoStep[slot]);
   const t = source + videoOffset(slot);
-  if (t >= last || last - before <= step + step / 2) return;
-  const onCadence = before + 2 * step;
-  if (abs<i64>(t - onCadence) > step / 2) return;
-  if (!retimeLastVideoSample(slot, before + step)) return;
-  emitWarning(Warn.TimestampJump, slot, <f64>((before + step - last) / 90));
-  unchecked((lastVideoDts[slot] = before + step));
-  unchecked((lastVideoStep[slot] = <u32>step));
+  if (t >= last || t <= before + 1 || last - before <= step + step / 2) return;
+  const moved = t - before >= step + step / 2 ? before + step : before + (t - before) / 2;
+  if (!retimeLastVideoSample(slot, moved)) return;
+  emitWarning(Warn.TimestampJump, slot, <f64>((moved - last) / 90));
+  unchecked((lastVideoDts[slot] = moved));
+  unchecked((lastVideoStep[slot] = <u32>(moved - before)));
 }
 
 /**

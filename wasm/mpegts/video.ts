@@ -103,9 +103,10 @@ export function videoCanContinue(slot: i32): bool {
  * Handles the payload [p, p+len) of one video PES with unwrapped 90 kHz times. With `continues`,
  * the PES has no PTS and carries more of the last access unit (13818-1 2.4.3.7: a PTS belongs to
  * the access unit that starts in the PES; muxers that bound PES_packet_length split big pictures
- * over several PES): its NAL units join that access unit instead of starting a new one.
+ * over several PES): its NAL units join that access unit instead of starting a new one. `suspect`: its decode
+ * time is late against the cadence (demux.ts finishPes; see remuxer.ts beginVideoSample).
  */
-export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64, continues: bool): void {
+export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64, continues: bool, suspect: bool): void {
   const end = p + len;
   const zeros = unchecked(trailingZeros[slot]);
   // Where the first NAL unit starting in this PES begins (after its start code), and where the bytes
@@ -256,7 +257,7 @@ export function videoAccessUnit(slot: i32, p: u32, len: u32, dts: i64, pts: i64,
     const dropped = unchecked(droppedBeforeKeyframe[slot]);
     if (dropped > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>dropped);
   }
-  const queuedDts = beginVideoSample(slot, dts, key);
+  const queuedDts = beginVideoSample(slot, dts, key, suspect);
   if (spsChanged) newParameterSets(slot, count, key);
   if (!reserveSample(slot, size)) {
     emitWarning(Warn.PesOverflow, slot, <f64>size);

@@ -19,7 +19,8 @@ const MAX_FILL_SECONDS: i64 = 2;
  * p starts where they end, as it would after the lost frames (a frame within half a frame of where the previous
  * one ends starts there, emitFrame); otherwise the gap was not whole frames, and the last silent frame lasts until
  * `to`. Either way the real frames keep their times and the track's decode times stay continuous. Reported as
- * AudioGapFilled (detail: frames inserted; its media time is this PES's, where the gap ends).
+ * AudioGapFilled (detail: frames inserted; its media time is this PES's, where the gap ends). With `exact` (the
+ * track's frames are off their grid after an overlap, mpegts/audio.ts) the frame at p keeps `to` in every case.
  *
  * A shorter gap, a configuration without a silent frame (SBR/PS signalled, a program_config_element, an audio
  * codec without one: FLAC), the first gap after a new stream took the track (trackConfigured had the old
@@ -27,7 +28,15 @@ const MAX_FILL_SECONDS: i64 = 2;
  * before: the frame before the gap lasts until this one (bridgeAudioGap; the remuxer keeps each audio track's
  * last frame queued for this), reported as TimestampJump (detail: the gap in milliseconds).
  */
-export function fillAudioGap(slot: i32, restarted: bool, from: i64, to: i64, p: u32, samples: u32): i64 {
+export function fillAudioGap(
+  slot: i32,
+  restarted: bool,
+  from: i64,
+  to: i64,
+  p: u32,
+  samples: u32,
+  exact: bool = false,
+): i64 {
   const gap = to - from;
   const rate = <i64>unchecked(timescale[slot]);
   const frame = restarted ? 0 : <i64>prepareSilence(slot, p, samples);
@@ -43,7 +52,7 @@ export function fillAudioGap(slot: i32, restarted: bool, from: i64, to: i64, p: 
   }
   if (filled > 0) emitWarning(Warn.AudioGapFilled, slot, <f64>filled);
   else emitWarning(Warn.TimestampJump, slot, <f64>((gap * 1000) / rate));
-  if (filled == count && filled > 0 && abs<i64>(to - t) <= rounding) return t;
+  if (filled == count && filled > 0 && abs<i64>(to - t) <= rounding && !exact) return t;
   bridgeAudioGap(slot, to); // the last silent frame (or, with none, the frame before the gap) lasts until `to`
   return to;
 }

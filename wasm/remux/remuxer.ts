@@ -70,6 +70,13 @@ const lastDts = new StaticArray<i64>(MAX_TRACKS);
 let cuttingEarly: bool = false;
 /** Video: where announceVideoDts ended the last sample, which it then wrote (i64.MIN_VALUE: none pending). */
 const announcedEnd = new StaticArray<i64>(MAX_TRACKS);
+/**
+ * Video: a cut due before the unit that began at this decode time, held back because that unit's time was suspect
+ * (i64.MIN_VALUE: none held). See beginVideoSample.
+ */
+const heldCut = new StaticArray<i64>(MAX_TRACKS);
+/** While releaseHeldCut cuts: video tracks give only their samples that start before the cut time. */
+let cuttingBefore: bool = false;
 
 /** Longest wait for a declared track's configuration before the others go ahead without it. */
 const INIT_WAIT_90K: i64 = 10 * 90000;
@@ -98,6 +105,7 @@ export function resetRemuxer(outputMode: i32, targetMs: i32, flags: i32): void {
     unchecked((lastDuration[s] = 0));
     unchecked((lastDts[s] = 0));
     unchecked((announcedEnd[s] = i64.MIN_VALUE));
+    unchecked((heldCut[s] = i64.MIN_VALUE));
     unchecked((restartPending[s] = false));
   }
 }
@@ -156,6 +164,7 @@ export function trackConfigured(slot: i32, nextDts: i64): bool {
     if (d > 0 && d <= 10 * 90000) store<u32>(sDuration(slot, n - 1), <u32>d);
   }
   unchecked((announcedEnd[slot] = i64.MIN_VALUE));
+  releaseHeldCut(slot);
   drainSlot = slot;
   cut(i64.MAX_VALUE, false, true);
   drainSlot = -1;
@@ -250,8 +259,15 @@ export let beganPtsShift: i64 = 0;
  * known, and a fragment may be cut here (at a keyframe, or when the target duration is reached).
  * dts is the unwrapped 90 kHz source time; returns the decode time to queue the unit at (the same,
  * unless it was not after the previous one).
+ *
+ * `suspect`: the demuxer found this unit's decode time late against the track's cadence (by more than half a
+ * frame, less than a second). That is frames lost before it, or one timestamp damaged by a bit error, and only the
+ * next unit tells which (mpegts/demux.ts repairLateOutlier): a cut due here is held back until then, so that the
+ * sample before this one, whose duration this time stretches, is still queued when the repair moves this unit back.
+ * Rare (damage only), and it delays that one fragment by one frame interval.
  */
-export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
+export function beginVideoSample(slot: i32, dts: i64, sync: bool, suspect: bool = false): i64 {
+  releaseHeldCut(slot);
   const n = unchecked(sampleCount[slot]);
   const announced = unchecked(announcedEnd[slot]);
   unchecked((announcedEnd[slot] = i64.MIN_VALUE));
@@ -286,9 +302,28 @@ export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
   unchecked((lastDuration[slot] = <u32>d));
   if (initDone) {
     const first = load<i64>(sDts(slot, 0));
-    if (sync || (target90k > 0 && dts - first >= target90k)) cut(dts, false, false);
+    if (sync || (target90k > 0 && dts - first >= target90k)) {
+      if (suspect) unchecked((heldCut[slot] = dts));
+      else cut(dts, false, false);
+    }
   }
   return dts;
+}
+
+/**
+ * The cut held back by beginVideoSample for a suspect unit, made now that the unit after it has been timed (and the
+ * suspect one moved back if it was one bad timestamp): every track gives its samples that start before the suspect
+ * unit, which stays queued. Also called before anything that must find those samples written (a new init segment,
+ * a drain, the end of input).
+ */
+function releaseHeldCut(slot: i32): void {
+  const at = unchecked(heldCut[slot]);
+  if (at == i64.MIN_VALUE) return;
+  unchecked((heldCut[slot] = i64.MIN_VALUE));
+  if (!initDone) return;
+  cuttingBefore = true;
+  cut(at, false, false);
+  cuttingBefore = false;
 }
 
 /**
@@ -302,6 +337,7 @@ export function beginVideoSample(slot: i32, dts: i64, sync: bool): i64 {
  */
 export function announceVideoDts(slot: i32, lastUnitDts: i64, nextDts: i64): void {
   if (target90k <= 0 || !initDone || !(outputMask & (1 << slot))) return;
+  if (unchecked(heldCut[slot]) != i64.MIN_VALUE) return; // the last unit's time is in doubt (beginVideoSample)
   const n = unchecked(sampleCount[slot]);
   if (n == 0 || load<i64>(sDts(slot, n - 1)) != lastUnitDts || load<u32>(sDuration(slot, n - 1)) != 0) return;
   const d = nextDts - lastUnitDts;
@@ -325,6 +361,8 @@ export function retimeLastVideoSample(slot: i32, dts: i64): bool {
   if (n < 2) return false;
   const d = dts - load<i64>(sDts(slot, n - 2));
   if (d <= 0 || d > 90000) return false;
+  // A cut held before this unit (beginVideoSample) stays before it.
+  if (unchecked(heldCut[slot]) == load<i64>(sDts(slot, n - 1))) unchecked((heldCut[slot] = dts));
   store<i64>(sDts(slot, n - 1), dts);
   store<u32>(sDuration(slot, n - 2), <u32>d);
   unchecked((lastDts[slot] = dts));
@@ -465,6 +503,7 @@ export function restartOutput(): void {
     unchecked((lastDuration[s] = 0));
     unchecked((lastDts[s] = 0));
     unchecked((announcedEnd[s] = i64.MIN_VALUE));
+    unchecked((heldCut[s] = i64.MIN_VALUE));
     unchecked((restartPending[s] = false));
     if (unchecked(state[s]) == TrackState.Configured) unchecked((state[s] = TrackState.Declared));
   }
@@ -532,6 +571,7 @@ export function startOutput(): void {
  */
 export function restartTrack(slot: i32): void {
   if (!initDone || !(outputMask & (1 << slot))) return;
+  releaseHeldCut(slot); // the samples before the change go out under the old init segment
   if (mode == Mode.Muxed) {
     if (unchecked(codec[slot]) != unchecked(initCodec[slot])) {
       // Another codec cannot follow in the same track of a written moov: the new stream is left out.
@@ -569,6 +609,10 @@ function cut(cutTime90k: i64, final: bool, forced: bool): void {
     const drain = s == drainSlot;
     if (unchecked(kind[s]) == TrackKind.Video) {
       if (forced && !final && !drain) take = n - 1;
+      if (cuttingBefore && !final && !drain) {
+        take = 0;
+        while (take < n && load<i64>(sDts(s, take)) < cutTime90k) take++;
+      }
       if (final || drain) {
         // The last frame lasts as long as the one before it (or the VUI frame rate says).
         if (load<u32>(sDuration(s, n - 1)) == 0) store<u32>(sDuration(s, n - 1), defaultVideoDuration(s));
@@ -724,5 +768,6 @@ export function flushRemuxer(): void {
     raiseFatal(Fatal.NoPlayableTracks, -1, declared ? 1 : 0);
     return;
   }
+  for (let s = 0; s < MAX_TRACKS; s++) releaseHeldCut(s);
   cut(i64.MAX_VALUE, true, false);
 }
