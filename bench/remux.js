@@ -14,7 +14,7 @@
  * 3. Results: JSON in bench/results/ (latest.json + a dated copy), bench/results/report.html, and the
  *    README's performance table (bench/table.js).
  *
- * Modes: default (full: the TS, WebM and Matroska inputs); --quick (360p TS and the 720p AV1 WebM,
+ * Modes: default (full: the H.264 and HEVC TS, WebM and Matroska inputs); --quick (360p TS and the 720p AV1 WebM,
  * 5 rounds: well under 3 minutes); --smoke (two committed test fixtures, TS and WebM, 1 round,
  * everything exercised once, results to --out or a temporary folder, README untouched: what
  * `npm test` runs).
@@ -60,7 +60,7 @@ const MODE = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const PLAN = {
   full: {
     rounds: 7,
-    inputs: ['1080p', '360p', 'webm-vp9-1080p', 'webm-av1-720p', 'mkv-h264-1080p'],
+    inputs: ['1080p', '360p', 'hevc-1080p', 'webm-vp9-1080p', 'webm-av1-720p', 'mkv-h264-1080p'],
     chunkSweep: { input: '1080p', kib: [1, 4, 16, 64, 256, 512, 1024], contestants: ['weir', 'weir-reused', 'mux.js'] },
     lengthSweep: { input: '1080p', seconds: [10, 30, 60, 120], contestants: ['weir', 'weir-reused', 'mux.js'] },
   },
@@ -321,7 +321,7 @@ async function comparePeers(libs, input, withFfmpeg) {
   /** @type {Record<string, string>} */
   const notApplicable = {};
   for (const name of CONTESTANTS) {
-    const r = reads(name, input.container);
+    const r = reads(name, input.container, summary.video?.codec);
     if (!r.reads) notApplicable[name] = r.reason;
   }
   const applicable = CONTESTANTS.filter((name) => !notApplicable[name]);
@@ -688,7 +688,9 @@ async function main() {
   let chunks = null;
   if (!SKIP.has('chunks')) {
     const input = inputs.find((i) => i.name === PLAN.chunkSweep.input) ?? inputs[0];
-    const names = PLAN.chunkSweep.contestants.filter((n) => reads(n, input.container).reads);
+    const names = PLAN.chunkSweep.contestants.filter(
+      (n) => reads(n, input.container, input.summary.video?.codec).reads,
+    );
     chunks = await chunkSweep(libs, input, PLAN.chunkSweep.kib, names);
     for (const r of chunks.rows) {
       console.log(
@@ -698,7 +700,9 @@ async function main() {
   }
   let lengths = null;
   if (cuts.length > 0) {
-    const names = PLAN.lengthSweep.contestants.filter((n) => reads(n, cuts[0].container).reads);
+    const names = PLAN.lengthSweep.contestants.filter(
+      (n) => reads(n, cuts[0].container, cuts[0].summary.video?.codec).reads,
+    );
     lengths = await lengthSweep(libs, cuts, names, cutSource);
     for (const r of lengths.rows) {
       console.log(
@@ -734,7 +738,8 @@ async function main() {
         "Conversion, Input(BufferSource, ALL_FORMATS) → Mp4OutputFormat({ fastStart: 'fragmented' }), copy forced",
       ffmpeg:
         '-c copy (-bsf:a aac_adtstoasc for MPEG-TS) -movflags frag_keyframe+empty_moov+default_base_moof+delay_moov -f mp4',
-      notApplicable: 'mux.js, hls.js and mpegts.js read MPEG-TS only: n/a on WebM and Matroska inputs',
+      notApplicable:
+        'mux.js, hls.js and mpegts.js read MPEG-TS only: n/a on WebM and Matroska inputs; mux.js reads H.264 only: n/a on HEVC',
       peakRss:
         'child process per contestant (2 runs), VmHWM (Linux; maxRSS elsewhere), added = peak − mark before the runs; ffmpeg: -benchmark maxrss of a process started by sh',
     },
