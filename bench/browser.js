@@ -508,6 +508,10 @@ async function liveRun(context, base, c) {
       atBlockStart: s.blocks.map((/** @type {number[]} */ x) => ({
         rate: x[2],
         bufferAheadS: round1(x[3] * 1000) / 1000,
+        // Appends (audio and video, whichever thread) made while the block lasted.
+        appendsDuringBlock: (log?.times ?? []).filter(
+          (/** @type {number} */ t) => t >= s.timeOrigin + x[0] && t <= s.timeOrigin + x[1],
+        ).length,
       })),
     },
     mainThread: mainThread(a, b, ma, mb),
@@ -673,7 +677,8 @@ async function main() {
         console.log(
           `  ${c.id.padEnd(32)} latency p50 ${r.latencyMs.p50} p95 ${r.latencyMs.p95} ms (${r.framesMatched} frames, ${r.framesUnmatched} unmatched); ` +
             `steady: ${r.steady.waiting} waiting, ${r.steady.freezes} freezes; under blocks: ${r.underBlocks.waiting} waiting, ` +
-            `${r.underBlocks.freezes} freezes (+${r.underBlocks.freezesWithDrops} with drops), ${r.underBlocks.presentedFrames}/${r.underBlocks.dueFrames} frames; ` +
+            `${r.underBlocks.freezes} freezes (+${r.underBlocks.freezesWithDrops} with drops), ${r.underBlocks.presentedFrames}/${r.underBlocks.dueFrames} frames, ` +
+            `appends during blocks ${r.underBlocks.atBlockStart.map((/** @type {any} */ x) => x.appendsDuringBlock).join('/')}; ` +
             `main thread ${r.mainThread.taskMsPerSecond} ms/s${r.errors.length ? `; errors: ${r.errors.join('; ')}` : ''}`,
         );
       }

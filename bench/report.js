@@ -324,7 +324,7 @@ ${barChart(
   })),
   'ms/s',
 )}
-<table><thead><tr><th>contestant</th><th>latency p50 / p95 ms</th><th>frames matched (unmatched)</th><th>steady: waiting, freezes</th><th>under blocks: waiting, freezes (+ with drops), frozen ms</th><th>frames presented / due under blocks</th><th>main thread ms/s (script)</th><th>long tasks (ms/s)</th><th>rAF late ms/s</th><th>PTS anchor check</th><th>errors</th></tr></thead><tbody>${rows
+<table><thead><tr><th>contestant</th><th>latency p50 / p95 ms</th><th>frames matched (unmatched)</th><th>steady: waiting, freezes</th><th>under blocks: waiting, freezes (+ with drops), frozen ms</th><th>frames presented / due under blocks</th><th>appends during each block</th><th>main thread ms/s (script)</th><th>long tasks (ms/s)</th><th>rAF late ms/s</th><th>PTS anchor check</th><th>errors</th></tr></thead><tbody>${rows
       .map((/** @type {any} */ r) => {
         const u = r.underBlocks;
         const a = r.anchor;
@@ -336,7 +336,7 @@ ${barChart(
               ? `mpegts.js dtsBase − anchor: ${a.mpegtsDtsBaseMinusAnchorMs} ms`
               : 'no internal origin to check against';
         return `<tr><td>${esc(label(r.contestant))}</td><td class="num">${r.latencyMs ? `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p95)}` : ''}</td><td class="num">${r.framesMatched ?? ''}${r.framesUnmatched ? ` (${r.framesUnmatched})` : ''}</td>
-<td class="num">${r.steady.waiting}, ${r.steady.freezes}</td><td class="num ${u && u.waiting + u.freezes > 0 ? 'bad' : ''}">${u ? `${u.waiting}, ${u.freezes} (+${u.freezesWithDrops}), ${fmt(u.frozenMs)}` : ''}</td><td class="num">${u ? `${u.presentedFrames} / ${u.dueFrames}` : ''}</td>
+<td class="num">${r.steady.waiting}, ${r.steady.freezes}</td><td class="num ${u && u.waiting + u.freezes > 0 ? 'bad' : ''}">${u ? `${u.waiting}, ${u.freezes} (+${u.freezesWithDrops}), ${fmt(u.frozenMs)}` : ''}</td><td class="num">${u ? `${u.presentedFrames} / ${u.dueFrames}` : ''}</td><td class="num">${u ? u.atBlockStart.map((/** @type {any} */ x) => x.appendsDuringBlock).join(', ') : ''}</td>
 <td class="num">${fmt(r.mainThread.taskMsPerSecond)} (${fmt(r.mainThread.scriptMsPerSecond)})</td><td class="num">${r.mainThread.longTasks} (${fmt(r.mainThread.longTaskMsPerSecond)})</td><td class="num">${fmt(r.mainThread.rafLateMsPerSecond)}</td><td class="muted">${esc(check)}</td><td class="bad">${esc((r.errors ?? []).join('; '))}</td></tr>`;
       })
       .join('')}</tbody></table>

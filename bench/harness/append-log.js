@@ -5,7 +5,8 @@
  * live latency measure maps the frames the element presents back to the source's PTS with it, the same way for weir
  * and for mpegts.js (see bench/README.md, "Browser"). Nothing in either player is changed or read for it.
  *
- * Once that first video sample is known the wrapper only counts appends, so that the parsing does not weigh on the
+ * It also notes when each append was made, to show whether appends went on while the page's main thread was blocked.
+ * Once that first video sample is known the wrapper only counts appends and notes their times, so that the parsing does not weigh on the
  * main-thread figures of a contestant that appends on the main thread.
  *
  * Self-contained (Playwright sends its source text), and plain JavaScript for the same reason.
@@ -21,6 +22,8 @@ export function installAppendLog() {
     appends: 0,
     /** A fragment arrived for a track whose init segment was not seen (the log started too late). */
     unknownTrack: 0,
+    /** When each append was made (performance.timeOrigin + now(), ms), the newest 20,000: appends during blocks. */
+    times: /** @type {number[]} */ ([]),
   };
   scope.benchAppendLog = log;
   /** Per SourceBuffer: track id → { video, timescale }. @type {WeakMap<SourceBuffer, Map<number, { video: boolean, timescale: number }>>} */
@@ -123,6 +126,7 @@ export function installAppendLog() {
   const append = SourceBuffer.prototype.appendBuffer;
   SourceBuffer.prototype.appendBuffer = function (/** @type {BufferSource} */ data) {
     log.appends++;
+    if (log.times.length < 20_000) log.times.push(performance.timeOrigin + performance.now());
     if (log.firstVideoPts === null) {
       try {
         const bytes = ArrayBuffer.isView(data)
