@@ -430,6 +430,13 @@ function stalls(s, from, to) {
     presentedFrames: first ? last[3] - first[3] : 0,
     dueFrames: Math.round((to - from) / FRAME_MS),
     droppedFrames: first ? last[4] - first[4] : 0,
+    // Share of the frames shown while the element played faster or slower than 1x (a latency controller steering).
+    faster: frames.length
+      ? Math.round((frames.filter((/** @type {number[]} */ x) => x[5] > 1).length / frames.length) * 100) / 100
+      : 0,
+    slower: frames.length
+      ? Math.round((frames.filter((/** @type {number[]} */ x) => x[5] < 1).length / frames.length) * 100) / 100
+      : 0,
   };
 }
 
@@ -508,6 +515,8 @@ async function liveRun(context, base, c) {
       atBlockStart: s.blocks.map((/** @type {number[]} */ x) => ({
         rate: x[2],
         bufferAheadS: round1(x[3] * 1000) / 1000,
+        bufferedRanges: x[4],
+        readyState: x[5],
         // Appends (audio and video, whichever thread) made while the block lasted.
         appendsDuringBlock: (log?.times ?? []).filter(
           (/** @type {number} */ t) => t >= s.timeOrigin + x[0] && t <= s.timeOrigin + x[1],

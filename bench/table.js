@@ -266,7 +266,15 @@ function targets(results, browser) {
       );
     }
   }
-  return out.length ? ['', `Targets (issue 6), from these runs:`, ...out] : [];
+  // Figures taken while other work kept the cores busy are not the machine's: say so next to the verdicts.
+  const busy = [results.machine, browser?.machine]
+    .filter(Boolean)
+    .map((/** @type {any} */ m) => m.busyCoresBeforeStart ?? 0);
+  const caveat =
+    Math.max(0, ...busy) > 0.25
+      ? ` **${Math.max(...busy)} of ${results.machine.cores} cores were busy with other work when they started** (load ${results.machine.loadAverageBefore?.[0]}): not this machine's figures; re-run \`npm run bench\` on a quiet machine.`
+      : '';
+  return out.length ? ['', `Targets (issue 6), from these runs:${caveat}`, ...out] : [];
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

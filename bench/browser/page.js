@@ -19,7 +19,7 @@ const record = {
   kind: '',
   /** performance.now() just before the contestant was started. */
   t0: Number.NaN,
-  /** [mediaTime, expectedDisplayTime, presentationTime, presentedFrames, droppedVideoFrames] per callback. */
+  /** [mediaTime, expectedDisplayTime, presentationTime, presentedFrames, droppedVideoFrames, playbackRate] each. */
   frames: /** @type {number[][]} */ ([]),
   waiting: /** @type {number[]} */ ([]),
   errors: /** @type {string[]} */ ([]),
@@ -28,7 +28,7 @@ const record = {
   /** rAF probe: callbacks seen, and the sum over them of (interval - one display frame) where positive. */
   rafCallbacks: 0,
   rafLateMs: 0,
-  /** [from, to, playbackRate, seconds buffered ahead] per block, the last two read just before it. */
+  /** [from, to, playbackRate, seconds buffered ahead, buffered ranges, readyState] per block, read just before it. */
   blocks: /** @type {number[][]} */ ([]),
 };
 /** @type {any} */ (window).benchRecord = record;
@@ -57,6 +57,7 @@ const onFrame = (_now, m) => {
     m.presentationTime,
     m.presentedFrames,
     video.getVideoPlaybackQuality().droppedVideoFrames,
+    video.playbackRate,
   ]);
   video.requestVideoFrameCallback(onFrame);
 };
@@ -109,14 +110,17 @@ function start(kind, url, options) {
 
 /** Keeps the main thread busy for `ms` (a page's own long task: layout, a heavy script, a GC). @param {number} ms */
 function block(ms) {
+  // Seconds buffered ahead in the range that holds the playhead (0 when none does: the element is at a gap).
   const b = video.buffered;
-  const ahead = b.length ? b.end(b.length - 1) - video.currentTime : 0;
+  const t = video.currentTime;
+  let ahead = 0;
+  for (let i = 0; i < b.length; i++) if (t >= b.start(i) - 0.001 && t < b.end(i)) ahead = b.end(i) - t;
   const rate = video.playbackRate;
   const from = performance.now();
   while (performance.now() - from < ms) {
     // busy
   }
-  record.blocks.push([from, performance.now(), rate, ahead]);
+  record.blocks.push([from, performance.now(), rate, ahead, b.length, video.readyState]);
 }
 
 /**
