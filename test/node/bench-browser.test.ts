@@ -1,7 +1,8 @@
 // The browser bench runs (issue 6: `npm test` only checks that the harness runs, no timing asserts):
 // `node bench/browser.js --smoke` starts the server on a free port of 127.0.0.1, one Chromium, and every contestant
 // (weir, mpegts.js on the main thread and with enableWorkerForMSE, the plain <video> baseline) once, briefly: first
-// frame and one seek on a 4 s fixture, a few seconds of the live simulator with one short main-thread block. It
+// frame and one seek on a 4 s fixture, a few seconds of the live simulator with one short main-thread block, at two
+// latency targets. It
 // writes its JSON into a folder of its own, leaving bench/results/ and the README alone.
 
 import { spawnSync } from 'node:child_process';
@@ -60,6 +61,14 @@ describe('browser bench harness', () => {
       expect(row.latencyMs.n, row.contestant).toBeGreaterThan(0);
       expect(row.underBlocks.atBlockStart.length, row.contestant).toBe(1);
       expect(Number.isFinite(row.mainThread.taskMsPerSecond), row.contestant).toBe(true);
+    }
+    // The second session, at a 0.5 s target: blocks only.
+    expect(b.liveBlocks.map((x: { contestant: string }) => x.contestant)).toEqual(CONTESTANTS);
+    for (const row of b.liveBlocks) {
+      expect(row.errors, row.contestant).toEqual([]);
+      expect(row.latencyMs, row.contestant).toBeNull();
+      expect(row.underBlocks.atBlockStart.length, row.contestant).toBe(1);
+      expect(row.latencyUnderBlocksMs.n, row.contestant).toBeGreaterThan(0);
     }
     // The anchor agrees with each player's own origin where one can be read: weir's stats.timeOrigin exactly,
     // mpegts.js's remuxer timestamp base (whole ms, floored) within a millisecond.
