@@ -255,6 +255,34 @@ const barOf = (s, key = 'median') => ({
 });
 
 /**
+ * weir's WASM memory (fresh, after each input, over one long continuous stream) and gzipped sizes, when recorded.
+ * @param {any} report
+ */
+function memorySection(report) {
+  const m = report.weirMemory;
+  const g = report.weir?.gzippedBytes;
+  if (!m && !g?.wasm) return '';
+  const rows = (m?.perInput ?? [])
+    .map(
+      (/** @type {any} */ x) =>
+        `<tr><td>${esc(x.input)}</td><td class="num">${fmt(x.seconds)} s</td><td class="num">${mib(x.memoryBytes)}</td></tr>`,
+    )
+    .join('');
+  const long = m?.long
+    ? `<tr><td>${esc(m.long.input)} looped ${m.long.loops}× (one continuous stream, ${(m.long.inputBytes / 1e9).toFixed(2)} GB)</td><td class="num">${fmt(m.long.seconds)} s</td><td class="num">${mib(m.long.memoryBytesMin)}–${mib(m.long.memoryBytesMax)}</td></tr>`
+    : '';
+  return `
+<h2>weir: WASM memory and size</h2>
+${
+  m
+    ? `<p>A fresh engine: ${mib(m.freshEngineBytes)}. After each input, and over one stream many times longer (the live simulator's generator at full speed, sampled after every slice):</p>
+<table><thead><tr><th>stream</th><th>length</th><th>WASM memory</th></tr></thead><tbody>${rows}${long}</tbody></table>`
+    : ''
+}
+${g?.wasm ? `<p>Gzipped (-9): core ${(g.wasm / 1000).toFixed(1)} kB, worker ${((g.worker ?? 0) / 1000).toFixed(1)} kB, facade ${((g.facade ?? 0) / 1000).toFixed(1)} kB.</p>` : ''}`;
+}
+
+/**
  * The live sessions' table: latency, stalls in the steady window and under blocks, appends during blocks, main
  * thread, the PTS anchor's check. Rows may lack a window (blocks only) or blocks.
  * @param {any[]} rows
@@ -509,6 +537,7 @@ Load average before ${esc((m.loadAverageBefore ?? [m.loadAverage1m]).join(' '))}
 <p>weir ${esc(report.weir.commit.slice(0, 7))}${report.weir.dirty ? ' (uncommitted changes)' : ''}, core ${report.weir.wasmBytes.toLocaleString('en-US')} bytes; ${peers}.</p>
 <p class="muted">Each input is held in memory and pushed in ${cfg.chunkBytes / 1024} KiB chunks; ${cfg.rounds} interleaved rounds, order rotated each round, GC before every sample, a sample at least ${cfg.minSampleMs ?? 100} ms (fast contestants repeat within it). MB = 10<sup>6</sup> bytes of input per second of wall time; × realtime = media duration ÷ wall time; ratios are per round. Validity: packet counts of the output by ffprobe (<code>-count_packets</code>) against the input's. Peak RSS: ${esc(cfg.peakRss ?? '')}.</p>
 ${sections.join('\n')}
+${memorySection(report)}
 ${browser ? renderBrowser(browser) : ''}
 <h2>How each contestant runs</h2>
 <ul>${Object.entries(cfg)
