@@ -13,16 +13,16 @@
  * 2. Throughput against chunk size (1 KiB … 1 MiB) and against input length (cuts of one encode).
  * 3. Results: JSON in bench/results/ (latest.json + a dated copy), bench/results/report.html, and the
  *    README's performance table (bench/table.js).
+ * 4. Then the browser bench, bench/browser.js, in the same mode (not with --smoke, nor with --skip browser).
  *
- * Modes: default (full: the TS, WebM and Matroska inputs); --quick (360p TS and the 720p AV1 WebM,
+ * Modes: default (full: the H.264 and HEVC TS, WebM and Matroska inputs); --quick (360p TS and the 720p AV1 WebM,
  * 5 rounds: well under 3 minutes); --smoke (two committed test fixtures, TS and WebM, 1 round,
  * everything exercised once, results to --out or a temporary folder, README untouched: what
  * `npm test` runs).
- * Options: --rounds N, --inputs 1080p,webm-vp9-1080p,..., --chunk-kib N, --skip rss,chunks,lengths, --out DIR,
+ * Options: --rounds N, --inputs 1080p,webm-vp9-1080p,..., --chunk-kib N, --skip rss,chunks,lengths,memory,browser, --out DIR,
  * --prepare (only generate the inputs).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,9 +30,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { createLiveTsStream } from '../scripts/live-ts.js';
 import { CONTESTANTS, loadLibraries, makeContestants, reads } from './harness/contestants.js';
 import { ffmpegVersion, runFfmpeg } from './harness/ffmpeg.js';
 import { ensureCuts, ensureInput, existingInput, fail, INPUTS, MB, probe } from './harness/inputs.js';
+import { busyCores, gitInfo, loadAverage, weirBuild } from './harness/machine.js';
 import { bundlePeer } from './harness/peers.js';
 import { renderReport } from './report.js';
 
@@ -60,21 +62,24 @@ const MODE = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full';
 const PLAN = {
   full: {
     rounds: 7,
-    inputs: ['1080p', '360p', 'webm-vp9-1080p', 'webm-av1-720p', 'mkv-h264-1080p'],
+    inputs: ['1080p', '360p', 'hevc-1080p', 'webm-vp9-1080p', 'webm-av1-720p', 'mkv-h264-1080p'],
     chunkSweep: { input: '1080p', kib: [1, 4, 16, 64, 256, 512, 1024], contestants: ['weir', 'weir-reused', 'mux.js'] },
     lengthSweep: { input: '1080p', seconds: [10, 30, 60, 120], contestants: ['weir', 'weir-reused', 'mux.js'] },
+    memory: { input: '1080p', loops: 30 },
   },
   quick: {
     rounds: 5,
     inputs: ['360p', 'webm-av1-720p'],
     chunkSweep: { input: '360p', kib: [1, 4, 16, 64, 256, 512, 1024], contestants: ['weir', 'weir-reused', 'mux.js'] },
     lengthSweep: { input: '360p', seconds: [10, 30, 60, 120], contestants: ['weir', 'weir-reused', 'mux.js'] },
+    memory: { input: '360p', loops: 5 },
   },
   smoke: {
     rounds: 1,
     inputs: ['ts-h264-baseline-aac', 'webm-vp9-opus'],
     chunkSweep: { input: 'ts-h264-baseline-aac', kib: [1, 64], contestants: ['weir', 'mux.js'] },
     lengthSweep: { input: 'ts-h264-baseline-aac', seconds: [1, 3], contestants: ['weir', 'mux.js'] },
+    memory: { input: 'ts-h264-baseline-aac', loops: 3 },
   },
 }[MODE];
 const ROUNDS = Math.max(1, Number.parseInt(args.rounds ?? '', 10) || PLAN.rounds);
@@ -113,65 +118,6 @@ function stats(xs) {
   const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
   const round = (/** @type {number} */ x) => Number(x.toPrecision(4));
   return { median: round(median), min: round(s[0]), max: round(s[s.length - 1]) };
-}
-
-/** How many cores other processes kept busy over the last half second (the 1-minute load average lags). */
-async function busyCores() {
-  const total = () =>
-    os.cpus().reduce(
-      (acc, c) => {
-        const t = c.times;
-        acc.busy += t.user + t.nice + t.sys + t.irq;
-        acc.all += t.user + t.nice + t.sys + t.irq + t.idle;
-        return acc;
-      },
-      { busy: 0, all: 0 },
-    );
-  const a = total();
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const b = total();
-  return b.all > a.all ? Number((((b.busy - a.busy) / (b.all - a.all)) * os.cpus().length).toFixed(2)) : 0;
-}
-
-const loadAverage = () => os.loadavg().map((x) => Number(x.toFixed(2)));
-
-function gitInfo() {
-  const git = (/** @type {string[]} */ a) => spawnSync('git', a, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
-  // Dirty: weir's own sources (the core, the engine) differ from the commit; bench files do not count.
-  const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', 'wasm', 'engine']) !== '';
-  return { commit: git(['rev-parse', 'HEAD']), dirty };
-}
-
-/** Newest modification time (ms) of the files under a folder with a given suffix. */
-function newestMtime(/** @type {string} */ dir, /** @type {string} */ suffix) {
-  let newest = 0;
-  if (!fs.existsSync(dir)) return newest;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith(suffix)) continue;
-    newest = Math.max(newest, fs.statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-/** weir's build: present, its size and hash, and whether the sources have moved on since. */
-function weirBuild() {
-  const entry = path.join(ROOT, 'lib', 'engine', 'index.js');
-  const wasm = path.join(ROOT, 'build', 'weir.wasm');
-  if (!fs.existsSync(entry) || !fs.existsSync(wasm)) {
-    fail('weir is not built (lib/engine/index.js or build/weir.wasm missing): run `npm run build` first');
-  }
-  const stale = {
-    wasm: newestMtime(path.join(ROOT, 'wasm'), '.ts') > fs.statSync(wasm).mtimeMs,
-    engine: newestMtime(path.join(ROOT, 'engine'), '.ts') > fs.statSync(entry).mtimeMs,
-  };
-  if (stale.wasm) console.warn('bench: warning: wasm/ has changes newer than build/weir.wasm (npm run build:wasm)');
-  if (stale.engine) console.warn('bench: warning: engine/ has changes newer than lib/engine (npm run build:ts)');
-  const bytes = fs.readFileSync(wasm);
-  return {
-    wasmBytes: bytes.length,
-    wasmSha256: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
-    buildOlderThanSources: stale,
-  };
 }
 
 /**
@@ -321,7 +267,7 @@ async function comparePeers(libs, input, withFfmpeg) {
   /** @type {Record<string, string>} */
   const notApplicable = {};
   for (const name of CONTESTANTS) {
-    const r = reads(name, input.container);
+    const r = reads(name, input.container, summary.video?.codec);
     if (!r.reads) notApplicable[name] = r.reason;
   }
   const applicable = CONTESTANTS.filter((name) => !notApplicable[name]);
@@ -620,6 +566,63 @@ function printTable(results) {
   console.log('MB = 10^6 bytes of input; x realtime = media duration / wall time; weir ÷ it = per-round time ratio.');
 }
 
+/**
+ * weir's WASM memory (DESIGN.md §2: fixed regions, no allocation in steady state): a fresh engine's size, its size
+ * after each whole input, and after one continuous stream many times longer than any input: the MPEG-TS input looped
+ * `loops` times by the live simulator's generator (scripts/live-ts.js at full speed: timestamps and continuity
+ * counters carried on, as a live encoder's), sampled after every slice it hands out.
+ * @param {any} libs
+ * @param {import('./harness/inputs.js').Input[]} inputs
+ * @param {{ input: string, loops: number }} plan
+ */
+async function weirMemory(libs, inputs, plan) {
+  const fresh = await libs.Engine.create({ output: 'muxed' });
+  const perInput = [];
+  for (const input of inputs) {
+    const engine = await libs.Engine.create({ output: 'muxed' });
+    const buffer = fs.readFileSync(input.file);
+    for (let off = 0; off < buffer.length; off += CHUNK) engine.push(buffer.subarray(off, off + CHUNK));
+    engine.flush();
+    perInput.push({
+      input: input.name,
+      seconds: input.summary.duration,
+      inputBytes: buffer.length,
+      memoryBytes: engine.memoryBytes,
+    });
+  }
+  const source = inputs.find((i) => i.name === plan.input && i.container === 'mpegts');
+  let long = null;
+  if (source) {
+    const engine = await libs.Engine.create({ output: 'muxed' });
+    const clip = new Uint8Array(fs.readFileSync(source.file));
+    let bytes = 0;
+    let min = Number.POSITIVE_INFINITY;
+    let max = 0;
+    let afterFirstLoop = 0;
+    const t0 = performance.now();
+    for await (const slice of createLiveTsStream(clip, { speed: 1e9, loops: plan.loops })) {
+      for (let off = 0; off < slice.length; off += CHUNK) engine.push(slice.subarray(off, off + CHUNK));
+      bytes += slice.length;
+      min = Math.min(min, engine.memoryBytes);
+      max = Math.max(max, engine.memoryBytes);
+      if (!afterFirstLoop && bytes >= clip.length) afterFirstLoop = engine.memoryBytes;
+    }
+    engine.flush();
+    long = {
+      input: source.name,
+      loops: plan.loops,
+      seconds: Number((source.summary.duration * plan.loops).toFixed(1)),
+      inputBytes: bytes,
+      memoryBytesAfterFirstLoop: afterFirstLoop,
+      memoryBytesMin: min,
+      memoryBytesMax: max,
+      memoryBytesAtEnd: engine.memoryBytes,
+      wallSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
+    };
+  }
+  return { freshEngineBytes: fresh.memoryBytes, perInput, long };
+}
+
 async function main() {
   const started = performance.now();
   fs.mkdirSync(CACHE, { recursive: true });
@@ -652,7 +655,7 @@ async function main() {
   if (load.busyCoresBefore > 0.25) {
     console.warn(`bench: warning: ${load.busyCoresBefore} cores busy before the start: other work may skew figures`);
   }
-  const build = weirBuild();
+  const build = weirBuild(ROOT);
   await bundlePeer('hls.js', CACHE);
   await bundlePeer('mpegts.js', CACHE);
   const libs = await loadLibraries(ROOT, CACHE);
@@ -688,7 +691,9 @@ async function main() {
   let chunks = null;
   if (!SKIP.has('chunks')) {
     const input = inputs.find((i) => i.name === PLAN.chunkSweep.input) ?? inputs[0];
-    const names = PLAN.chunkSweep.contestants.filter((n) => reads(n, input.container).reads);
+    const names = PLAN.chunkSweep.contestants.filter(
+      (n) => reads(n, input.container, input.summary.video?.codec).reads,
+    );
     chunks = await chunkSweep(libs, input, PLAN.chunkSweep.kib, names);
     for (const r of chunks.rows) {
       console.log(
@@ -698,7 +703,9 @@ async function main() {
   }
   let lengths = null;
   if (cuts.length > 0) {
-    const names = PLAN.lengthSweep.contestants.filter((n) => reads(n, cuts[0].container).reads);
+    const names = PLAN.lengthSweep.contestants.filter(
+      (n) => reads(n, cuts[0].container, cuts[0].summary.video?.codec).reads,
+    );
     lengths = await lengthSweep(libs, cuts, names, cutSource);
     for (const r of lengths.rows) {
       console.log(
@@ -713,13 +720,27 @@ async function main() {
     }
   }
 
+  let memory = null;
+  if (!SKIP.has('memory')) {
+    memory = await weirMemory(libs, inputs, PLAN.memory);
+    const mib = (/** @type {number} */ b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+    console.log(
+      `\nweir WASM memory: fresh engine ${mib(memory.freshEngineBytes)}; after each input ` +
+        memory.perInput.map((m) => `${m.input} ${mib(m.memoryBytes)}`).join(', ') +
+        (memory.long
+          ? `; ${memory.long.input} looped ${memory.long.loops}x (${memory.long.seconds} s, ${(memory.long.inputBytes / MB).toFixed(0)} MB) ` +
+            `${mib(memory.long.memoryBytesMin)}–${mib(memory.long.memoryBytesMax)}`
+          : ''),
+    );
+  }
+
   const date = new Date();
   const report = {
     date: date.toISOString(),
     mode: MODE,
     durationSeconds: 0,
     machine: { ...machine, loadAverageBefore: load.before, loadAverageAfter: loadAverage() },
-    weir: { ...gitInfo(), ...build },
+    weir: { ...gitInfo(ROOT), ...build },
     muxjs: libs.versions['mux.js'],
     peers: { ...libs.versions, ffmpeg },
     config: {
@@ -734,7 +755,8 @@ async function main() {
         "Conversion, Input(BufferSource, ALL_FORMATS) → Mp4OutputFormat({ fastStart: 'fragmented' }), copy forced",
       ffmpeg:
         '-c copy (-bsf:a aac_adtstoasc for MPEG-TS) -movflags frag_keyframe+empty_moov+default_base_moof+delay_moov -f mp4',
-      notApplicable: 'mux.js, hls.js and mpegts.js read MPEG-TS only: n/a on WebM and Matroska inputs',
+      notApplicable:
+        'mux.js, hls.js and mpegts.js read MPEG-TS only: n/a on WebM and Matroska inputs; mux.js reads H.264 only: n/a on HEVC',
       peakRss:
         'child process per contestant (2 runs), VmHWM (Linux; maxRSS elsewhere), added = peak − mark before the runs; ffmpeg: -benchmark maxrss of a process started by sh',
     },
@@ -748,6 +770,7 @@ async function main() {
     results,
     chunkSweep: chunks,
     lengthSweep: lengths,
+    weirMemory: memory,
   };
   report.durationSeconds = Number(((performance.now() - started) / 1000).toFixed(1));
   fs.mkdirSync(OUT, { recursive: true });
@@ -768,10 +791,24 @@ async function main() {
   fs.writeFileSync(html, renderReport(report));
   written.push(latest, html);
   console.log(`\nbench: ${report.durationSeconds} s; wrote ${written.map((f) => path.relative(ROOT, f)).join(', ')}`);
+  // Then the browser bench (bench/browser.js) in the same mode, into the same folder: it adds its section to
+  // report.html. The smoke run leaves it to its own test (test/node/bench-browser.test.ts).
+  let browserFailed = false;
+  if (MODE !== 'smoke' && !SKIP.has('browser')) {
+    console.log('');
+    const r = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'bench', 'browser.js'), ...(MODE === 'quick' ? ['--quick'] : []), '--out', OUT],
+      { stdio: 'inherit' },
+    );
+    browserFailed = r.status !== 0;
+    if (browserFailed) console.error(`bench: the browser bench failed (exit ${r.status})`);
+  }
   if (MODE === 'full' && OUT === RESULTS) {
     // The README's performance table always shows the latest full run (bench/table.js).
     spawnSync(process.execPath, [path.join(ROOT, 'bench', 'table.js')], { stdio: 'inherit' });
   }
+  if (browserFailed) process.exitCode = 1;
 }
 
 await main();

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * The bench's HTML report: one self-contained page (inline SVG, no scripts, no external files) from a
- * results JSON written by bench/remux.js. Written by every run next to its JSON; alone:
+ * results JSON written by bench/remux.js and, when there is one, the browser bench's (bench/browser.js). Written by
+ * every run next to its JSON; alone:
  *   node bench/report.js [bench/results/latest.json] [bench/results/report.html]
+ * (the browser results are read from browser-latest.json, or browser-<mode>.json, beside the first file).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +38,9 @@ const COLORS = {
   ffmpeg: '#0f766e',
   'ffmpeg-process': '#5eada5',
   memcpy: '#9ca3af',
+  'mpegts.js (main thread)': '#9333ea',
+  'mpegts.js (enableWorkerForMSE)': '#c084fc',
+  '<video> + MP4 (no player)': '#9ca3af',
 };
 /** @param {string} name */
 const color = (name) => /** @type {Record<string, string>} */ (COLORS)[name] ?? '#6b7280';
@@ -191,10 +196,233 @@ export function inputLine(info) {
 }
 
 /**
- * @param {any} report a results JSON written by bench/remux.js
+ * Latency over time: one line per contestant (no markers: hundreds of frames), the main-thread blocks shaded.
+ * @param {{ name: string, points: number[][], blocks: number[][] }[]} series points [seconds, ms]; blocks [from, to] s
+ */
+function timeChart(series) {
+  const left = 70;
+  const top = 14;
+  const width = 560;
+  const height = 240;
+  const legendW = 240;
+  const all = series.flatMap((s) => s.points);
+  if (all.length === 0) return '<p class="muted">no frames matched</p>';
+  const xMax = Math.max(...all.map((p) => p[0])) || 1;
+  const yMax = Math.max(...all.map((p) => p[1])) * 1.08 || 1;
+  const x = (/** @type {number} */ v) => left + (v / xMax) * width;
+  const y = (/** @type {number} */ v) => top + height - (Math.max(0, v) / yMax) * height;
+  const parts = [];
+  const step = 10 ** Math.floor(Math.log10(yMax / 2));
+  const yStep = yMax / step > 10 ? step * 2 : step;
+  for (let v = 0; v <= yMax; v += yStep) {
+    parts.push(
+      `<line x1="${left}" x2="${left + width}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e7eb"/>`,
+      `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" class="tick">${fmt(v)}</text>`,
+    );
+  }
+  const xStep = xMax > 40 ? 10 : xMax > 10 ? 5 : 1;
+  for (let t = 0; t <= xMax; t += xStep) {
+    parts.push(`<text x="${x(t)}" y="${top + height + 16}" text-anchor="middle" class="tick">${t} s</text>`);
+  }
+  // Blocks of the first series that has them (every contestant gets the same schedule).
+  for (const [a, b] of series.find((s) => s.blocks.length)?.blocks ?? []) {
+    parts.push(`<rect x="${x(a)}" y="${top}" width="${Math.max(1, x(b) - x(a))}" height="${height}" fill="#fee2e2"/>`);
+  }
+  parts.push(
+    `<text x="${left + width / 2}" y="${top + height + 34}" text-anchor="middle" class="lbl">seconds from the start of the steady window (red: main thread blocked)</text>`,
+    `<text x="14" y="${top + height / 2}" text-anchor="middle" class="lbl" transform="rotate(-90 14 ${top + height / 2})">latency, ms</text>`,
+  );
+  series.forEach((s, i) => {
+    const c = color(s.name);
+    const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
+    parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
+    const ly = top + 10 + i * 20;
+    parts.push(
+      `<rect x="${left + width + 20}" y="${ly - 8}" width="14" height="10" fill="${c}"/>`,
+      `<text x="${left + width + 40}" y="${ly + 1}" class="lbl">${esc(label(s.name))}</text>`,
+    );
+  });
+  const w = left + width + legendW;
+  const h = top + height + 44;
+  return `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img">${parts.join('')}</svg>`;
+}
+
+/** @param {any} s a summary { median | p50, min, max } @param {string} [key] */
+const barOf = (s, key = 'median') => ({
+  median: s?.[key] ?? Number.NaN,
+  min: s?.min ?? Number.NaN,
+  max: s?.max ?? Number.NaN,
+});
+
+/**
+ * weir's WASM memory (fresh, after each input, over one long continuous stream) and gzipped sizes, when recorded.
+ * @param {any} report
+ */
+function memorySection(report) {
+  const m = report.weirMemory;
+  const g = report.weir?.gzippedBytes;
+  if (!m && !g?.wasm) return '';
+  const rows = (m?.perInput ?? [])
+    .map(
+      (/** @type {any} */ x) =>
+        `<tr><td>${esc(x.input)}</td><td class="num">${fmt(x.seconds)} s</td><td class="num">${mib(x.memoryBytes)}</td></tr>`,
+    )
+    .join('');
+  const long = m?.long
+    ? `<tr><td>${esc(m.long.input)} looped ${m.long.loops}× (one continuous stream, ${(m.long.inputBytes / 1e9).toFixed(2)} GB)</td><td class="num">${fmt(m.long.seconds)} s</td><td class="num">${mib(m.long.memoryBytesMin)}–${mib(m.long.memoryBytesMax)}</td></tr>`
+    : '';
+  return `
+<h2>weir: WASM memory and size</h2>
+${
+  m
+    ? `<p>A fresh engine: ${mib(m.freshEngineBytes)}. After each input, and over one stream many times longer (the live simulator's generator at full speed, sampled after every slice):</p>
+<table><thead><tr><th>stream</th><th>length</th><th>WASM memory</th></tr></thead><tbody>${rows}${long}</tbody></table>`
+    : ''
+}
+${g?.wasm ? `<p>Gzipped (-9): core ${(g.wasm / 1000).toFixed(1)} kB, worker ${((g.worker ?? 0) / 1000).toFixed(1)} kB, facade ${((g.facade ?? 0) / 1000).toFixed(1)} kB.</p>` : ''}`;
+}
+
+/**
+ * The live sessions' table: latency, stalls in the steady window and under blocks, appends during blocks, main
+ * thread, the PTS anchor's check. Rows may lack a window (blocks only) or blocks.
+ * @param {any[]} rows
+ */
+function liveTable(rows) {
+  const cell = (/** @type {string} */ x, cls = '') => `<td class="num ${cls}">${x}</td>`;
+  const body = rows
+    .map((/** @type {any} */ r) => {
+      const u = r.underBlocks;
+      const a = r.anchor;
+      const mt = r.mainThread;
+      const check = !a
+        ? ''
+        : a.weirTimeOriginMinusAnchorTicks !== null
+          ? `weir timeOrigin − anchor: ${a.weirTimeOriginMinusAnchorTicks} ticks`
+          : a.mpegtsDtsBaseMinusAnchorMs !== null
+            ? `mpegts.js dtsBase − anchor: ${a.mpegtsDtsBaseMinusAnchorMs} ms`
+            : 'no internal origin to check against';
+      return (
+        `<tr><td>${esc(label(r.contestant))}</td>` +
+        cell(r.latencyMs?.n ? `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p95)}` : '') +
+        cell(
+          r.framesMatched !== undefined
+            ? `${r.framesMatched}${r.framesUnmatched ? ` (${r.framesUnmatched})` : ''}`
+            : '',
+        ) +
+        cell(r.steady ? `${r.steady.waiting}, ${r.steady.freezes}` : '') +
+        cell(
+          u ? `${u.waiting}, ${u.freezes} (+${u.freezesWithDrops}), ${fmt(u.frozenMs)}` : '',
+          u && u.waiting + u.freezes > 0 ? 'bad' : '',
+        ) +
+        cell(u ? `${u.presentedFrames} / ${u.dueFrames}` : '') +
+        cell(u ? u.atBlockStart.map((/** @type {any} */ x) => x.appendsDuringBlock).join(', ') : '') +
+        cell(
+          r.latencyUnderBlocksMs?.n ? `${fmt(r.latencyUnderBlocksMs.p50)} / ${fmt(r.latencyUnderBlocksMs.p95)}` : '',
+        ) +
+        cell(mt ? `${fmt(mt.taskMsPerSecond)} (${fmt(mt.scriptMsPerSecond)})` : '') +
+        cell(mt ? `${mt.longTasks} (${fmt(mt.longTaskMsPerSecond)})` : '') +
+        cell(mt ? fmt(mt.rafLateMsPerSecond) : '') +
+        `<td class="muted">${esc(check)}</td><td class="bad">${esc((r.errors ?? []).join('; '))}</td></tr>`
+      );
+    })
+    .join('');
+  return `<table><thead><tr><th>contestant</th><th>latency p50 / p95 ms</th><th>frames matched (unmatched)</th><th>steady: waiting, freezes</th><th>under blocks: waiting, freezes (+ with drops), frozen ms</th><th>frames presented / due under blocks</th><th>appends during each block</th><th>latency under blocks p50 / p95 ms</th><th>main thread ms/s (script)</th><th>long tasks (ms/s)</th><th>rAF late ms/s</th><th>PTS anchor check</th><th>errors</th></tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/**
+ * The browser bench's sections (bench/browser.js): time to first frame and seeks on a file, live latency (bars and
+ * over time), stalls under main-thread blocks, main-thread busy time.
+ * @param {any} b
  * @returns {string}
  */
-export function renderReport(report) {
+export function renderBrowser(b) {
+  const m = b.machine;
+  const out = [];
+  const f = b.config.file;
+  out.push(`
+<h2>Browser: weir against mpegts.js in Chromium</h2>
+<p>${esc(b.date)} (${esc(b.mode)} run, ${esc(b.durationSeconds)} s), Chromium ${esc(m.chromium)} headless (software decoding), ${esc(m.cpu)}, ${m.cores} cores; load average before ${esc(m.loadAverageBefore.join(' '))}, after ${esc((m.loadAverageAfter ?? []).join(' '))}; ${esc(m.busyCoresBeforeStart)} cores busy just before the start. weir ${esc(b.weir.commit.slice(0, 7))} (lib/web, the packaged build); mpegts.js ${esc(b.peers['mpegts.js'])} (dist/mpegts.js). One page for all, both libraries loaded before any starts; the element muted and autoplaying.</p>`);
+  const file = (b.file ?? []).filter((/** @type {any} */ r) => r.ttffMs?.n);
+  if (file.length) {
+    out.push(`
+<h3>Time to first frame, local file (${esc(f.name)}: ${esc(f.file)}, ${fmt(f.duration)} s), ms: start → first frame's expected display (median of ${b.config.plan.ttffTrials} fresh pages, min–max)</h3>
+${barChart(
+  file.map((/** @type {any} */ r) => ({ name: r.contestant, ...barOf(r.ttffMs) })),
+  'ms',
+)}`);
+    const seeks = file.filter((/** @type {any} */ r) => r.seekFrameMs?.n);
+    if (seeks.length) {
+      out.push(`
+<h3>Seek in the file, ms: currentTime= → first frame at the new position (median over ${b.config.plan.seekAt.length} points, min–max)</h3>
+${barChart(
+  seeks.map((/** @type {any} */ r) => ({ name: r.contestant, ...barOf(r.seekFrameMs) })),
+  'ms',
+)}
+<table><thead><tr><th>contestant</th><th>first frame, ms (trials)</th><th>seeks: target s → seeked / frame ms</th><th>WASM memory</th><th>errors</th></tr></thead><tbody>${file
+        .map(
+          (/** @type {any} */ r) =>
+            `<tr><td>${esc(label(r.contestant))}</td><td class="num">${r.trialsMs.map(fmt).join(', ')}</td><td>${r.seeks
+              .map(
+                (/** @type {any} */ s) =>
+                  `${fmt(s.target)} → ${fmt(s.seekedMs)} / ${s.timedOut ? '<span class="bad">timed out</span>' : fmt(s.frameMs)}${s.wasBuffered ? ' <span class="muted">(buffered)</span>' : ''}`,
+              )
+              .join(
+                '<br>',
+              )}</td><td class="num">${r.wasmMemoryBytes ? mib(r.wasmMemoryBytes) : ''}</td><td class="bad">${esc(r.errors.join('; '))}</td></tr>`,
+        )
+        .join('')}</tbody></table>`);
+    }
+  }
+  const live = b.live ?? [];
+  if (live.length) {
+    const p = b.config.plan.live;
+    out.push(`
+<h3>Live latency end to end at a 0.12 s target, ms: the simulator hands out a frame's last packet → the frame's expected display (p50 bar, min–max whisker; ${p.windowMs / 1000} s steady window after ${p.warmUpMs / 1000} s)</h3>
+${barChart(
+  live
+    .filter((/** @type {any} */ r) => r.latencyMs?.n)
+    .map((/** @type {any} */ r) => ({ name: r.contestant, ...barOf(r.latencyMs, 'p50') })),
+  'ms',
+)}
+<h3>Latency over time, every third frame${p.blocks ? `; then ${p.blocks} blocks of the page's main thread, ${p.blockMs / 1000} s each` : ''}</h3>
+${timeChart(live.map((/** @type {any} */ r) => ({ name: r.contestant, points: r.series, blocks: r.seriesBlocks })))}`);
+    const rows = [...live, ...(b.baseline ? [b.baseline] : [])];
+    const busy = rows.filter((/** @type {any} */ r) => Number.isFinite(r.mainThread?.taskMsPerSecond));
+    out.push(`
+<h3>Main-thread busy time, ms per second of steady playback (Chrome DevTools Protocol Performance.getMetrics TaskDuration: every task of the page's main thread)</h3>
+${barChart(
+  busy.map((/** @type {any} */ r) => ({
+    name: r.contestant,
+    median: r.mainThread.taskMsPerSecond,
+    min: r.mainThread.taskMsPerSecond,
+    max: r.mainThread.taskMsPerSecond,
+  })),
+  'ms/s',
+)}
+${liveTable(rows)}`);
+  }
+  const relaxed = b.liveBlocks ?? [];
+  if (relaxed.length) {
+    const p = b.config.plan.liveBlocks;
+    out.push(`
+<h3>At a 0.5 s target: latency over time through ${p.blocks} blocks of the page's main thread, ${p.blockMs / 1000} s each</h3>
+${timeChart(relaxed.map((/** @type {any} */ r) => ({ name: r.contestant, points: r.series, blocks: r.seriesBlocks })))}
+${liveTable(relaxed)}`);
+  }
+  if (live.length || relaxed.length) {
+    out.push(
+      `<p class="muted">Latency: each presented frame (requestVideoFrameCallback) is mapped back to its source PTS through the first video sample the contestant appended (read from the fMP4 boxes by a wrapper of SourceBuffer.appendBuffer, in whichever thread appends), taken to be the first frame the simulator sent; checked against weir's own stats.timeOrigin and mpegts.js's remuxer timestamp base where they can be read. Freezes: a frame on screen for more than two frame times (frames dropped in the same interval counted apart). Options: ${esc(JSON.stringify(b.config.contestants.map((/** @type {any} */ c) => ({ [c.id]: { live: c.live, liveRelaxed: c.liveRelaxed } }))))}.</p>`,
+    );
+  }
+  return out.join('\n');
+}
+
+/**
+ * @param {any} report a results JSON written by bench/remux.js
+ * @param {any} [browser] the browser bench's results
+ * @returns {string}
+ */
+export function renderReport(report, browser = null) {
   const m = report.machine;
   const inputs = [...new Set(report.results.map((/** @type {any} */ r) => r.input))];
   const sections = [];
@@ -303,12 +531,14 @@ table{border-collapse:collapse;margin:10px 0;font-size:13px}td,th{padding:3px 8p
 svg .tick{font-size:11px;fill:#6b7280}svg .lbl{font-size:12px;fill:#111827}svg .val{font-size:12px;fill:#111827;font-weight:600}
 code{font-size:12px}
 </style></head><body>
-<h1>weir remux bench: MPEG-TS and WebM/Matroska → fragmented MP4 in Node</h1>
+<h1>weir bench: remux in Node${browser ? ' and playback in Chromium' : ''}</h1>
 <p>${esc(report.date)} (${esc(report.mode ?? 'full')} run, ${esc(report.durationSeconds ?? '?')} s) on ${esc(m.cpu)}, ${m.cores} cores, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, Node ${esc(m.node)}, ${esc(m.platform ?? '')}.
 Load average before ${esc((m.loadAverageBefore ?? [m.loadAverage1m]).join(' '))}, after ${esc((m.loadAverageAfter ?? []).join(' '))}; ${esc(m.busyCoresBeforeStart)} cores busy just before the start.</p>
 <p>weir ${esc(report.weir.commit.slice(0, 7))}${report.weir.dirty ? ' (uncommitted changes)' : ''}, core ${report.weir.wasmBytes.toLocaleString('en-US')} bytes; ${peers}.</p>
 <p class="muted">Each input is held in memory and pushed in ${cfg.chunkBytes / 1024} KiB chunks; ${cfg.rounds} interleaved rounds, order rotated each round, GC before every sample, a sample at least ${cfg.minSampleMs ?? 100} ms (fast contestants repeat within it). MB = 10<sup>6</sup> bytes of input per second of wall time; × realtime = media duration ÷ wall time; ratios are per round. Validity: packet counts of the output by ffprobe (<code>-count_packets</code>) against the input's. Peak RSS: ${esc(cfg.peakRss ?? '')}.</p>
 ${sections.join('\n')}
+${memorySection(report)}
+${browser ? renderBrowser(browser) : ''}
 <h2>How each contestant runs</h2>
 <ul>${Object.entries(cfg)
     .filter(([, v]) => typeof v === 'string')
@@ -322,6 +552,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const from = process.argv[2] ?? path.join(root, 'bench', 'results', 'latest.json');
   const to = process.argv[3] ?? path.join(path.dirname(from), 'report.html');
-  fs.writeFileSync(to, renderReport(JSON.parse(fs.readFileSync(from, 'utf8'))));
+  const report = JSON.parse(fs.readFileSync(from, 'utf8'));
+  const browserFile = path.join(
+    path.dirname(from),
+    report.mode === 'full' ? 'browser-latest.json' : `browser-${report.mode}.json`,
+  );
+  const browser = fs.existsSync(browserFile) ? JSON.parse(fs.readFileSync(browserFile, 'utf8')) : null;
+  fs.writeFileSync(to, renderReport(report, browser));
   console.log(`wrote ${path.relative(process.cwd(), to)}`);
 }

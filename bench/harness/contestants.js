@@ -47,15 +47,24 @@ export const CONTESTANTS = ['weir', 'weir-reused', 'mux.js', 'hls.js', 'mpegts.j
 
 /** The transmuxers that demux MPEG-TS only (hls.js also takes fMP4 and raw audio, none of ours). */
 const TS_ONLY = new Set(['mux.js', 'hls.js', 'mpegts.js']);
+/**
+ * The TS transmuxers without HEVC: mux.js 7 knows stream types 0x1B (H.264), 0x0F (ADTS) and 0x15
+ * (ID3) only (lib/m2ts/stream-types.js). hls.js (src/demux/video/hevc-video-parser.ts, enabled by
+ * __USE_M2TS_ADVANCED_CODECS__ in its full build, and in our bundle) and mpegts.js (src/demux/h265.ts,
+ * stream type 0x24) read HEVC in TS, so they run on it.
+ */
+const H264_ONLY = new Set(['mux.js']);
 
 /**
- * Whether a contestant reads inputs in a container; when not, why (for the results' "n/a").
+ * Whether a contestant reads an input; when not, why (for the results' "n/a").
  * @param {string} name
  * @param {import('./inputs.js').Container} container
+ * @param {string} [videoCodec] the input's, as ffprobe names it (h264, hevc, vp9, av1)
  * @returns {{ reads: true } | { reads: false, reason: string }}
  */
-export function reads(name, container) {
+export function reads(name, container, videoCodec) {
   if (container !== 'mpegts' && TS_ONLY.has(name)) return { reads: false, reason: 'reads MPEG-TS only' };
+  if (videoCodec === 'hevc' && H264_ONLY.has(name)) return { reads: false, reason: 'no HEVC: H.264 only' };
   return { reads: true };
 }
 

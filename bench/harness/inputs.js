@@ -1,6 +1,6 @@
 /**
  * The bench corpus, generated once with ffmpeg into a cache folder (bench/.cache/, git-ignored) and
- * summarised with ffprobe (packet counts): synthetic H.264/AAC MPEG-TS, VP9/Opus and AV1/Opus WebM,
+ * summarised with ffprobe (packet counts): synthetic H.264/AAC and HEVC/AAC MPEG-TS, VP9/Opus and AV1/Opus WebM,
  * and an H.264/AAC Matroska stream-copied from the 1080p TS; cuts of one long encode for the
  * throughput-against-length sweep. Also the external tools (ffmpeg, ffprobe) the bench runs.
  */
@@ -15,7 +15,7 @@ export const MB = 1e6;
  * @typedef {object} InputSpec
  * @property {string} name what `--inputs` takes
  * @property {Container} container
- * @property {'h264' | 'vp9' | 'av1'} video
+ * @property {'h264' | 'hevc' | 'vp9' | 'av1'} video
  * @property {number} width
  * @property {number} height
  * @property {number} fps
@@ -30,6 +30,8 @@ export const MB = 1e6;
  * WebM (issue 4, issue 6): VP9/Opus at 1080p, encoded by libvpx-vp9 in its realtime mode (12 s here
  * for 60 s); AV1/Opus at 720p by SVT-AV1's fastest preset (9 s; libaom takes 24 s in realtime mode).
  * Both at bitrates a streaming service would use for those sizes; Opus at 128 kbit/s (20 ms packets).
+ * hevc-1080p: HEVC Main/AAC TS with the 1080p H.264 one's settings (libx265 veryfast, same bitrate,
+ * VBV, 2 s closed GOPs; about a minute to encode here), the issue's "HEVC TS likewise".
  * mkv-h264-1080p is the 1080p TS stream-copied into Matroska: the same frames (B-frames, the H.264
  * reorder path) in the other container, for a like-for-like comparison of the two demuxers.
  */
@@ -56,6 +58,17 @@ export const INPUTS = [
     seconds: 60,
     videoBitrate: '1M',
     bufsize: '2M',
+  },
+  {
+    name: 'hevc-1080p',
+    container: 'mpegts',
+    video: 'hevc',
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    seconds: 60,
+    videoBitrate: '8M',
+    bufsize: '16M',
   },
   {
     name: 'webm-vp9-1080p',
@@ -186,7 +199,8 @@ const quoteArgs = (a) => a.map((x) => (/[\s:=]/.test(x) ? `'${x}'` : x)).join(' 
 
 /**
  * The ffmpeg arguments that encode an input (synthetic picture and tone, 2 s GOPs, 128 kbit/s stereo
- * audio): H.264 High + AAC-LC (x264 veryfast, CBR-ish); VP9 + Opus (libvpx-vp9 realtime, cpu-used 8,
+ * audio): H.264 High + AAC-LC (x264 veryfast, CBR-ish); HEVC Main + AAC-LC (x265 veryfast, the same
+ * rate control; closed GOPs as x264's, where x265 defaults to open ones); VP9 + Opus (libvpx-vp9 realtime, cpu-used 8,
  * row-mt, CBR); AV1 + Opus (SVT-AV1 preset 12, VBR).
  * @param {InputSpec} spec
  * @param {string} out
@@ -236,9 +250,27 @@ function encodeArgs(spec, out) {
       '-keyint_min',
       gop,
     ],
+    hevc: [
+      '-c:v',
+      'libx265',
+      '-pix_fmt',
+      'yuv420p',
+      '-preset',
+      'veryfast',
+      '-b:v',
+      videoBitrate,
+      '-maxrate',
+      videoBitrate,
+      '-bufsize',
+      spec.bufsize ?? videoBitrate,
+      '-g',
+      gop,
+      '-x265-params',
+      'open-gop=0:log-level=error',
+    ],
     av1: ['-c:v', 'libsvtav1', '-pix_fmt', 'yuv420p', '-preset', '12', '-b:v', videoBitrate, '-g', gop],
   };
-  const audio = spec.video === 'h264' ? ['-c:a', 'aac'] : ['-c:a', 'libopus'];
+  const audio = spec.container === 'mpegts' ? ['-c:a', 'aac'] : ['-c:a', 'libopus'];
   return [
     '-hide_banner',
     '-v',
@@ -340,7 +372,11 @@ export function ensureInput(spec, cacheDir, root) {
     return { name: spec.name, file, container, summary };
   }
   const base =
-    spec.video === 'h264' ? `h264-aac-${spec.name}${spec.fps}` : `${spec.video}-opus-${spec.height}p${spec.fps}`;
+    spec.video === 'h264'
+      ? `h264-aac-${spec.name}${spec.fps}`
+      : spec.container === 'mpegts'
+        ? `${spec.video}-aac-${spec.height}p${spec.fps}`
+        : `${spec.video}-opus-${spec.height}p${spec.fps}`;
   const file = path.join(cacheDir, `${base}-${spec.seconds}s-${spec.videoBitrate}${ext}`);
   const what = `${spec.seconds} s, ${spec.width}x${spec.height} ${spec.video}`;
   const summary = ensureMade(file, (out) => encodeArgs(spec, out), what, root);
