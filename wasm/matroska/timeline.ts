@@ -1,0 +1,237 @@
+// One continuous output timeline across timestamp jumps in Matroska (DESIGN.md §3), the counterpart of
+// mpegts/timeline.ts: a splice, a muxer whose clock was reset, or a live encoder that restarted (a chained
+// Segment, RFC 8794 §6.2, whose clock starts again near 0) make the source clock jump, and a player must not see it.
+//
+// The rule is TS's: a time more than a second away from where its track's last block ends is a jump, and an offset
+// added to the source times from then on makes the track continue exactly there; one offset serves all tracks, so
+// audio and video keep the relation they have in the source. What differs is where a jump can be met. MPEG-TS
+// stamps each PES of each stream on its own, so there every track checks every PES and the tracks agree on a shared
+// offset afterwards. In Matroska every block's time is its Cluster's Timestamp plus a signed 16-bit offset (RFC 9559
+// §10.1 and §11.1: a block's time can only be read against its Cluster), so the clock of all tracks can only jump at
+// a new Cluster: the first block of each Cluster is checked, once, for the whole stream. A block off inside a Cluster
+// is damage to that block, repaired where it is timed (video.ts, audio.ts).
+//
+// Where a track's last block ends is taken from the block times (plus the frames' durations), not from the output
+// clock the repairs of video.ts and audio.ts keep: the offset is then the source's jump itself, to the tick, and the
+// relation of audio and video stays exactly the source's even where a repair left a track a tick off its block times.
+//
+// Not shared code with mpegts/timeline.ts: that one keeps an offset per track, runs of late video PES and the jump
+// another track met, none of which one check per Cluster for all tracks needs; a shared core would be the one
+// comparison below.
+
+import { MAX_TRACKS } from '../layout';
+import { TrackKind, Warn } from '../codes';
+import { emitWarning } from '../events';
+import { kind } from '../remux/track';
+import { mkvAudioBehindNs, mkvAudioFrameNs, mkvAudioNextNs } from './audio';
+import { mkvVideoBehindNs, mkvVideoFrameNs } from './video';
+
+const SECOND: i64 = 1000000000;
+const UNKNOWN: i64 = i64.MIN_VALUE;
+
+/** Nanoseconds added to every block time (a whole number of TimestampScale ticks). */
+let offsetNs: i64 = 0;
+/**
+ * After a jump: the audio blocks that are still to confirm the offset (see refineByAudio), and the residual the last
+ * of them left (UNKNOWN: none yet).
+ */
+let refineLeft: i32 = 0;
+let refineResidual: i64 = UNKNOWN;
+/**
+ * Per track, where its block times lie against its sample clock (audio): the difference of the last two blocks when
+ * they agreed. Block times are frame starts rounded to the tick, the clock is exact, so the two differ by a steady
+ * fraction of a tick that rounds one way or the other.
+ */
+const phase = new StaticArray<i64>(MAX_TRACKS);
+const lastPhase = new StaticArray<i64>(MAX_TRACKS);
+/** A Cluster Timestamp was read and no block of an output track has been timed against it yet. */
+let clusterFresh: bool = false;
+/** The demuxer resynchronised onto a block, not a Cluster: the Cluster Timestamp it is read against may be stale. */
+let clusterDoubtful: bool = false;
+/** Blocks in a row, in this Cluster, that came behind their tracks (see mkvStaleClusterNs). */
+let behindRun: i32 = 0;
+/** Damage cost the stream bytes since the last Cluster was checked: blocks, maybe seconds of them, are lost. */
+let lostSinceCheck: bool = false;
+/**
+ * Per track, on the output clock as the block times give it: where its last block starts and ends, and where the
+ * block before it ended (UNKNOWN: no block since the start or a seek).
+ */
+const lastStart = new StaticArray<i64>(MAX_TRACKS);
+const lastEnd = new StaticArray<i64>(MAX_TRACKS);
+const prevEnd = new StaticArray<i64>(MAX_TRACKS);
+
+export function resetMkvTimeline(): void {
+  offsetNs = 0;
+  refineLeft = 0;
+  refineResidual = UNKNOWN;
+  clusterFresh = false;
+  clusterDoubtful = false;
+  lostSinceCheck = false;
+  behindRun = 0;
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    unchecked((phase[s] = 0));
+    unchecked((lastPhase[s] = UNKNOWN));
+    unchecked((lastStart[s] = UNKNOWN));
+    unchecked((lastEnd[s] = UNKNOWN));
+    unchecked((prevEnd[s] = UNKNOWN));
+  }
+}
+
+/** A Cluster's Timestamp was read: its first block is where a jump of the stream's clock shows. */
+export function clusterTimestampRead(): void {
+  clusterFresh = true;
+  clusterDoubtful = false;
+  behindRun = 0;
+}
+
+/**
+ * The demuxer resynchronised after damage onto a block (demux.ts adoptBlock), inside a Cluster whose start it may not
+ * have seen: when the damage took a Cluster's head with it (a truncated Cluster followed by a whole one), its blocks
+ * are read against the Timestamp of the Cluster before, and all of them come early by the lost Cluster's span.
+ */
+export function clusterInDoubt(): void {
+  clusterDoubtful = true;
+}
+
+/**
+ * The demuxer found its way again after damage (ELEMENT_INVALID): what it skipped may have held seconds of blocks
+ * (a truncated Cluster, a size that swallowed a Cluster's head). The next Cluster then lies that much further on:
+ * a loss, which the tracks show as a gap (filled or bridged, reported), not a jump to close.
+ */
+export function mediaLost(): void {
+  lostSinceCheck = true;
+}
+
+/** The time before which a frame of the track is certainly behind it (see video.ts, audio.ts), or UNKNOWN. */
+function behindNs(slot: i32): i64 {
+  const k = unchecked(kind[slot]);
+  if (k == TrackKind.Video) return mkvVideoBehindNs(slot);
+  if (k == TrackKind.Audio) return mkvAudioBehindNs(slot);
+  return UNKNOWN;
+}
+
+/** The duration of one frame of the track (ns; 0 when not known yet). */
+function frameNs(slot: i32): i64 {
+  const k = unchecked(kind[slot]);
+  if (k == TrackKind.Video) return mkvVideoFrameNs(slot);
+  if (k == TrackKind.Audio) return mkvAudioFrameNs(slot);
+  return 0;
+}
+
+/** Whether `t` is within a second of `expected` (or nothing is expected). */
+@inline function near(expected: i64, t: i64): bool {
+  return expected == UNKNOWN || (t - expected <= SECOND && t - expected >= -SECOND);
+}
+
+/** `ns` rounded to the nearest whole number of ticks of `scaleNs`. */
+function roundToTicks(ns: i64, scaleNs: i64): i64 {
+  const half = scaleNs >> 1;
+  return (ns >= 0 ? (ns + half) / scaleNs : -((-ns + half) / scaleNs)) * scaleNs;
+}
+
+/**
+ * The audio block at source time `timeNs` against its track's sample clock: keeps the track's phase, and after a jump
+ * corrects the offset to the tick. Where one block says the jump took the clock is off when the stream's video has a
+ * hole there (the jump was met at a video block), or by a tick when a block time rounds the other way than most
+ * (RFC 9559 §10.1: a block time is its frame's start rounded to the TimestampScale). Audio is continuous: the blocks
+ * after a jump, timed by the clock, tell the jump exactly. A residual of more than a tick is taken at once (the
+ * frames are not moved yet); one of a tick only when the next block agrees. The audio is timed by its clock within
+ * half a frame (audio.ts) and does not notice; a video frame timed before the correction lasts a tick more or less.
+ */
+function refineByAudio(slot: i32, timeNs: i64, scaleNs: i64): void {
+  const clock = mkvAudioNextNs(slot);
+  if (clock == UNKNOWN) return;
+  const p = timeNs + offsetNs - clock;
+  if (refineLeft > 0) {
+    refineLeft--;
+    const r = p - unchecked(phase[slot]);
+    if (r == 0 || abs<i64>(r) >= SECOND) refineResidual = UNKNOWN;
+    else if (abs<i64>(r) > scaleNs || r == refineResidual) {
+      offsetNs -= roundToTicks(r, scaleNs);
+      refineLeft = 0;
+      refineResidual = UNKNOWN;
+      unchecked((lastPhase[slot] = UNKNOWN));
+      return;
+    } else refineResidual = r;
+  }
+  if (abs<i64>(p) <= scaleNs) {
+    if (p == unchecked(lastPhase[slot])) unchecked((phase[slot] = p));
+    unchecked((lastPhase[slot] = p));
+  }
+}
+
+/**
+ * A block of an output track at source time `timeNs`: the nanoseconds the Cluster Timestamp it was read against is
+ * off (0: none found). Block times only go forward from one Cluster to the next (a Cluster's Timestamp is that of its
+ * first blocks, RFC 9559 §10.1), so blocks behind their tracks are ones read against the Timestamp of a Cluster before
+ * their own: the first after a resync onto a block (clusterInDoubt), or three in a row. That Cluster's blocks are
+ * moved on until this one continues its track (reported once).
+ */
+export function mkvStaleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
+  const doubtful = clusterDoubtful;
+  clusterDoubtful = false;
+  const behind = behindNs(slot);
+  const end = unchecked(lastEnd[slot]);
+  const t = timeNs + offsetNs;
+  if (behind == UNKNOWN || end == UNKNOWN) return 0;
+  if (t < behind) behindRun++;
+  else behindRun = 0;
+  // Without a resync, damage can take a Cluster's head with it too (a block cut short whose size runs over the next
+  // Cluster's Timestamp reads as a whole block): its blocks then come behind their tracks one after the other. One
+  // block behind is a damaged block time (video.ts, audio.ts repair it); the third in a row is the Cluster (the rule
+  // of mpegts/timeline.ts for video PES behind).
+  let stale = doubtful && t < behind;
+  // Ahead of its track by more than any frame interval (10 s, as remux/remuxer.ts beginVideoSample has it) is a
+  // stale Timestamp too: a long Cluster's lies up to 32.768 s after its first block (the int16 range, RFC 9559 §10.1).
+  if (doubtful && t - end > 10 * SECOND) stale = true;
+  if (!stale && behindRun < 3) return 0;
+  behindRun = 0;
+  const late = roundToTicks(end - t, scaleNs);
+  if (late == 0) return 0;
+  emitWarning(Warn.TimestampJump, slot, <f64>(-late / 1000000));
+  return late;
+}
+
+/**
+ * A block of `frames` frames of track `slot` at source time `timeNs`: returns its time on the output clock. The first
+ * block of a Cluster is compared with where its track's last block ends (or, before that track's first block, where
+ * the track furthest on ends): more than a second away is a jump, reported once, and from this block on the offset
+ * makes the track continue exactly where it ended. Not when the block continues the one before the track's last
+ * (that one had a damaged time: video.ts and audio.ts repair it). `scaleNs` (the TimestampScale) keeps the offset a
+ * whole number of ticks, so the output stays on the source's grid.
+ */
+export function mkvOutputTime(slot: i32, timeNs: i64, frames: i32, scaleNs: i64): i64 {
+  if (clusterFresh) {
+    clusterFresh = false;
+    let expected = unchecked(lastEnd[slot]);
+    let other: i64 = UNKNOWN;
+    if (expected == UNKNOWN) {
+      for (let s = 0; s < MAX_TRACKS; s++) {
+        const e = unchecked(lastEnd[s]);
+        if (e != UNKNOWN && (expected == UNKNOWN || e > expected)) expected = e;
+      }
+    } else if (unchecked(prevEnd[slot]) != UNKNOWN) {
+      other = unchecked(prevEnd[slot]) + (expected - unchecked(lastStart[slot]));
+    }
+    const t = timeNs + offsetNs;
+    const delta = t - expected;
+    // Forwards by no more than a frame interval can be (remux/remuxer.ts beginVideoSample: 10 s) after damage: lost.
+    const lost = lostSinceCheck && delta > 0 && delta <= 10 * SECOND;
+    lostSinceCheck = false;
+    if (!lost && !near(expected, t) && !near(other == UNKNOWN ? expected : other, t)) {
+      emitWarning(Warn.TimestampJump, slot, <f64>(delta / 1000000));
+      const clock = unchecked(kind[slot]) == TrackKind.Audio ? mkvAudioNextNs(slot) : UNKNOWN;
+      // An audio track's own clock says best where its next block belongs (audio has no holes; video may).
+      offsetNs = roundToTicks((clock != UNKNOWN ? clock + unchecked(phase[slot]) : expected) - timeNs, scaleNs);
+      refineLeft = 4;
+      refineResidual = UNKNOWN;
+    }
+  }
+  if (unchecked(kind[slot]) == TrackKind.Audio) refineByAudio(slot, timeNs, scaleNs);
+  const t = timeNs + offsetNs;
+  const f = frameNs(slot);
+  unchecked((prevEnd[slot] = unchecked(lastEnd[slot])));
+  unchecked((lastStart[slot] = t));
+  unchecked((lastEnd[slot] = t + (f > 0 ? <i64>frames * f : 0)));
+  return t;
+}
