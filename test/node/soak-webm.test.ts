@@ -102,7 +102,9 @@ describe('WebM soak smoke run', () => {
     expect(r.status).toBe(0);
     // The run must have met what it is meant to survive.
     expect(report.events.boundaries['timestamp-width']).toBeGreaterThanOrEqual(1);
-    expect(report.events.boundaries['int16-range']).toBe(6);
+    // Of the 6 long Clusters planned, a jump or a restart cuts 2 short before they reach +32767 (seed 7); without
+    // discontinuities all 6 end at the int16 range.
+    expect(report.events.boundaries['int16-range']).toBe(OPEN_DISCONTINUITIES.size > 0 ? 6 : 4);
     if (!OPEN_DISCONTINUITIES.has('jump')) expect(report.events.jumps).toBe(4);
     if (!OPEN_DISCONTINUITIES.has('restart')) expect(report.events.restarts).toBe(2);
     expect(Object.values(report.events.damage as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThan(
@@ -111,6 +113,26 @@ describe('WebM soak smoke run', () => {
     expect(report.stats.wasmMemory.max).toBe(report.stats.wasmMemory.initial);
     expect(report.stats.heap.max - report.stats.heap.baseline).toBeLessThan(8 * 1024 * 1024);
     expect(report.stats.av.max - report.stats.av.min).toBeLessThan(0.001);
+  });
+});
+
+// Open bug webm-truncated-cluster (test/soak/webm-known-bugs.mjs): the soak itself is the reproducer (a Cluster cut
+// short whose last block's size runs over the next Cluster's head takes a different shape each time): 6 simulated
+// hours with truncated Clusters only.
+describe('WebM soak: truncated Clusters', () => {
+  it.fails('6 simulated hours with truncated Clusters: the timeline keeps its time and A/V offset', () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'test/soak/cli.mjs'),
+        ...['--container', 'webm', '--hours', '6', '--seed', '2', '--damage-kinds', 'truncated-cluster', '--json'],
+      ],
+      { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' },
+    );
+    expect(r.signal, 'finished in time').toBeNull();
+    const report = JSON.parse((r.stdout ?? '').trim().split('\n').at(-1) ?? '{}');
+    expect(report.events.damage['truncated-cluster']).toBeGreaterThan(100);
+    expect(report.failures).toEqual([]);
   });
 });
 
