@@ -37,13 +37,8 @@ let offsetNs: i64 = 0;
  */
 let refineLeft: i32 = 0;
 let refineResidual: i64 = UNKNOWN;
-/**
- * Per track, where its block times lie against its sample clock (audio): the difference of the last two blocks when
- * they agreed. Block times are frame starts rounded to the tick, the clock is exact, so the two differ by a steady
- * fraction of a tick that rounds one way or the other.
- */
-const phase = new StaticArray<i64>(MAX_TRACKS);
-const lastPhase = new StaticArray<i64>(MAX_TRACKS);
+/** Where the audio's block times lay against its sample clock when the jump was met (see refineByAudio). */
+let refinePhase: i64 = 0;
 /** A Cluster Timestamp was read and no block of an output track has been timed against it yet. */
 let clusterFresh: bool = false;
 /** The demuxer resynchronised onto a block, not a Cluster: the Cluster Timestamp it is read against may be stale. */
@@ -53,12 +48,16 @@ let behindRun: i32 = 0;
 /** Damage cost the stream bytes since the last Cluster was checked: blocks, maybe seconds of them, are lost. */
 let lostSinceCheck: bool = false;
 /**
- * Per track, on the output clock as the block times give it: where its last block starts and ends, and where the
- * block before it ended (UNKNOWN: no block since the start or a seek).
+ * Per track, on the output clock as the block times give it: where its last block starts and how many frames it
+ * holds, the same of the block before it (UNKNOWN: no block since the start or a seek), and the latest start seen.
+ * Where a block ends is worked out only where it is needed (endOf), not at every block.
  */
 const lastStart = new StaticArray<i64>(MAX_TRACKS);
-const lastEnd = new StaticArray<i64>(MAX_TRACKS);
-const prevEnd = new StaticArray<i64>(MAX_TRACKS);
+const lastFrames = new StaticArray<i32>(MAX_TRACKS);
+const prevStart = new StaticArray<i64>(MAX_TRACKS);
+const prevFrames = new StaticArray<i32>(MAX_TRACKS);
+const thirdStart = new StaticArray<i64>(MAX_TRACKS);
+const maxStart = new StaticArray<i64>(MAX_TRACKS);
 
 export function resetMkvTimeline(): void {
   offsetNs = 0;
@@ -68,12 +67,12 @@ export function resetMkvTimeline(): void {
   clusterDoubtful = false;
   lostSinceCheck = false;
   behindRun = 0;
+  refinePhase = 0;
   for (let s = 0; s < MAX_TRACKS; s++) {
-    unchecked((phase[s] = 0));
-    unchecked((lastPhase[s] = UNKNOWN));
     unchecked((lastStart[s] = UNKNOWN));
-    unchecked((lastEnd[s] = UNKNOWN));
-    unchecked((prevEnd[s] = UNKNOWN));
+    unchecked((prevStart[s] = UNKNOWN));
+    unchecked((thirdStart[s] = UNKNOWN));
+    unchecked((maxStart[s] = UNKNOWN));
   }
 }
 
@@ -123,6 +122,30 @@ function frameNs(slot: i32): i64 {
   return expected == UNKNOWN || (t - expected <= SECOND && t - expected >= -SECOND);
 }
 
+/**
+ * Where the audio track's last blocks lay against its sample clock (`clock`, where the last one ends): of the last
+ * three, the phase two share (a block time now and then rounds the other way), else the last one's; 0 past a tick.
+ */
+function audioPhase(slot: i32, clock: i64, scaleNs: i64): i64 {
+  const f = frameNs(slot);
+  const lastAt = clock - <i64>unchecked(lastFrames[slot]) * f;
+  const last = unchecked(lastStart[slot]) - lastAt;
+  let phase = last;
+  if (unchecked(prevStart[slot]) != UNKNOWN && unchecked(thirdStart[slot]) != UNKNOWN) {
+    // Blocks of one frame each: the ones before sit a frame apart on the clock.
+    const prevAt = lastAt - <i64>unchecked(prevFrames[slot]) * f;
+    const prev = unchecked(prevStart[slot]) - prevAt;
+    const third = unchecked(thirdStart[slot]) - (prevAt - f);
+    if (prev == third && prev != last) phase = prev;
+  }
+  return abs<i64>(phase) <= scaleNs ? phase : 0;
+}
+
+/** Where a block of `frames` frames starting at `start` ends (UNKNOWN when `start` is). */
+function endOf(slot: i32, start: i64, frames: i32): i64 {
+  return start == UNKNOWN ? UNKNOWN : start + <i64>frames * frameNs(slot);
+}
+
 /** `ns` rounded to the nearest whole number of ticks of `scaleNs`. */
 function roundToTicks(ns: i64, scaleNs: i64): i64 {
   const half = scaleNs >> 1;
@@ -130,8 +153,8 @@ function roundToTicks(ns: i64, scaleNs: i64): i64 {
 }
 
 /**
- * The audio block at source time `timeNs` against its track's sample clock: keeps the track's phase, and after a jump
- * corrects the offset to the tick. Where one block says the jump took the clock is off when the stream's video has a
+ * An audio block at source time `timeNs` after a jump, against its track's sample clock: corrects the offset to the
+ * tick. Where one block says the jump took the clock is off when the stream's video has a
  * hole there (the jump was met at a video block), or by a tick when a block time rounds the other way than most
  * (RFC 9559 §10.1: a block time is its frame's start rounded to the TimestampScale). Audio is continuous: the blocks
  * after a jump, timed by the clock, tell the jump exactly. A residual of more than a tick is taken at once (the
@@ -141,51 +164,48 @@ function roundToTicks(ns: i64, scaleNs: i64): i64 {
 function refineByAudio(slot: i32, timeNs: i64, scaleNs: i64): void {
   const clock = mkvAudioNextNs(slot);
   if (clock == UNKNOWN) return;
-  const p = timeNs + offsetNs - clock;
-  if (refineLeft > 0) {
-    refineLeft--;
-    const r = p - unchecked(phase[slot]);
-    if (r == 0 || abs<i64>(r) >= SECOND) refineResidual = UNKNOWN;
-    else if (abs<i64>(r) > scaleNs || r == refineResidual) {
-      offsetNs -= roundToTicks(r, scaleNs);
-      refineLeft = 0;
-      refineResidual = UNKNOWN;
-      unchecked((lastPhase[slot] = UNKNOWN));
-      return;
-    } else refineResidual = r;
-  }
-  if (abs<i64>(p) <= scaleNs) {
-    if (p == unchecked(lastPhase[slot])) unchecked((phase[slot] = p));
-    unchecked((lastPhase[slot] = p));
-  }
+  refineLeft--;
+  const r = timeNs + offsetNs - clock - refinePhase;
+  if (r == 0 || abs<i64>(r) >= SECOND) refineResidual = UNKNOWN;
+  else if (abs<i64>(r) > scaleNs || r == refineResidual) {
+    offsetNs -= roundToTicks(r, scaleNs);
+    refineLeft = 0;
+    refineResidual = UNKNOWN;
+  } else refineResidual = r;
 }
 
 /**
  * A block of an output track at source time `timeNs`: the nanoseconds the Cluster Timestamp it was read against is
  * off (0: none found). Block times only go forward from one Cluster to the next (a Cluster's Timestamp is that of its
  * first blocks, RFC 9559 §10.1), so blocks behind their tracks are ones read against the Timestamp of a Cluster before
- * their own: the first after a resync onto a block (clusterInDoubt), or three in a row. That Cluster's blocks are
+ * their own: the first after a resync onto a block (clusterInDoubt), or three audio blocks in a row. That Cluster's blocks are
  * moved on until this one continues its track (reported once).
  */
 export function mkvStaleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
   const doubtful = clusterDoubtful;
   clusterDoubtful = false;
-  const behind = behindNs(slot);
-  const end = unchecked(lastEnd[slot]);
   const t = timeNs + offsetNs;
+  // Audio blocks only go forward (no reordering), so one behind the furthest its track got counts; a video block
+  // in a reordering stream may be behind by design, and leaves the count as it is.
+  if (unchecked(kind[slot]) == TrackKind.Audio) {
+    const furthest = unchecked(maxStart[slot]);
+    if (furthest != UNKNOWN && t < furthest) behindRun++;
+    else behindRun = 0;
+  }
+  if (!doubtful && behindRun < 3) return 0;
+  const behind = behindNs(slot);
+  const end = endOf(slot, unchecked(lastStart[slot]), unchecked(lastFrames[slot]));
   if (behind == UNKNOWN || end == UNKNOWN) return 0;
-  if (t < behind) behindRun++;
-  else behindRun = 0;
   // Without a resync, damage can take a Cluster's head with it too (a block cut short whose size runs over the next
   // Cluster's Timestamp reads as a whole block): its blocks then come behind their tracks one after the other. One
-  // block behind is a damaged block time (video.ts, audio.ts repair it); the third in a row is the Cluster (the rule
-  // of mpegts/timeline.ts for video PES behind).
-  let stale = doubtful && t < behind;
+  // block behind is a damaged block time (video.ts, audio.ts repair it); the third audio block in a row is the
+  // Cluster (the rule of mpegts/timeline.ts for video PES behind).
+  let stale = behindRun >= 3 || (doubtful && t < behind);
   // Ahead of its track by more than any frame interval (10 s, as remux/remuxer.ts beginVideoSample has it) is a
   // stale Timestamp too: a long Cluster's lies up to 32.768 s after its first block (the int16 range, RFC 9559 §10.1).
   if (doubtful && t - end > 10 * SECOND) stale = true;
-  if (!stale && behindRun < 3) return 0;
   behindRun = 0;
+  if (!stale) return 0;
   const late = roundToTicks(end - t, scaleNs);
   if (late == 0) return 0;
   emitWarning(Warn.TimestampJump, slot, <f64>(-late / 1000000));
@@ -203,15 +223,16 @@ export function mkvStaleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
 export function mkvOutputTime(slot: i32, timeNs: i64, frames: i32, scaleNs: i64): i64 {
   if (clusterFresh) {
     clusterFresh = false;
-    let expected = unchecked(lastEnd[slot]);
+    let expected = endOf(slot, unchecked(lastStart[slot]), unchecked(lastFrames[slot]));
     let other: i64 = UNKNOWN;
     if (expected == UNKNOWN) {
       for (let s = 0; s < MAX_TRACKS; s++) {
-        const e = unchecked(lastEnd[s]);
+        const e = endOf(s, unchecked(lastStart[s]), unchecked(lastFrames[s]));
         if (e != UNKNOWN && (expected == UNKNOWN || e > expected)) expected = e;
       }
-    } else if (unchecked(prevEnd[slot]) != UNKNOWN) {
-      other = unchecked(prevEnd[slot]) + (expected - unchecked(lastStart[slot]));
+    } else {
+      const before = endOf(slot, unchecked(prevStart[slot]), unchecked(prevFrames[slot]));
+      if (before != UNKNOWN) other = before + (expected - unchecked(lastStart[slot]));
     }
     const t = timeNs + offsetNs;
     const delta = t - expected;
@@ -220,18 +241,31 @@ export function mkvOutputTime(slot: i32, timeNs: i64, frames: i32, scaleNs: i64)
     lostSinceCheck = false;
     if (!lost && !near(expected, t) && !near(other == UNKNOWN ? expected : other, t)) {
       emitWarning(Warn.TimestampJump, slot, <f64>(delta / 1000000));
-      const clock = unchecked(kind[slot]) == TrackKind.Audio ? mkvAudioNextNs(slot) : UNKNOWN;
+      // Where an audio track's last block lay against its sample clock: the audio blocks after the jump are held
+      // to that phase (refineByAudio).
+      refinePhase = 0;
+      for (let s = 0; s < MAX_TRACKS; s++) {
+        const clock = unchecked(kind[s]) == TrackKind.Audio ? mkvAudioNextNs(s) : UNKNOWN;
+        if (clock == UNKNOWN || unchecked(lastStart[s]) == UNKNOWN) continue;
+        refinePhase = audioPhase(s, clock, scaleNs);
+        break;
+      }
+      let target = expected;
       // An audio track's own clock says best where its next block belongs (audio has no holes; video may).
-      offsetNs = roundToTicks((clock != UNKNOWN ? clock + unchecked(phase[slot]) : expected) - timeNs, scaleNs);
+      const clock = unchecked(kind[slot]) == TrackKind.Audio ? mkvAudioNextNs(slot) : UNKNOWN;
+      if (clock != UNKNOWN) target = clock + refinePhase;
+      offsetNs = roundToTicks(target - timeNs, scaleNs);
       refineLeft = 4;
       refineResidual = UNKNOWN;
     }
   }
-  if (unchecked(kind[slot]) == TrackKind.Audio) refineByAudio(slot, timeNs, scaleNs);
+  if (refineLeft > 0 && unchecked(kind[slot]) == TrackKind.Audio) refineByAudio(slot, timeNs, scaleNs);
   const t = timeNs + offsetNs;
-  const f = frameNs(slot);
-  unchecked((prevEnd[slot] = unchecked(lastEnd[slot])));
+  unchecked((thirdStart[slot] = unchecked(prevStart[slot])));
+  unchecked((prevStart[slot] = unchecked(lastStart[slot])));
+  unchecked((prevFrames[slot] = unchecked(lastFrames[slot])));
   unchecked((lastStart[slot] = t));
-  unchecked((lastEnd[slot] = t + (f > 0 ? <i64>frames * f : 0)));
+  unchecked((lastFrames[slot] = frames));
+  if (unchecked(maxStart[slot]) == UNKNOWN || t > unchecked(maxStart[slot])) unchecked((maxStart[slot] = t));
   return t;
 }
