@@ -4,8 +4,10 @@
 // Timing, in the track's timescale (the sample rate): a block's time is rounded to the TimestampScale
 // (1 ms by default), a frame's length is exact in samples. So a frame starts where the previous one
 // ended when its block time says so within half a frame; the laces after the first of a block always
-// do (RFC 9559 §10.3: they take their times from the frame durations). A later time is a gap, filled with
-// silent frames where the codec has one; an earlier one an overlap, whose frame is dropped. Both are reported.
+// do (RFC 9559 §10.3: they take their times from the frame durations). A block time further off waits for the next
+// block: when that one is where the clock says, the block time was damage and the frame plays on the clock (one
+// late or early block must not move the audio against the video). Otherwise a later time is a gap, filled with
+// silent frames where the codec has one; an earlier one an overlap, whose frame is dropped. All are reported.
 
 import { carryBase, CARRY_CAPACITY } from '../layout';
 import { Codec, Warn } from '../codes';
