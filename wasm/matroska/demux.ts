@@ -38,7 +38,7 @@ import {
 import { entryCount, entryNumber, entryOf, entrySlot, readTracks, resetTracks, slotEntry } from './tracks';
 import { flushMkvVideo, mkvVideoFrame, resetMkvVideo } from './video';
 import { flushMkvAudio, keepAudioGrid, mkvAudioFrame, mkvAudioBlockDone, resetMkvAudio } from './audio';
-import { clusterInDoubt, clusterTimestampRead, mediaLost, mkvOutputTime, mkvStaleClusterNs, resetMkvTimeline } from './timeline';
+import { clusterInDoubt, clusterTimestampRead, mediaLost, mkvBlockTime, mkvStaleNs, mkvStaleTaken, resetMkvTimeline } from './timeline';
 
 /** Largest element read whole from the input (EBML header, Info, Tracks): half the input region. */
 const MAX_READ_WHOLE: u32 = INPUT_CAPACITY >> 1;
@@ -706,11 +706,14 @@ function block(slot: i32, p: u32, len: u32, simple: bool): void {
   }
   // What its time costs is reported at its timestamp (a damaged block time is the bytes at fault).
   setByteOffset(<f64>(blockDataPos + <i64>(h - 3 - p)));
-  const stale = mkvStaleClusterNs(slot, ticksToNs(clusterTime + rel), timestampScale);
-  if (stale != 0) clusterTime += stale / timestampScale;
-  const ticks = clusterTime + rel;
-  // On the output clock: across a jump of the source clock (timeline.ts), the frames go on where they were.
-  const timeNs = mkvOutputTime(slot, ticksToNs(ticks), count, timestampScale);
+  // On the output clock: across a jump of the source clock (timeline.ts), the frames go on where they were; a
+  // Cluster read against a stale Timestamp is moved first.
+  let timeNs = mkvBlockTime(slot, ticksToNs(clusterTime + rel), count, timestampScale);
+  if (mkvStaleNs != 0) {
+    clusterTime += mkvStaleNs / timestampScale;
+    mkvStaleTaken();
+    timeNs = mkvBlockTime(slot, ticksToNs(clusterTime + rel), count, timestampScale);
+  }
   const duration = !simple && groupDuration >= 0 ? ticksToNs(groupDuration) : -1;
   const video = unchecked(kind[slot]) == TrackKind.Video;
   for (let i = 0; i < count; i++) {

@@ -61,6 +61,7 @@ const maxStart = new StaticArray<i64>(MAX_TRACKS);
 
 export function resetMkvTimeline(): void {
   offsetNs = 0;
+  mkvStaleNs = 0;
   refineLeft = 0;
   refineResidual = UNKNOWN;
   clusterFresh = false;
@@ -181,7 +182,19 @@ function refineByAudio(slot: i32, timeNs: i64, scaleNs: i64): void {
  * their own: the first after a resync onto a block (clusterInDoubt), or three audio blocks in a row. That Cluster's blocks are
  * moved on until this one continues its track (reported once).
  */
-export function mkvStaleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
+@inline function mkvStaleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
+  // Most blocks: nothing in doubt, and no audio block behind (the call is per block).
+  if (!clusterDoubtful) {
+    if (unchecked(kind[slot]) != TrackKind.Audio) return 0;
+    if (timeNs + offsetNs >= unchecked(maxStart[slot])) {
+      behindRun = 0;
+      return 0;
+    }
+  }
+  return staleClusterNs(slot, timeNs, scaleNs);
+}
+
+function staleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
   const doubtful = clusterDoubtful;
   clusterDoubtful = false;
   const t = timeNs + offsetNs;
@@ -205,9 +218,13 @@ export function mkvStaleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
   // stale Timestamp too: a long Cluster's lies up to 32.768 s after its first block (the int16 range, RFC 9559 §10.1).
   if (doubtful && t - end > 10 * SECOND) stale = true;
   behindRun = 0;
-  if (!stale) return 0;
   const late = roundToTicks(end - t, scaleNs);
-  if (late == 0) return 0;
+  // Less than half a frame is no Cluster's span: the blocks were behind a damaged block's time (one that came late),
+  // which no longer counts as how far the track got.
+  if (!stale || abs<i64>(late) * 2 < frameNs(slot)) {
+    if (unchecked(maxStart[slot]) > t) unchecked((maxStart[slot] = t));
+    return 0;
+  }
   emitWarning(Warn.TimestampJump, slot, <f64>(-late / 1000000));
   return late;
 }
@@ -220,7 +237,24 @@ export function mkvStaleClusterNs(slot: i32, timeNs: i64, scaleNs: i64): i64 {
  * (that one had a damaged time: video.ts and audio.ts repair it). `scaleNs` (the TimestampScale) keeps the offset a
  * whole number of ticks, so the output stays on the source's grid.
  */
-export function mkvOutputTime(slot: i32, timeNs: i64, frames: i32, scaleNs: i64): i64 {
+@inline function mkvOutputTime(slot: i32, timeNs: i64, frames: i32, scaleNs: i64): i64 {
+  if (clusterFresh || refineLeft > 0) checkJump(slot, timeNs, scaleNs);
+  return record(slot, timeNs + offsetNs, frames);
+}
+
+/** Keeps where the track's blocks lie (see lastStart). */
+@inline function record(slot: i32, t: i64, frames: i32): i64 {
+  unchecked((thirdStart[slot] = unchecked(prevStart[slot])));
+  unchecked((prevStart[slot] = unchecked(lastStart[slot])));
+  unchecked((prevFrames[slot] = unchecked(lastFrames[slot])));
+  unchecked((lastStart[slot] = t));
+  unchecked((lastFrames[slot] = frames));
+  if (t > unchecked(maxStart[slot])) unchecked((maxStart[slot] = t));
+  return t;
+}
+
+/** mkvOutputTime at the first block of a Cluster, and after a jump. */
+function checkJump(slot: i32, timeNs: i64, scaleNs: i64): void {
   if (clusterFresh) {
     clusterFresh = false;
     let expected = endOf(slot, unchecked(lastStart[slot]), unchecked(lastFrames[slot]));
@@ -260,12 +294,28 @@ export function mkvOutputTime(slot: i32, timeNs: i64, frames: i32, scaleNs: i64)
     }
   }
   if (refineLeft > 0 && unchecked(kind[slot]) == TrackKind.Audio) refineByAudio(slot, timeNs, scaleNs);
-  const t = timeNs + offsetNs;
-  unchecked((thirdStart[slot] = unchecked(prevStart[slot])));
-  unchecked((prevStart[slot] = unchecked(lastStart[slot])));
-  unchecked((prevFrames[slot] = unchecked(lastFrames[slot])));
-  unchecked((lastStart[slot] = t));
-  unchecked((lastFrames[slot] = frames));
-  if (unchecked(maxStart[slot]) == UNKNOWN || t > unchecked(maxStart[slot])) unchecked((maxStart[slot] = t));
-  return t;
+}
+
+/**
+ * A block of `frames` frames of track `slot` read at source time `sourceNs` against its Cluster's Timestamp: sets
+ * mkvStaleNs (the ns the Cluster Timestamp is off by, see mkvStaleClusterNs; the caller moves the Cluster and reads
+ * the block again) and returns 0, or returns the block's time on the output clock (mkvOutputTime). One call per
+ * block, and for most blocks (no new Cluster, nothing in doubt, no jump being refined, audio not behind) one branch.
+ */
+export let mkvStaleNs: i64 = 0;
+
+/** The caller moved the Cluster by mkvStaleNs. */
+export function mkvStaleTaken(): void {
+  mkvStaleNs = 0;
+}
+
+@inline export function mkvBlockTime(slot: i32, sourceNs: i64, frames: i32, scaleNs: i64): i64 {
+  const t = sourceNs + offsetNs;
+  if (!clusterFresh && refineLeft == 0 && !clusterDoubtful && (unchecked(kind[slot]) != TrackKind.Audio || t >= unchecked(maxStart[slot]))) {
+    behindRun = 0;
+    return record(slot, t, frames);
+  }
+  mkvStaleNs = mkvStaleClusterNs(slot, sourceNs, scaleNs);
+  if (mkvStaleNs != 0) return 0;
+  return mkvOutputTime(slot, sourceNs, frames, scaleNs);
 }
