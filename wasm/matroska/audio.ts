@@ -4,8 +4,10 @@
 // Timing, in the track's timescale (the sample rate): a block's time is rounded to the TimestampScale
 // (1 ms by default), a frame's length is exact in samples. So a frame starts where the previous one
 // ended when its block time says so within half a frame; the laces after the first of a block always
-// do (RFC 9559 §10.3: they take their times from the frame durations). A later time is a gap, filled with
-// silent frames where the codec has one; an earlier one an overlap, whose frame is dropped. Both are reported.
+// do (RFC 9559 §10.3: they take their times from the frame durations). A block time further off waits for the next
+// block: when that one is where the clock says, the block time was damage and the frame plays on the clock (one
+// late or early block must not move the audio against the video). Otherwise a later time is a gap, filled with
+// silent frames where the codec has one; an earlier one an overlap, whose frame is dropped. All are reported.
 
 import { carryBase, CARRY_CAPACITY } from '../layout';
 import { Codec, Warn } from '../codes';
@@ -56,6 +58,16 @@ const gridStep = new StaticArray<i64>(MAX_TRACKS);
 const lastSamples = new StaticArray<u32>(MAX_TRACKS);
 /** The last frame had DiscardPadding: an encode ended there, and the next block starts a new one at its own time. */
 const afterPadding = new StaticArray<bool>(MAX_TRACKS);
+/**
+ * A frame whose block time disagrees with the track's sample clock by more than half a frame waits here (its bytes
+ * in the track's carry region) for the next block to say which is right: see holdOrPlace.
+ */
+const held = new StaticArray<bool>(MAX_TRACKS);
+const heldLength = new StaticArray<u32>(MAX_TRACKS);
+const heldSamples = new StaticArray<u32>(MAX_TRACKS);
+const heldPlayed = new StaticArray<i64>(MAX_TRACKS);
+/** The held frame's own time (samples): where its block time puts it. */
+const heldTime = new StaticArray<i64>(MAX_TRACKS);
 
 export function resetMkvAudio(slot: i32): void {
   unchecked((gridStep[slot] = 0));
@@ -66,6 +78,7 @@ export function resetMkvAudio(slot: i32): void {
   unchecked((haveNext[slot] = false));
   unchecked((overlapped[slot] = 0));
   unchecked((afterPadding[slot] = false));
+  unchecked((held[slot] = false));
 }
 
 /** A seek is about to reset the track: keep where its frames fell (see gridEnd). */
@@ -77,6 +90,34 @@ export function keepAudioGrid(slot: i32): void {
   if (!keep) return;
   unchecked((gridEnd[slot] = end));
   unchecked((gridStep[slot] = step));
+}
+
+/** Where the track's sample clock expects its next frame, on the output clock (ns; i64.MIN_VALUE before its first). */
+export function mkvAudioNextNs(slot: i32): i64 {
+  const rate = <i64>unchecked(timescale[slot]);
+  if (!unchecked(haveNext[slot]) || rate <= 0) return i64.MIN_VALUE;
+  return samplesToNs(unchecked(nextDts[slot]), rate);
+}
+
+/** The duration of the track's last frame in ns, for timeline.ts (0 before its first frame). */
+export function mkvAudioFrameNs(slot: i32): i64 {
+  const rate = <i64>unchecked(timescale[slot]);
+  return rate > 0 ? samplesToNs(<i64>unchecked(lastSamples[slot]), rate) : 0;
+}
+
+function samplesToNs(t: i64, rate: i64): i64 {
+  return (t / rate) * 1000000000 + ((t % rate) * 1000000000) / rate;
+}
+
+/**
+ * The time (ns, output clock) before which an audio frame is an overlap, for timeline.ts: half a frame before the
+ * sample clock (i64.MIN_VALUE before the first frame).
+ */
+export function mkvAudioBehindNs(slot: i32): i64 {
+  if (!unchecked(haveNext[slot])) return i64.MIN_VALUE;
+  const rate = <i64>unchecked(timescale[slot]);
+  if (rate <= 0) return i64.MIN_VALUE;
+  return samplesToNs(unchecked(nextDts[slot]) - <i64>(unchecked(lastSamples[slot]) >> 1), rate);
 }
 
 /** Nanoseconds to samples at `rate` (no overflow for any i64 time and any real rate). */
@@ -194,6 +235,11 @@ export function mkvAudioFrame(
   discardNs: i64,
 ): void {
   if (unchecked(failed[slot]) || len == 0) return;
+  // A frame held for this one to judge goes first (and before the carry region is written below: it is there).
+  if (unchecked(held[slot])) {
+    const r = <i64>unchecked(timescale[slot]);
+    placeHeld(slot, lace == 0 ? nsToSamples(timeNs, r) : i64.MIN_VALUE);
+  }
   // Header stripping (ContentCompAlgo 3): the removed bytes come back in front of every frame.
   const entry = unchecked(slotEntry[slot]);
   const strip = unchecked(entryStrippedLength[entry]);
@@ -248,6 +294,55 @@ export function mkvAudioFrame(
     if (abs<i64>(snapped - time) <= rate / 1000 + 1) time = snapped;
     unchecked((gridStep[slot] = 0));
   }
+  if (lace == 0 && unchecked(haveNext[slot]) && !unchecked(afterPadding[slot]) && len <= CARRY_CAPACITY) {
+    const expected = unchecked(nextDts[slot]);
+    const half = <i64>(samples >> 1);
+    if (time < expected - half || time > expected + half) {
+      // The block time disagrees with the sample clock. A Matroska block's time is its own (RFC 9559 §10.1), so
+      // one damaged block is wrong alone: the next block's time, back where the clock says, would show it. Frames
+      // lost (a gap) or sent twice (an overlap) move the next block's time along with this one's instead. The
+      // frame waits for that next block (its bytes in the carry region, which nothing else writes until then).
+      const carry = carryBase(slot);
+      if (p != carry) memory.copy(carry, p, len);
+      unchecked((held[slot] = true));
+      unchecked((heldLength[slot] = len));
+      unchecked((heldSamples[slot] = samples));
+      unchecked((heldPlayed[slot] = played));
+      unchecked((heldTime[slot] = time));
+      return;
+    }
+  }
+  place(slot, p, len, time, samples, played);
+}
+
+/**
+ * The frame that was held (see mkvAudioFrame), now that the next frame's time `next` (samples; i64.MIN_VALUE for a
+ * lace of the held frame's block, which has none of its own) is known. Next where the clock puts it after the held
+ * frame (within half a frame): the held frame's block time was wrong, and it plays where the clock says (reported).
+ * Otherwise its time was right, and it is placed by it as any frame is (a gap before it filled, an overlap dropped).
+ */
+function placeHeld(slot: i32, next: i64): void {
+  unchecked((held[slot] = false));
+  const clock = unchecked(nextDts[slot]);
+  const samples = unchecked(heldSamples[slot]);
+  let time = unchecked(heldTime[slot]);
+  if (next != i64.MIN_VALUE && abs<i64>(next - (clock + <i64>samples)) <= <i64>(samples >> 1)) {
+    emitWarning(Warn.TimestampJump, slot, <f64>(((clock - time) * 1000) / <i64>unchecked(timescale[slot])));
+    time = clock;
+  }
+  place(slot, carryBase(slot), unchecked(heldLength[slot]), time, samples, unchecked(heldPlayed[slot]));
+}
+
+/** End of input: a held frame is placed by its own time (no next frame to say otherwise). */
+export function flushMkvAudio(slot: i32): void {
+  if (!unchecked(held[slot])) return;
+  placeHeld(slot, i64.MIN_VALUE);
+  audioPesDone(slot);
+}
+
+/** Places one frame [p, p+len) of `samples` samples (`played` of them presented) at `time` and queues it. */
+function place(slot: i32, p: u32, len: u32, time: i64, samples: u32, played: i64): void {
+  const rate = <i64>unchecked(timescale[slot]);
   if (unchecked(haveNext[slot])) {
     const expected = unchecked(nextDts[slot]);
     const half = <i64>(samples >> 1);

@@ -37,7 +37,8 @@ import {
 } from './ebml';
 import { entryCount, entryNumber, entryOf, entrySlot, readTracks, resetTracks, slotEntry } from './tracks';
 import { flushMkvVideo, mkvVideoFrame, resetMkvVideo } from './video';
-import { keepAudioGrid, mkvAudioFrame, mkvAudioBlockDone, resetMkvAudio } from './audio';
+import { flushMkvAudio, keepAudioGrid, mkvAudioFrame, mkvAudioBlockDone, resetMkvAudio } from './audio';
+import { clusterInDoubt, clusterTimestampRead, mediaLost, mkvBlockTime, mkvStaleNs, mkvStaleTaken, resetMkvTimeline } from './timeline';
 
 /** Largest element read whole from the input (EBML header, Info, Tracks): half the input region. */
 const MAX_READ_WHOLE: u32 = INPUT_CAPACITY >> 1;
@@ -79,6 +80,8 @@ let blockLeft: u32 = 0;
 let blockSize: u32 = 0;
 let blockSlot: i32 = -1;
 let blockSimple: bool = false;
+/** Absolute position of the data of the block being read (its track number, then its timestamp). */
+let blockDataPos: i64 = 0;
 
 let resyncing: bool = false;
 let resyncFrom: i64 = 0;
@@ -110,6 +113,7 @@ export function resetMatroska(audioTrack: i32): void {
   resyncing = false;
   deferredWork = false;
   resetTracks();
+  resetMkvTimeline();
   for (let s = 0; s < MAX_TRACKS; s++) {
     resetMkvVideo(s);
     resetMkvAudio(s);
@@ -167,6 +171,9 @@ export function seekMatroska(offset: f64, clusterTimestamp: f64): bool {
   blockSlot = -1;
   resyncing = false;
   deferredWork = false;
+  // The seek's target is a source time (Cues, probeMatroska), and the remuxer's origin is one too: no offset of a jump
+  // met before the seek applies after it (timeline.ts).
+  resetMkvTimeline();
   for (let s = 0; s < MAX_TRACKS; s++) {
     resetMkvVideo(s);
     keepAudioGrid(s);
@@ -225,6 +232,7 @@ export function demuxMatroska(end: u32, final: bool): u32 {
       }
       q = found;
       resyncing = false;
+      mediaLost();
       setByteOffset(<f64>resyncFrom);
       emitWarning(Warn.ElementInvalid, -1, <f64>(abs(q) - resyncFrom));
       continue;
@@ -318,6 +326,7 @@ export function demuxMatroska(end: u32, final: bool): u32 {
     }
     if (inGroup) {
       if (id == Id.Block) {
+        blockDataPos = dataPos;
         if (!startBlock(data, size, end, final, false)) break;
         if (blockDamaged) {
           startResync(q);
@@ -358,10 +367,12 @@ export function demuxMatroska(end: u32, final: bool): u32 {
         }
         clusterTime = <i64>readUint(data, <u32>size);
         clusterTimeKnown = true;
+        clusterTimestampRead();
         q = data + <u32>size;
         continue;
       }
       if (id == Id.SimpleBlock) {
+        blockDataPos = dataPos;
         if (!startBlock(data, size, end, final, true)) break;
         if (blockDamaged) {
           startResync(q);
@@ -415,6 +426,7 @@ export function demuxMatroska(end: u32, final: bool): u32 {
     }
     if (id == Id.SimpleBlock || id == Id.BlockGroup) {
       // A block outside any Cluster: the Cluster header was lost (resync landed inside one).
+      clusterInDoubt();
       inCluster = true;
       clusterEnd = -1;
       continue;
@@ -692,8 +704,16 @@ function block(slot: i32, p: u32, len: u32, simple: bool): void {
       return;
     }
   }
-  const ticks = clusterTime + rel;
-  const timeNs = ticksToNs(ticks);
+  // What its time costs is reported at its timestamp (a damaged block time is the bytes at fault).
+  setByteOffset(<f64>(blockDataPos + <i64>(h - 3 - p)));
+  // On the output clock: across a jump of the source clock (timeline.ts), the frames go on where they were; a
+  // Cluster read against a stale Timestamp is moved first.
+  let timeNs = mkvBlockTime(slot, ticksToNs(clusterTime + rel), count, timestampScale);
+  if (mkvStaleNs != 0) {
+    clusterTime += mkvStaleNs / timestampScale;
+    mkvStaleTaken();
+    timeNs = mkvBlockTime(slot, ticksToNs(clusterTime + rel), count, timestampScale);
+  }
   const duration = !simple && groupDuration >= 0 ? ticksToNs(groupDuration) : -1;
   const video = unchecked(kind[slot]) == TrackKind.Video;
   for (let i = 0; i < count; i++) {
@@ -860,6 +880,7 @@ function waitAt(p: u32): u32 {
 
 /** The resync landed on a block inside a Cluster whose end is no longer known. */
 function adoptBlock(p: u32): u32 {
+  clusterInDoubt();
   inCluster = true;
   clusterEnd = -1;
   inGroup = false;
@@ -878,7 +899,10 @@ export function flushMatroska(): void {
     emitWarning(Warn.IncompleteAccessUnit, blockSlot, <f64>(blockSize - blockLeft));
     blockLeft = 0;
   }
-  for (let s = 0; s < MAX_TRACKS; s++) flushMkvVideo(s);
+  for (let s = 0; s < MAX_TRACKS; s++) {
+    flushMkvAudio(s);
+    flushMkvVideo(s);
+  }
 }
 
 /** probeMatroska's answers: the first Cluster's Timestamp in the window (-1: none), and the last video keyframe. */

@@ -60,6 +60,15 @@ let shiftKnown: bool = false;
 let calm: i32 = 0;
 let maxPts: i64 = i64.MIN_VALUE;
 let frameStep90k: i64 = 0;
+/** The last frame's presentation time (decode order), and the last interval seen between two frames. */
+let lastPts: i64 = i64.MIN_VALUE;
+let seenStep: i64 = 0;
+/**
+ * The one frame waiting (pending[0]) because it came later than the cadence says: a frame after lost ones, or one
+ * whose block time is wrong. The next frame tells (see mkvVideoFrame); `heldAfter` is the time of the frame before.
+ */
+let holding: bool = false;
+let heldAfter: i64 = 0;
 
 /** Frames in decode order: presentation time, size, keyframe, offset in REORDER region. */
 let pending: i32 = 0;
@@ -85,10 +94,39 @@ export function resetMkvVideo(slot: i32): void {
   calm = 0;
   maxPts = i64.MIN_VALUE;
   frameStep90k = 0;
+  lastPts = i64.MIN_VALUE;
+  seenStep = 0;
+  holding = false;
   pending = 0;
   pendingBytes = 0;
   pendingStart = 0;
   pool = 0;
+}
+
+/** The 90 kHz clock to nanoseconds (rounded down; exact for whole milliseconds). */
+function ns90k(t: i64): i64 {
+  return (t / 9) * 100000 + ((t % 9) * 100000) / 9;
+}
+
+/** The frame interval: DefaultDuration (or a BlockDuration), else the last one seen; 0 before any. */
+@inline function cadence(): i64 {
+  return frameStep90k > 0 ? frameStep90k : seenStep;
+}
+
+/** The video's frame interval in ns, for timeline.ts (0 before one is known). */
+export function mkvVideoFrameNs(slot: i32): i64 {
+  return slot == 0 ? ns90k(cadence()) : 0;
+}
+
+/**
+ * The time (ns, output clock) before which a video frame is certainly behind the track, for timeline.ts (i64.MIN_VALUE
+ * when not known): half a frame before where the next is expected, or with reordering, before the earliest time the
+ * frames still to be shown may have.
+ */
+export function mkvVideoBehindNs(slot: i32): i64 {
+  if (slot != 0 || !configured || maxPts == i64.MIN_VALUE) return i64.MIN_VALUE;
+  const step = cadence();
+  return ns90k(depth == 0 ? maxPts + step - (step >> 1) : maxPts - <i64>depth * step);
 }
 
 /** Nanoseconds to the 90 kHz clock (exact for millisecond timestamps; no overflow for any i64). */
@@ -258,6 +296,36 @@ export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: boo
     if (droppedBeforeKey > 0) emitWarning(Warn.DroppedBeforeKeyframe, slot, <f64>droppedBeforeKey);
   }
   if (durationNs > 0 && frameStep90k == 0) frameStep90k = nsTo90k(durationNs);
+  const step = cadence();
+  if (holding) {
+    holding = false;
+    // The frame after a late one. Back on the cadence of the frames before it (two intervals after the one before
+    // the late one), it says the late one's block time was wrong (damage, RFC 9559 §10.1's int16 offset read
+    // wrong): that frame takes its place on the cadence while it is still here, and nothing after it moves.
+    // Otherwise frames were lost before the late one, and its time stands.
+    if (pending == 1 && lace == 0 && abs<i64>(pts - (heldAfter + 2 * step)) <= step >> 2) {
+      const late = unchecked(pendPts[0]);
+      const fixed = heldAfter + step;
+      unchecked((pendPts[0] = fixed));
+      for (let i = 0; i < pool; i++) {
+        if (unchecked(poolPts[i]) == late) {
+          unchecked((poolPts[i] = fixed));
+          break;
+        }
+      }
+      maxPts = fixed;
+      lastPts = fixed;
+      emitWarning(Warn.TimestampJump, slot, <f64>((fixed - late) / 90));
+    }
+  }
+  const interval = lastPts != i64.MIN_VALUE ? pts - lastPts : 0;
+  // A frame later than the cadence says by more than half an interval, with nothing else waiting (a stream that
+  // does not reorder: in one that does, a later time in decode order is the usual), waits for the next frame to
+  // tell whether it is late or frames before it were lost. Only up to 10 s: past that it is no frame interval.
+  const hold =
+    depth == 0 && pending == 0 && shiftKnown && lace == 0 && step > 0 && interval > step + (step >> 1) && interval <= 900000;
+  if (!hold && interval > 0 && interval <= 90000) seenStep = interval;
+  lastPts = pts;
   // Reordering seen: a frame shown before one that decoded earlier.
   if (pts < maxPts) calm = 0;
   else {
@@ -278,7 +346,10 @@ export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: boo
     return;
   }
   while (pending > 0 && (pending >= MAX_PENDING || pendingBytes + size > REORDER_CAPACITY)) commitOldest(slot);
-  if (pending == 0 && depth == 0 && shiftKnown) {
+  if (hold) {
+    holding = true;
+    heldAfter = pts - interval;
+  } else if (pending == 0 && depth == 0 && shiftKnown) {
     // Nothing waits: straight to the remuxer.
     pushPool(pts);
     commitFrame(slot, p, len, size, pts, key, true);
@@ -299,7 +370,7 @@ export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: boo
   pending++;
   pendingBytes += size;
   pushPool(pts);
-  while (pending > depth) commitOldest(slot);
+  while (pending > (holding ? depth + 1 : depth)) commitOldest(slot);
 }
 
 /**
@@ -350,6 +421,7 @@ function poolSpan(): i64 {
 }
 
 function commitOldest(slot: i32): void {
+  holding = false; // the held frame is always the oldest
   const size = unchecked(pendSize[0]);
   commitFrame(slot, REORDER_BASE + pendingStart, size, size, unchecked(pendPts[0]), unchecked(pendKey[0]), false);
   pending--;
