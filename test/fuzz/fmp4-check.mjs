@@ -479,11 +479,12 @@ export class OutputStream {
       const durations = /** @type {number[]} */ (track.durations);
       const nominal = /** @type {number[]} */ (track.nominal);
       const runs = fills.get(track.id) ?? [];
+      const plan = placeFills(labels, runs);
       let cursor = 0;
       for (const [r, count] of runs.entries()) {
         let start = cursor;
-        let at = -1;
-        while (start + count <= labels.length) {
+        let at = plan ? /** @type {number} */ (plan[r]) : -1;
+        while (!plan && start + count <= labels.length) {
           const real = labels.slice(start, start + count).indexOf('R');
           if (real < 0) {
             at = start;
@@ -529,6 +530,48 @@ export class OutputStream {
     if (e instanceof CheckError) this.fail(e.kind, e.message);
     else this.fail('checker', `${this.label}: ${String(e)}`);
   }
+}
+
+/**
+ * Where each reported fill lies, when there is a placement of them all: in order, each a run of `count` samples none
+ * of them real ('R'), and every silent frame not in the input ('F') inside one. A silent frame that is in the input
+ * ('S') may be a fill or a real frame, so the earliest window is not always the right one (a real silent frame before
+ * the first fill would take it): the placement is chosen with the knowledge of which cursors can still place every
+ * later fill (ok[j][i], computed backwards), the earliest such window at each step. null when there is none.
+ * @param {string[]} labels @param {number[]} runs
+ * @returns {number[] | null}
+ */
+export function placeFills(labels, runs) {
+  const L = labels.length;
+  const realBefore = new Int32Array(L + 1);
+  for (let i = 0; i < L; i++) realBefore[i + 1] = realBefore[i] + (labels[i] === 'R' ? 1 : 0);
+  const noReal = (/** @type {number} */ a, /** @type {number} */ b) => b <= L && realBefore[b] === realBefore[a];
+  /** ok[j][i]: fills j.. can all be placed from cursor i, leaving no 'F' after the last. */
+  const ok = Array.from({ length: runs.length + 1 }, () => new Uint8Array(L + 1));
+  let noneAfter = true;
+  for (let i = L; i >= 0; i--) {
+    if (i < L && labels[i] === 'F') noneAfter = false;
+    ok[runs.length][i] = noneAfter ? 1 : 0;
+  }
+  for (let j = runs.length - 1; j >= 0; j--) {
+    const c = /** @type {number} */ (runs[j]);
+    for (let i = L; i >= 0; i--) {
+      const here = noReal(i, i + c) && ok[j + 1][i + c] === 1;
+      const later = i < L && labels[i] !== 'F' && ok[j][i + 1] === 1;
+      ok[j][i] = here || later ? 1 : 0;
+    }
+  }
+  if (!ok[0][0]) return null;
+  const at = [];
+  let cursor = 0;
+  for (let j = 0; j < runs.length; j++) {
+    const c = /** @type {number} */ (runs[j]);
+    let s = cursor;
+    while (!(noReal(s, s + c) && ok[j + 1][s + c] === 1)) s++; // ok[j][cursor] says one exists before an 'F'
+    at.push(s);
+    cursor = s + c;
+  }
+  return at;
 }
 
 /**

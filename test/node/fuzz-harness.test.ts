@@ -4,7 +4,7 @@
 // like a core that never breaks.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFinder } from '../fuzz/fmp4-check.mjs';
+import { placeFills, sampleFinder } from '../fuzz/fmp4-check.mjs';
 import { checkBuild, Pool, runOnPool } from '../fuzz/harness.mjs';
 import { Behaviour } from '../fuzz/testing/misbehaving-engine.mjs';
 
@@ -60,5 +60,22 @@ describe('fuzz harness: the foreign-bytes reference', () => {
     expect(sampleFinder(() => new Map([[0, input]]))(Buffer.concat([head, Buffer.from('FRAME-TWO')]), track)).toBe(
       false,
     );
+  });
+});
+
+describe('fuzz harness: placing the reported silent fills', () => {
+  // 'R' a real frame, 'F' a silent frame not in the input, 'S' a silent frame that is in the input (real or a fill).
+  // Seen in a fuzz run: a real 3-byte silent Opus frame before the first fill took it, and the check failed a correct
+  // engine (test/fuzz/regressions/silent-fill-mediabunny_trim-buck-bunny-s78-c1261).
+  it('places each fill where every unreported-looking silent frame is covered, not at the first silent frame', () => {
+    expect(placeFills([...'SRFRF'], [1, 1])).toEqual([2, 4]);
+    expect(placeFills([...'SRFFRSFFF'], [2, 3])).toEqual([2, 6]);
+    expect(placeFills([...'FRS'], [1])).toEqual([0]);
+    expect(placeFills([...'SR'], [1])).toEqual([0]);
+  });
+  it('finds none when a silent frame not in the input is left uncovered or a count does not fit', () => {
+    expect(placeFills([...'FRF'], [1])).toBeNull();
+    expect(placeFills([...'RFFR'], [3])).toBeNull();
+    expect(placeFills([...'RFR'], [1, 1])).toBeNull();
   });
 });
