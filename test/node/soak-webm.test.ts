@@ -116,11 +116,12 @@ describe('WebM soak smoke run', () => {
   });
 });
 
-// Open bug webm-truncated-cluster (test/soak/webm-known-bugs.mjs): the soak itself is the reproducer (a Cluster cut
-// short whose last block's size runs over the next Cluster's head takes a different shape each time): 6 simulated
-// hours with truncated Clusters only.
+// Was bug webm-truncated-cluster: a Cluster cut short whose last block's size runs over the next Cluster's head (a
+// different shape each time: a long Cluster, where the blocks after were read up to 32.768 s off, or the media lost
+// longer than a frame) left the output ahead of its media or video timed by the cadence for good. 6 simulated hours
+// with truncated Clusters only (695 of them, seed 2).
 describe('WebM soak: truncated Clusters', () => {
-  it.fails('6 simulated hours with truncated Clusters: the timeline keeps its time and A/V offset', () => {
+  it('6 simulated hours with truncated Clusters: the timeline keeps its time and A/V offset', () => {
     const r = spawnSync(
       process.execPath,
       [
@@ -152,6 +153,11 @@ interface Change {
   late?: { loop: number; block: number; ms: number };
   /** `bytes` go in before block `block` of loop `loop`. */
   insert?: { loop: number; block: number; bytes: Uint8Array };
+  /** Block `block` of loop `loop` is cut after `keep` bytes, and the rest of its Cluster lost (a truncated Cluster). */
+  cut?: { loop: number; block: number; keep: number };
+  /** From block `block` of loop `loop` on, one long Cluster across the clip's, its Timestamp `ms` after its first block
+   * (negative offsets, as in the soak's Clusters that use the whole int16 range); it ends at a cut. */
+  long?: { loop: number; block: number; ms: number };
 }
 
 function liveWebm(change: Change = {}): Uint8Array {
@@ -165,22 +171,35 @@ function liveWebm(change: Change = {}): Uint8Array {
       clock = change.restart.ms;
       cluster = -1;
     }
+    let losing = -1; // the Cluster (of the clip) being lost to a cut
+    let longOpen = false;
     source.blocks.forEach((b, i) => {
+      if (b.cluster === losing) return;
       if (change.jump?.loop === loop && change.jump.block === i) {
         clock += change.jump.ms;
         cluster = -1;
       }
       const t = clock + b.time;
-      if (b.cluster !== cluster) {
+      const long = change.long?.loop === loop && change.long.block === i;
+      if (longOpen && !long) cluster = b.cluster;
+      if (b.cluster !== cluster || long) {
         cluster = b.cluster;
-        clusterTime = t;
-        parts.push(clusterHead(t));
+        longOpen = long;
+        clusterTime = long ? t + (change.long?.ms ?? 0) : t;
+        parts.push(clusterHead(clusterTime));
       }
       if (change.insert?.loop === loop && change.insert.block === i) parts.push(change.insert.bytes);
       const bytes = b.bytes.slice();
       const rel = t - clusterTime + (change.late?.loop === loop && change.late.block === i ? change.late.ms : 0);
       bytes[b.rel] = (rel >> 8) & 0xff;
       bytes[b.rel + 1] = rel & 0xff;
+      if (change.cut?.loop === loop && change.cut.block === i) {
+        parts.push(bytes.subarray(0, change.cut.keep));
+        losing = b.cluster;
+        cluster = -1;
+        longOpen = false;
+        return;
+      }
       parts.push(bytes);
     });
     clock += LOOP_MS;
@@ -264,6 +283,28 @@ describe('WebM soak reproducers', () => {
   // 20 ms frame). The video is untouched, so that was A/V drift.
   it('one audio block 15 ms late (under a 20 ms frame) does not shift the later audio', async () => {
     await expectUnmoved({ late: { loop: 3, block: blockOf(AUDIO, 60), ms: 15 } }, 0.001);
+  });
+
+  // Was bug webm-truncated-cluster, its smallest shape (as the soak met it, seed 2 at 18540 s): a long Cluster cut
+  // inside a video block, the rest of the Cluster lost; the block's size, now wrong, runs over the next Cluster's
+  // head, its first (audio) block and into its keyframe (528 bytes). The blocks of the next Cluster are to be read
+  // against its own Timestamp: the media lost is a gap (audio filled with silence), and the output ends where its
+  // media does. Before, that Timestamp was lost inside the block: the resync adopted the next Cluster's blocks on
+  // the long Cluster's Timestamp (2.048 s ahead there), a forward jump, then one back; the output ended 1.7 s ahead.
+  it('a Cluster cut inside a block whose size runs over the next Cluster: the next one keeps its time', async () => {
+    const b = source.blocks[blockOf(VIDEO, 17)]!;
+    const cut = { loop: 3, block: blockOf(VIDEO, 17), keep: b.bytes.length - 528 };
+    // The cut block at offset -2048 from its Cluster's Timestamp.
+    const long = { loop: 3, block: 0, ms: 2048 + b.time };
+    const lost = source.blocks.filter((x, i) => i >= cut.block && x.cluster === b.cluster);
+    const clean = await remux(liveWebm({ long }));
+    const r = await remux(liveWebm({ cut, long }));
+    expect(r.video.samples, 'video frames').toBe(clean.video.samples - lost.filter((x) => x.track === VIDEO).length);
+    expect(r.audio.samples, 'audio frames (the lost ones filled)').toBe(clean.audio.samples);
+    expect(Math.abs(r.video.endTime - clean.video.endTime), 'video end').toBeLessThan(1e-6);
+    expect(Math.abs(r.audio.endTime - clean.audio.endTime), 'audio end').toBeLessThan(1e-6);
+    expect(r.warnings.map((w) => w.codeName)).toContain('BLOCK_INVALID');
+    expect(r.warnings.map((w) => w.codeName)).toContain('AUDIO_GAP_FILLED');
   });
 
   // Open bug webm-huge-size-skipped: bytes between two blocks that read as a Cluster child with a size of megabytes

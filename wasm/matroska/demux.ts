@@ -20,9 +20,11 @@ import { outputLength } from '../mp4/writer';
 import { raiseFatal } from '../remux/remuxer';
 import { kind } from '../remux/track';
 import {
+  CLUSTER_HEAD_BYTES,
   childData,
   childId,
   childLength,
+  findClusterHead,
   Id,
   readChild,
   readFloat,
@@ -210,7 +212,21 @@ export function demuxMatroska(end: u32, final: bool): u32 {
       continue;
     }
     if (blockLeft > 0) {
-      const n = min<u32>(blockLeft, end - q);
+      let n = min<u32>(blockLeft, end - q);
+      if (blockScanned) {
+        // A Cluster head inside the block (see startBlock). Positions whose head could run past this input are
+        // decided with the next one (their bytes are kept), so the answer does not depend on where chunks end.
+        const whole = n == blockLeft;
+        const limit = q + n;
+        const to = whole || final ? limit : limit - min<u32>(n, CLUSTER_HEAD_BYTES - 1);
+        const head = findClusterHead(q, to, limit);
+        if (head < to) {
+          blockCut();
+          q = head;
+          continue;
+        }
+        n = to - q;
+      }
       memory.copy(pesBase(blockSlot) + (blockSize - blockLeft), q, n);
       q += n;
       blockLeft -= n;
@@ -332,7 +348,7 @@ export function demuxMatroska(end: u32, final: bool): u32 {
           startResync(q);
           continue;
         }
-        q = blockLeft > 0 || skipLeft > 0 ? end : data + <u32>size;
+        q = skipLeft > 0 ? end : blockLeft > 0 ? data : data + <u32>size;
         continue;
       }
       if (id == Id.BlockDuration || id == Id.ReferenceBlock || id == Id.DiscardPadding) {
@@ -378,7 +394,12 @@ export function demuxMatroska(end: u32, final: bool): u32 {
           startResync(q);
           continue;
         }
-        q = blockLeft > 0 || skipLeft > 0 ? end : data + <u32>size;
+        if (blockCutAt != 0) {
+          q = blockCutAt;
+          blockCutAt = 0;
+          continue;
+        }
+        q = skipLeft > 0 ? end : blockLeft > 0 ? data : data + <u32>size;
         continue;
       }
       if (!plausibleInCluster(id, size)) {
@@ -582,6 +603,7 @@ function info(p: u32, len: u32): void {
 function startBlock(data: u32, size64: i64, end: u32, final: bool, simple: bool): bool {
   blockSlot = -1;
   blockDamaged = false;
+  blockScanned = false;
   // In an unknown-size Cluster nothing vouches for a block's size (a known size was checked against its
   // parent's end): one larger than any block weir takes is damage, and skipping it by that size would lose
   // megabytes of good stream. The search for the next trustworthy element costs this block alone.
@@ -623,16 +645,44 @@ function startBlock(data: u32, size64: i64, end: u32, final: bool, simple: bool)
   }
   blockSlot = slot;
   blockSimple = simple;
+  // In an unknown-size Cluster a SimpleBlock's size is vouched for by nothing but itself: a Cluster cut inside a
+  // block (the rest of it lost) leaves the block's size running over the next Cluster's head. A block cannot hold
+  // one (RFC 9559 §5.1.3: Clusters are Segment children; an unknown-size Cluster ends at the next Cluster's ID,
+  // RFC 8794 §6.2), so one found inside is damage: the block is lost and the Cluster read, its Timestamp with it.
+  // Read across it instead, every block after would be timed against the Cluster before.
+  blockScanned = simple && clusterEnd < 0 && !inGroup;
   if (simple && data + size <= end) {
+    if (blockScanned) {
+      const head = findClusterHead(data, data + size, data + size);
+      if (head < data + size) {
+        blockSize = size;
+        blockCut();
+        blockCutAt = head;
+        return true;
+      }
+    }
     block(slot, data, size, simple);
     return true;
   }
-  const n = min<u32>(size, end - data);
-  memory.copy(pesBase(slot), data, n);
+  // Gathered by demuxMatroska from data on.
   blockSize = size;
-  blockLeft = size - n;
+  blockLeft = size;
   if (blockLeft == 0) blockGathered();
   return true;
+}
+
+/** Set by startBlock: the block being gathered is checked for a Cluster head inside it. */
+let blockScanned: bool = false;
+/** Set by startBlock: where the Cluster head found inside the block starts (0: none). */
+let blockCutAt: u32 = 0;
+
+/** A Cluster head was found inside the block: the block is damage and lost, and so is the media after it. */
+function blockCut(): void {
+  setByteOffset(<f64>blockDataPos);
+  emitWarning(Warn.BlockInvalid, blockSlot, <f64>blockSize);
+  blockLeft = 0;
+  blockScanned = false;
+  mediaLost();
 }
 
 /** Set by startBlock: the block's header or size is damage; the caller starts a resync at its element. */

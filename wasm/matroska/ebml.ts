@@ -175,3 +175,38 @@ export function readChild(p: u32, end: u32): bool {
   childLength = <u32>vintValue;
   return true;
 }
+
+/** Bytes a Cluster head needs to be told from chance bytes: its ID (4), its data size (up to 8), a Timestamp ID (1). */
+export const CLUSTER_HEAD_BYTES: u32 = 13;
+
+/**
+ * Whether a Cluster head starts at c, read no further than `limit`: the Cluster ID, a data size (known or unknown),
+ * then the Timestamp ID (RFC 9559 §5.1.3.1: the Cluster's Timestamp is its first child; muxers write it first). The
+ * three together make a chance match in media bytes about one in 2^40 positions.
+ */
+function isClusterHead(c: u32, limit: u32): bool {
+  if (c + 6 > limit) return false;
+  if (load<u8>(c + 1) != 0x43 || load<u8>(c + 2) != 0xb6 || load<u8>(c + 3) != 0x75) return false;
+  if (readSize(c + 4, limit) != Vint.Ok) return false;
+  const t = c + 4 + vintLength;
+  return t < limit && <u32>load<u8>(t) == Id.Timestamp;
+}
+
+/**
+ * The first Cluster head starting in [p, to), each read no further than `limit` (>= to); `to` if there is none.
+ * SIMD: 16 positions compared with the ID's first byte at once, the rest checked only where it matches.
+ */
+export function findClusterHead(p: u32, to: u32, limit: u32): u32 {
+  const first = i8x16.splat(0x1f);
+  while (p + 16 <= to) {
+    let bits = i8x16.bitmask(i8x16.eq(v128.load(p), first));
+    while (bits != 0) {
+      const c = p + ctz<u32>(bits);
+      if (isClusterHead(c, limit)) return c;
+      bits &= bits - 1;
+    }
+    p += 16;
+  }
+  for (; p < to; p++) if (load<u8>(p) == 0x1f && isClusterHead(p, limit)) return p;
+  return to;
+}
