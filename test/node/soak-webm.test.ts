@@ -291,9 +291,9 @@ describe('WebM soak reproducers', () => {
   // against its own Timestamp: the media lost is a gap (audio filled with silence), and the output ends where its
   // media does. Before, that Timestamp was lost inside the block: the resync adopted the next Cluster's blocks on
   // the long Cluster's Timestamp (2.048 s ahead there), a forward jump, then one back; the output ended 1.7 s ahead.
-  it('a Cluster cut inside a block whose size runs over the next Cluster: the next one keeps its time', async () => {
+  async function expectCutKeepsTime(over: number) {
     const b = source.blocks[blockOf(VIDEO, 17)]!;
-    const cut = { loop: 3, block: blockOf(VIDEO, 17), keep: b.bytes.length - 528 };
+    const cut = { loop: 3, block: blockOf(VIDEO, 17), keep: b.bytes.length - over };
     // The cut block at offset -2048 from its Cluster's Timestamp.
     const long = { loop: 3, block: 0, ms: 2048 + b.time };
     const lost = source.blocks.filter((x, i) => i >= cut.block && x.cluster === b.cluster);
@@ -305,6 +305,17 @@ describe('WebM soak reproducers', () => {
     expect(Math.abs(r.audio.endTime - clean.audio.endTime), 'audio end').toBeLessThan(1e-6);
     expect(r.warnings.map((w) => w.codeName)).toContain('BLOCK_INVALID');
     expect(r.warnings.map((w) => w.codeName)).toContain('AUDIO_GAP_FILLED');
+  }
+
+  it('a Cluster cut inside a block whose size runs over the next Cluster: the next one keeps its time', async () => {
+    await expectCutKeepsTime(528);
+  });
+
+  // The same, the block's size running only into the next Cluster's head (seed 3 at 78350 s: 7 bytes, its ID and
+  // part of its size): the head starts inside the block and ends after it.
+  it('a Cluster cut whose block runs 7 bytes (or 1) into the next Cluster head: the next one keeps its time', async () => {
+    await expectCutKeepsTime(7);
+    await expectCutKeepsTime(1);
   });
 
   // Open bug webm-huge-size-skipped: bytes between two blocks that read as a Cluster child with a size of megabytes

@@ -214,18 +214,18 @@ export function demuxMatroska(end: u32, final: bool): u32 {
     if (blockLeft > 0) {
       let n = min<u32>(blockLeft, end - q);
       if (blockScanned) {
-        // A Cluster head inside the block (see startBlock). Positions whose head could run past this input are
-        // decided with the next one (their bytes are kept), so the answer does not depend on where chunks end.
-        const whole = n == blockLeft;
-        const limit = q + n;
-        const to = whole || final ? limit : limit - min<u32>(n, CLUSTER_HEAD_BYTES - 1);
-        const head = findClusterHead(q, to, limit);
+        // A Cluster head starting inside the block (see startBlock; it may run past the block's end). Positions
+        // whose head could run past this input are decided with the next one (their bytes are kept), so the
+        // answer does not depend on where chunks end.
+        const to = decidedTo(q, q + n, end, final);
+        const head = findClusterHead(q, to, end);
         if (head < to) {
           blockCut();
           q = head;
           continue;
         }
         n = to - q;
+        if (n == 0) break;
       }
       memory.copy(pesBase(blockSlot) + (blockSize - blockLeft), q, n);
       q += n;
@@ -651,9 +651,10 @@ function startBlock(data: u32, size64: i64, end: u32, final: bool, simple: bool)
   // RFC 8794 §6.2), so one found inside is damage: the block is lost and the Cluster read, its Timestamp with it.
   // Read across it instead, every block after would be timed against the Cluster before.
   blockScanned = simple && clusterEnd < 0 && !inGroup;
-  if (simple && data + size <= end) {
+  // (Scanned here when every position of the block can be decided with this input, else as gathered.)
+  if (simple && data + size <= end && (!blockScanned || decidedTo(data, data + size, end, final) == data + size)) {
     if (blockScanned) {
-      const head = findClusterHead(data, data + size, data + size);
+      const head = findClusterHead(data, data + size, end);
       if (head < data + size) {
         blockSize = size;
         blockCut();
@@ -669,6 +670,18 @@ function startBlock(data: u32, size64: i64, end: u32, final: bool, simple: bool)
   blockLeft = size;
   if (blockLeft == 0) blockGathered();
   return true;
+}
+
+/**
+ * How far in [q, stop) a Cluster head can be looked for with the input ending at `end`: a position can be told when
+ * the bytes its head would take are in (CLUSTER_HEAD_BYTES), or when it is no head's first byte; the rest waits.
+ */
+function decidedTo(q: u32, stop: u32, end: u32, final: bool): u32 {
+  if (final) return stop;
+  const safe = end - min<u32>(end - q, CLUSTER_HEAD_BYTES - 1);
+  if (stop <= safe) return stop;
+  for (let p = safe; p < stop; p++) if (load<u8>(p) == 0x1f) return p;
+  return stop;
 }
 
 /** Set by startBlock: the block being gathered is checked for a Cluster head inside it. */
