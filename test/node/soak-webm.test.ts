@@ -278,6 +278,15 @@ describe('WebM soak reproducers', () => {
     await expectUnmoved({ late: { loop: 3, block: blockOf(VIDEO, 30), ms: 500 } }, 0.04);
   });
 
+  // Found by the 24 h soak (seed 2, at 24818 s): the last video block of a Cluster 904 ms late, the next video block
+  // in the next Cluster behind it but off the cadence (the loop's seam leaves a 20 ms gap there). The late time
+  // stood, and remux/remuxer.ts timed every later frame by the cadence of the late interval (944 ms): the video ran
+  // 60 s ahead per loop of 3 s, a TIMESTAMP_JUMP per frame (500 ms late here: the video ended at 144.5 s, not 24.1).
+  it('the last video block of a Cluster 904 ms late does not move every later video frame', async () => {
+    await expectUnmoved({ late: { loop: 3, block: blockOf(VIDEO, 74), ms: 904 } }, 0.001);
+    await expectUnmoved({ late: { loop: 3, block: blockOf(VIDEO, 74), ms: 500 } }, 0.001);
+  });
+
   // Was bug webm-late-audio-block: the frame after the late one was dropped, and every later audio frame was 4 ms
   // early (on the late frame's grid: its error of 16 ms, block times being rounded to the millisecond, less one
   // 20 ms frame). The video is untouched, so that was A/V drift.

@@ -301,10 +301,15 @@ export function mkvVideoFrame(slot: i32, p: u32, len: u32, timeNs: i64, key: boo
     holding = false;
     // The frame after a late one. Back on the cadence of the frames before it (two intervals after the one before
     // the late one), it says the late one's block time was wrong (damage, RFC 9559 §10.1's int16 offset read
-    // wrong): that frame takes its place on the cadence while it is still here, and nothing after it moves.
-    // Otherwise frames were lost before the late one, and its time stands.
-    if (pending == 1 && lace == 0 && abs<i64>(pts - (heldAfter + 2 * step)) <= step >> 2) {
-      const late = unchecked(pendPts[0]);
+    // wrong): that frame takes its place on the cadence while it is still here, and nothing after it moves. So
+    // does a frame after it that comes before it, off the cadence or not (the next Cluster after a gap, as at a
+    // live loop's seam): in a stream that does not reorder (nothing held otherwise) frames are shown in the order
+    // they decode, so the late one's time cannot stand, and kept it would leave every later frame behind it (the
+    // remuxer then times them by the cadence for good, a late interval long). Otherwise frames were lost before the
+    // late one, and its time stands.
+    const late = unchecked(pendPts[0]);
+    const onCadence = abs<i64>(pts - (heldAfter + 2 * step)) <= step >> 2;
+    if (pending == 1 && lace == 0 && (onCadence || (pts < late && pts > heldAfter + step))) {
       const fixed = heldAfter + step;
       unchecked((pendPts[0] = fixed));
       for (let i = 0; i < pool; i++) {
