@@ -16,13 +16,16 @@ const root = resolve(import.meta.dirname, '../..');
 /**
  * Gzipped bytes (level 9) allowed for each browser file of the package: the figures measured when the budget was
  * set, plus a little room. Raising one is a decision to write down in the README's size table, not a fix.
- * Measured (esbuild 0.28, AssemblyScript 0.28 -O3): facade 8.0 kB, worker 17.3 kB, WASM 36.2 kB.
+ * Measured (esbuild 0.28, AssemblyScript 0.28 -O3): facade 8.0 kB, worker 17.3 kB, WASM 36.2 kB. Raised on 2026-11-25
+ * (WASM 39,000 → 41,000, worker + WASM 56,500 → 59,000): the core grew to 38,956 B with the Matroska timeline
+ * (discontinuities, chained Segments, late blocks), the Cluster-head check in live Clusters and the MPEG-TS
+ * late-timestamp repair; the README's size table says so.
  */
 const SIZE_BUDGET = {
   facade: 8_600, // lib/web/weir.js: Player + the main-thread MSE fallback (append queue, buffer controller)
   worker: 18_500, // lib/web/worker.js: engine host, loader, session, latency controller
-  wasm: 39_000, // lib/web/weir.wasm: the release core
-  workerAndWasm: 56_500,
+  wasm: 41_000, // lib/web/weir.wasm: the release core
+  workerAndWasm: 59_000,
 };
 
 const gzipped = (file: string): number => gzipSync(readFileSync(file), { level: 9 }).length;
