@@ -143,13 +143,8 @@ describe('soak smoke run', () => {
     });
   }
 
-  // After a longer frame (the live source's loop seam: the last frame of each loop lasts 32 ms longer) the cadence
-  // the demuxer expects is the interval before it (demux.ts finishPes). Seen in `npm run soak -- --hours 24 --seed 3`
-  // at 36255 s: measured from the longer step, a PES 0.97 s early was 1.0009 s off, a jump of the video alone, and the
-  // next PES, 0.94 s on, frames lost: the video stayed a second off the audio. (Also at a real jump right after the
-  // seam: the video continued 32 ms late, and the audio with it.)
-  it('one video PES 0.97 s early right after the live loop seam: repaired, not a jump', async () => {
-    // Six loops of the soak's live source, undamaged (test/soak/live-source.mjs; the loop is whole AAC frames).
+  /** Six loops of the soak's live source, undamaged (test/soak/live-source.mjs; the loop is whole AAC frames). */
+  function undamagedLive() {
     const source = new LiveTsSource(new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/ts-h264-baseline-aac.ts'))), {
       seed: 1,
       seconds: 24,
@@ -160,7 +155,16 @@ describe('soak smoke run', () => {
     const loops: Uint8Array[] = [];
     for (let loop = source.next(); loop; loop = source.next()) loops.push(loop.bytes);
     const live = concatBytes(loops);
-    const ix = indexTs(live);
+    return { loops, live, ix: indexTs(live) };
+  }
+
+  // After a longer frame (the live source's loop seam: the last frame of each loop lasts 32 ms longer) the cadence
+  // the demuxer expects is the interval before it (demux.ts finishPes). Seen in `npm run soak -- --hours 24 --seed 3`
+  // at 36255 s: measured from the longer step, a PES 0.97 s early was 1.0009 s off, a jump of the video alone, and the
+  // next PES, 0.94 s on, frames lost: the video stayed a second off the audio. (Also at a real jump right after the
+  // seam: the video continued 32 ms late, and the audio with it.)
+  it('one video PES 0.97 s early right after the live loop seam: repaired, not a jump', async () => {
+    const { loops, live, ix } = undamagedLive();
     const video = ix.pes.filter((p) => ix.packets[p.packet]?.pid === 256 && live[p.at + 3] === 0xe0);
     const videoPerLoop = video.length / loops.length;
     expect(Number.isInteger(videoPerLoop)).toBe(true);
@@ -174,17 +178,7 @@ describe('soak smoke run', () => {
   // the time the PES of the unit after the next one begins (the unit after its last sample is complete then), pushed
   // packet by packet. With the hold at half an interval, the fragment before each seam went out a frame later.
   it('an undamaged live stream, seams included: no fragment waits for a later PES', async () => {
-    const source = new LiveTsSource(new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/ts-h264-baseline-aac.ts'))), {
-      seed: 1,
-      seconds: 24,
-      jumps: 0,
-      damageEvery: 1e12,
-      startBeforeWrap: 1000,
-    });
-    const loops: Uint8Array[] = [];
-    for (let loop = source.next(); loop; loop = source.next()) loops.push(loop.bytes);
-    const live = concatBytes(loops);
-    const ix = indexTs(live);
+    const { loops, live, ix } = undamagedLive();
     const headers = ix.pes
       .filter((p) => ix.packets[p.packet]?.pid === 256 && live[p.at + 3] === 0xe0)
       .map((p) => ix.packets[p.packet]!.offset);
