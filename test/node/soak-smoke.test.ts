@@ -178,7 +178,7 @@ describe('soak smoke run', () => {
   // the time the PES of the unit after the next one begins (the unit after its last sample is complete then), pushed
   // packet by packet. With the hold at half an interval, the fragment before each seam went out a frame later.
   it('an undamaged live stream, seams included: no fragment waits for a later PES', async () => {
-    const { loops, live, ix } = undamagedLive();
+    const { live, ix } = undamagedLive();
     const headers = ix.pes
       .filter((p) => ix.packets[p.packet]?.pid === 256 && live[p.at + 3] === 0xe0)
       .map((p) => ix.packets[p.packet]!.offset);
