@@ -24,6 +24,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.js';
 import { startServer } from '../scripts/serve.js';
 import { installAppendLog } from './harness/append-log.js';
 import { ensureInput, existingInput, fail, INPUTS, run } from './harness/inputs.js';
@@ -136,17 +137,6 @@ const CONTESTANTS = [
 ];
 /** The floor: the element playing an MP4 of the same media by itself (no player, no MSE). */
 const BASELINE = { id: '<video> + MP4 (no player)', kind: 'video' };
-
-const LAUNCH_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 const OUT = path.resolve(
   args.out ??
@@ -673,9 +663,9 @@ async function main() {
   const port = Number(process.env.WEIR_BENCH_PORT ?? (MODE === 'smoke' ? 0 : 4197));
   const server = await startServer({ port, host: '127.0.0.1', root: SITE, mediaDir: MEDIA });
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM_PATH,
     headless: true,
-    args: LAUNCH_ARGS,
+    args: CHROMIUM_ARGS,
   });
   const machine = {
     cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -708,7 +698,7 @@ async function main() {
       live: { source: `/live.ts?clip=${LIVE_CLIP}`, fps: LIVE_FPS },
       contestants: CONTESTANTS.map((c) => ({ id: c.id, file: c.file, live: c.live, liveRelaxed: c.liveRelaxed })),
       baseline: 'plain <video>, MP4 of the same media (ffmpeg -c copy, +faststart): the live clip looped 5x',
-      launchArgs: LAUNCH_ARGS,
+      launchArgs: CHROMIUM_ARGS,
     },
     file: [],
     live: [],
